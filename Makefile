@@ -1,0 +1,87 @@
+# Διαβούλευση — the two commands that matter: `make dev` and `make test` (see README.md).
+# Every target installs what it needs; stamps keep the second run fast.
+
+PY      ?= python3
+VENV    := .venv
+PYBIN   := $(VENV)/bin
+PELICAN := $(PYBIN)/pelican
+STAGE   ?= prod
+OUTPUTDIR := output
+CONFFILE  := pelicanconf.py
+PUBLISHCONF := publishconf.py
+export PATH := $(CURDIR)/$(PYBIN):$(PATH)
+
+.PHONY: help install install-browser dev html regenerate serve publish test lint format bench package deploy clean
+
+help:
+	@echo "make dev      the whole platform locally (DynamoDB Local, API :8010, site :8000, publish timer)"
+	@echo "make test     every test (unit, API on DynamoDB Local, site build, browser)"
+	@echo "make html     build the site into $(OUTPUTDIR)/"
+	@echo "make publish  one publish run against the local stack (or STAGE=...)"
+	@echo "make bench    benchmarks: table + build/bench.json"
+	@echo "make package  deployable artifacts into build/package/ (STAGE=$(STAGE))"
+	@echo "make deploy   package + aws cloudformation deploy (needs AWS credentials)"
+
+# --- installation --------------------------------------------------------------------------
+$(VENV)/.stamp: pyproject.toml
+	test -x $(PYBIN)/python || $(PY) -m venv $(VENV)
+	$(PYBIN)/python -m pip install -q --upgrade pip
+	$(PYBIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+node_modules/.stamp: package.json
+	npm install --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.stamp node_modules/.stamp
+
+# Debian's Chromium for the browser tests (Playwright drives it through executable_path).
+install-browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium missing: run 'sudo apt-get install chromium'" >&2; exit 1; fi; fi
+
+# --- the site ------------------------------------------------------------------------------
+html: install
+	$(PELICAN) content -o $(OUTPUTDIR) -s $(CONFFILE)
+	$(PYBIN)/python -m pagefind --site $(OUTPUTDIR) --quiet
+
+regenerate: install
+	$(PELICAN) -r content -o $(OUTPUTDIR) -s $(CONFFILE)
+
+serve:
+	$(PYBIN)/python -m http.server 8000 --bind 127.0.0.1 --directory $(OUTPUTDIR)
+
+# --- the platform --------------------------------------------------------------------------
+dev: install
+	$(PYBIN)/python scripts/dev.py
+
+publish: install
+	$(PYBIN)/python scripts/publish.py --stage $(if $(filter command line environment,$(origin STAGE)),$(STAGE),local)
+
+# --- quality -------------------------------------------------------------------------------
+lint: install
+	$(PYBIN)/ruff check .
+	$(PYBIN)/ruff format --check .
+
+format: install
+	$(PYBIN)/ruff format .
+	$(PYBIN)/ruff check --fix .
+
+test: install install-browser
+	$(PYBIN)/ruff check .
+	$(PYBIN)/ruff format --check .
+	$(PYBIN)/python -m pytest -n 2 --dist loadgroup
+
+bench: install
+	$(PYBIN)/python scripts/bench.py
+
+# --- AWS -----------------------------------------------------------------------------------
+package: install
+	$(PYBIN)/python scripts/package.py --stage $(STAGE)
+
+deploy: package
+	$(PYBIN)/python scripts/package.py --stage $(STAGE) --deploy
+
+clean:
+	rm -rf $(OUTPUTDIR) build .pytest_cache
