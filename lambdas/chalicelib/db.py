@@ -1,0 +1,71 @@
+"""The DynamoDB table, built lazily from the configuration (one client per Lambda container)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import ClientError, ConnectionError, EndpointConnectionError
+
+from chalicelib import config
+
+# Errors that mean "the database is unreachable or overloaded", answered with 503.
+UNAVAILABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "ThrottlingException",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "ResourceNotFoundException",
+    }
+)
+CONNECTION_ERRORS = (ConnectionError, EndpointConnectionError)
+
+
+@cache
+def client() -> Any:
+    cfg = config.get()
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=cfg.dynamodb_endpoint,
+        config=BotoConfig(
+            connect_timeout=2,
+            read_timeout=5,
+            retries={"max_attempts": 3, "mode": "standard"},
+            max_pool_connections=32,
+        ),
+    )
+
+
+@cache
+def table() -> Any:
+    cfg = config.get()
+    resource = boto3.resource(
+        "dynamodb",
+        endpoint_url=cfg.dynamodb_endpoint,
+        config=BotoConfig(
+            connect_timeout=2,
+            read_timeout=5,
+            retries={"max_attempts": 3, "mode": "standard"},
+            max_pool_connections=32,
+        ),
+    )
+    return resource.Table(cfg.table_name)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` says the database cannot be reached now (answer 503, not 500)."""
+    if isinstance(exc, CONNECTION_ERRORS):
+        return True
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code") in UNAVAILABLE_CODES
+    return False
+
+
+def reset() -> None:
+    """Drop cached clients (tests point the app at another table)."""
+    client.cache_clear()
+    table.cache_clear()
