@@ -179,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     with DynamoDBLocal(args.port, args.data) as db:
         created = create_table(db.client(), args.table)
-        print(f"DynamoDB Local at {db.endpoint}, table {args.table} ({'created' if created else 'kept'})")
+        print(
+            f"DynamoDB Local at {db.endpoint}, table {args.table} ({'created' if created else 'kept'})"
+        )
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())

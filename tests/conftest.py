@@ -40,3 +40,30 @@ def table(dynamodb: DynamoDBLocal) -> str:
     name = f"t-{uuid.uuid4().hex[:12]}"
     create_table(dynamodb.client(), name)
     return name
+
+
+SITE_URL = "http://127.0.0.1:8000"
+
+
+@pytest.fixture
+def api_env(monkeypatch: pytest.MonkeyPatch, dynamodb: DynamoDBLocal, table: str) -> dict[str, str]:
+    """Environment of the Chalice app pointed at a fresh table of DynamoDB Local and the fixture
+    manifest (one open, one closed, one future consultation). Caches are reset before and after."""
+    from chalicelib import config, db
+
+    env = {
+        "STAGE": "test",
+        "TABLE_NAME": table,
+        "DYNAMODB_ENDPOINT": dynamodb.endpoint,
+        "SITE_URL": SITE_URL,
+        "SITE_ORIGINS": SITE_URL,
+        "IP_HASH_KEY": "test-ip-hash-key",
+        "MANIFEST_PATH": str(ROOT / "tests" / "fixtures" / "consultations.json"),
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    config.reset()
+    db.reset()
+    yield env
+    config.reset()
+    db.reset()
