@@ -8,7 +8,7 @@ import os
 import sys
 
 sys.path.append(os.curdir)
-from pelicanconf import *  # noqa: E402,F403
+from pelicanconf import *  # noqa: F403
 
 SITEURL = os.environ.get("DIAVOULEFSI_SITE_URL", "").rstrip("/")
 API_URL = os.environ.get("DIAVOULEFSI_API_URL", API_URL)  # noqa: F405

@@ -116,7 +116,7 @@ class DynamoDBLocal:
             try:
                 self.client().list_tables(Limit=1)
                 return
-            except Exception:  # noqa: BLE001 - not up yet, whatever the reason
+            except Exception:
                 time.sleep(0.2)
         self.stop()
         raise DynamoDBLocalError(f"DynamoDB Local did not answer within {timeout} s")
@@ -180,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     with DynamoDBLocal(args.port, args.data) as db:
         created = create_table(db.client(), args.table)
         print(
-            f"DynamoDB Local at {db.endpoint}, table {args.table} ({'created' if created else 'kept'})"
+            f"DynamoDB Local at {db.endpoint}, table {args.table}",
+            "(created)" if created else "(kept)",
         )
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
