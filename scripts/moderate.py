@@ -1,0 +1,242 @@
+"""Moderate from the terminal, through the same HTTP API as the moderation page.
+
+The API is ``--api``, else ``DIAVOULEFSI_API_URL``, else the dev stack's .local/dev.json; the
+staff token ``--token``, else ``DIAVOULEFSI_STAFF_TOKEN``, else .local/dev.json.
+
+    python scripts/moderate.py list --status pending --consultation anoichti
+    python scripts/moderate.py show <id>
+    python scripts/moderate.py approve <id> [--note ...]
+    python scripts/moderate.py reject <id> --reason spam [--note ...]
+    python scripts/moderate.py hide <id> --reason personal_data
+    python scripts/moderate.py redact <id> --body "Κείμενο χωρίς το τηλέφωνο" (approve, redacted)
+    python scripts/moderate.py summary | unpublished
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+from babel.dates import format_datetime
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_JSON = ROOT / ".local" / "dev.json"
+TIMEOUT_S = 15
+
+
+class ApiFailure(Exception):
+    """The API answered with an error (its Greek message) or could not be reached."""
+
+
+class Api:
+    """The moderation routes, JSON with the bearer token."""
+
+    def __init__(self, base: str, token: str) -> None:
+        self.base = base.rstrip("/")
+        self.session = requests.Session()
+        self.session.headers.update(
+            {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        )
+
+    def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            answer = self.session.request(method, f"{self.base}{path}", timeout=TIMEOUT_S, **kwargs)
+        except requests.RequestException as exc:
+            raise ApiFailure(f"Το API δεν απαντά ({self.base}): {exc}") from exc
+        try:
+            data = answer.json()
+        except ValueError as exc:
+            raise ApiFailure(f"HTTP {answer.status_code}: {answer.text[:200]}") from exc
+        if answer.status_code >= 400:
+            error = data.get("error") or {"message": data.get("message") or data}
+            fields = "; ".join(f"{k}: {v}" for k, v in (error.get("fields") or {}).items())
+            raise ApiFailure(f"HTTP {answer.status_code}: {error['message']} {fields}".strip())
+        return data
+
+    def items(self, **params: Any) -> dict[str, Any]:
+        return self.call("GET", "/v1/moderation/items", params=_clean(params))
+
+    def item(self, item_id: str) -> dict[str, Any]:
+        return self.call("GET", f"/v1/moderation/items/{item_id}")
+
+    def decide(self, item_id: str, **decision: Any) -> dict[str, Any]:
+        return self.call("POST", f"/v1/moderation/items/{item_id}", json=_clean(decision))
+
+    def summary(self) -> dict[str, Any]:
+        return self.call("GET", "/v1/moderation/summary")
+
+    def unpublished(self, limit: int) -> dict[str, Any]:
+        return self.call("GET", "/v1/moderation/decided-unpublished", params={"limit": limit})
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def when(stamp: str | None) -> str:
+    """'26 Νοεμβρίου 2026, 12:00' in Athens time (Babel), or a dash."""
+    if not stamp:
+        return "—"
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return format_datetime(moment, "d MMMM y, HH:mm", tzinfo="Europe/Athens", locale="el")
+
+
+def author(item: dict[str, Any]) -> str:
+    name = item.get("display_name") or "—"
+    if item.get("organisation_name"):
+        name = f"{name} ({item['organisation_name']})"
+    return name if item.get("publish_name") else f"{name} [ανώνυμα]"
+
+
+def where(item: dict[str, Any]) -> str:
+    context = item.get("context", {})
+    parts = [context.get("consultation_title") or item.get("consultation", "")]
+    parts.append(context.get("text_title") or context.get("proposal_title") or "")
+    if item.get("paragraph"):
+        parts.append(f"¶ {item['paragraph']}")
+    return " › ".join(p for p in parts if p)
+
+
+def items_table(title: str, items: list[dict[str, Any]]) -> Table:
+    table = Table(title=title, show_lines=True)
+    for column in ("id", "Αναφορά", "Κατάσταση", "Υποβλήθηκε", "Πού", "Από", "Κείμενο"):
+        table.add_column(column, overflow="fold")
+    for item in items:
+        table.add_row(
+            item["id"],
+            item.get("reference", ""),
+            item["status"],
+            when(item.get("created_at")),
+            where(item),
+            author(item),
+            (item.get("title") + "\n" if item.get("title") else "") + item.get("body", ""),
+        )
+    return table
+
+
+def show(console: Console, data: dict[str, Any]) -> None:
+    item = data["item"]
+    console.print(items_table(f"Υποβολή {item.get('reference', item['id'])}", [item]))
+    if item.get("context", {}).get("url"):
+        console.print(f"Στον ιστότοπο: {item['context']['url']}")
+    trail = Table(title="Ιστορικό αποφάσεων")
+    for column in ("Πότε", "Ποιος", "Ενέργεια", "Από → σε", "Λόγος", "Σημείωση"):
+        trail.add_column(column, overflow="fold")
+    for entry in data.get("audit", []):
+        trail.add_row(
+            when(entry["at"]),
+            entry["by"],
+            entry["action"] + (" (με απαλοιφή)" if entry.get("redacted") else ""),
+            f"{entry['from_status']} → {entry['to_status']}",
+            entry.get("reason", ""),
+            entry.get("note", ""),
+        )
+    console.print(trail)
+
+
+def run(api: Api, args: argparse.Namespace, console: Console) -> None:
+    if args.command == "list":
+        params = {"status": args.status, "consultation": args.consultation, "order": args.order}
+        page = api.items(limit=args.limit, **params)
+        items = page["items"]
+        while args.all and page.get("cursor"):
+            page = api.items(limit=args.limit, cursor=page["cursor"], **params)
+            items += page["items"]
+        console.print(items_table(f"Υποβολές: {args.status} ({len(items)})", items))
+        if page.get("cursor") and not args.all:
+            console.print("Υπάρχουν κι άλλες: --all για όλες.")
+    elif args.command == "show":
+        show(console, api.item(args.id))
+    elif args.command == "summary":
+        data = api.summary()
+        table = Table(title="Υποβολές ανά κατάσταση")
+        table.add_column("Κατάσταση")
+        table.add_column("Πλήθος", justify="right")
+        for status, count in data["counts"].items():
+            table.add_row(data["status_labels"].get(status, status), str(count))
+        console.print(table)
+    elif args.command == "unpublished":
+        data = api.unpublished(args.limit)
+        title = f"Αποφασισμένα, δεν έχουν δημοσιευτεί ακόμη ({data['count']})"
+        console.print(items_table(title, data["items"]))
+    else:
+        action = {"approve": "approve", "redact": "approve"}.get(args.command, args.command)
+        redacted = None
+        if args.command == "redact":
+            redacted = Path(args.file).read_text(encoding="utf-8") if args.file else args.body
+        result = api.decide(
+            args.id,
+            action=action,
+            reason=getattr(args, "reason", None),
+            note=args.note,
+            redacted_body=redacted,
+            version=args.version,
+        )
+        item = result["item"]
+        console.print(
+            f"{item.get('reference', item['id'])}: {item['status']} (έκδοση {item['version']})"
+        )
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--api", help="API base URL (default: DIAVOULEFSI_API_URL or .local/dev.json)")
+    p.add_argument("--token", help="staff token (default: DIAVOULEFSI_STAFF_TOKEN or dev.json)")
+    sub = p.add_subparsers(dest="command", required=True)
+    listing = sub.add_parser("list", help="the queue")
+    listing.add_argument("--status", default="pending")
+    listing.add_argument("--consultation")
+    listing.add_argument("--order", choices=("newest", "oldest"), default="oldest")
+    listing.add_argument("--limit", type=int, default=25)
+    listing.add_argument("--all", action="store_true", help="follow the cursor to the end")
+    sub.add_parser("show", help="one item and its audit trail").add_argument("id")
+    sub.add_parser("summary", help="counts per status")
+    sub.add_parser("unpublished", help="decided, not yet published").add_argument(
+        "--limit", type=int, default=50
+    )
+    for name in ("approve", "reject", "hide", "redact"):
+        decision = sub.add_parser(name, help=f"{name} one item")
+        decision.add_argument("id")
+        decision.add_argument("--note", help="free text, kept in the audit trail")
+        decision.add_argument("--version", type=int, help="fail if the item changed since")
+        if name in ("reject", "hide"):
+            decision.add_argument("--reason", required=True, help="a key of moderation_reasons")
+        if name == "redact":
+            body = decision.add_mutually_exclusive_group(required=True)
+            body.add_argument("--body", help="the text to publish instead")
+            body.add_argument("--file", help="read the text to publish from this file")
+    return p
+
+
+def settings(args: argparse.Namespace) -> tuple[str, str]:
+    dev: dict[str, Any] = {}
+    if DEV_JSON.exists():
+        dev = json.loads(DEV_JSON.read_text(encoding="utf-8"))
+    api = args.api or os.environ.get("DIAVOULEFSI_API_URL") or dev.get("api_url")
+    token = args.token or os.environ.get("DIAVOULEFSI_STAFF_TOKEN") or dev.get("staff_token")
+    if not api or not token:
+        raise ApiFailure("Χρειάζονται --api και --token (ή `make dev` σε λειτουργία).")
+    return api, token
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    console = Console()
+    try:
+        run(Api(*settings(args)), args, console)
+    except ApiFailure as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

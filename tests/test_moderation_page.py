@@ -1,0 +1,192 @@
+"""The moderation page: built by Pelican, valid HTML, noindex, then driven in Debian's Chromium
+against a real ``chalice local`` on DynamoDB Local (token, queue, decisions, axe-core)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+
+from scripts.api_local import start_api, stop_api
+from scripts.dynamodb_local import free_port
+
+FIXTURE_SITE = Path(__file__).parent / "fixtures" / "site"
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=ZoneInfo("Europe/Athens"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def _build(root: Path, output: Path, api_url: str) -> Path:
+    from chalicelib.sitebuild import build_site
+
+    build_site(
+        root,
+        output,
+        snapshot=FIXTURE_SITE / "snapshot.json",
+        api_url=api_url,
+        now=NOW,
+        content=FIXTURE_SITE / "content",
+    )
+    return output / "moderation" / "index.html"
+
+
+def test_page_is_built_valid_and_noindex(root: Path, tmp_path: Path) -> None:
+    page = _build(root, tmp_path / "out", "http://api.example.test")
+    html = page.read_text(encoding="utf-8")
+    assert '<html lang="el">' in html
+    assert '<meta name="robots" content="noindex, nofollow">' in html
+    assert "data-pagefind-body" not in html
+    assert 'data-api="http://api.example.test"' in html
+    assert "<noscript>" in html and "JavaScript" in html
+    assert "Αποφασισμένα, δεν έχουν δημοσιευτεί ακόμη" in html
+    vnu = root / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+    checked = subprocess.run(
+        ["java", "-jar", str(vnu), "--errors-only", str(page)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert checked.returncode == 0, checked.stderr
+
+
+@pytest.fixture
+def stack(root: Path, tmp_path: Path, api_env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """The built site over HTTP on one free port and the API under chalice local on another,
+    the API allowing the site's origin."""
+    site_port, api_port = free_port(), free_port()
+    site, api = f"http://127.0.0.1:{site_port}", f"http://127.0.0.1:{api_port}"
+    output = tmp_path / "out"
+    _build(root, output, api)
+    handler = functools.partial(_QuietHandler, directory=str(output))
+    server = ThreadingHTTPServer(("127.0.0.1", site_port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {**api_env, "SITE_URL": site, "SITE_ORIGINS": site}
+    proc = start_api(api_port, env, log_path=tmp_path / "api.log")
+    try:
+        yield {"site": site, "api": api}
+    finally:
+        stop_api(proc)
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _comment(stack: dict[str, str], body: str) -> str:
+    answer = requests.post(
+        f"{stack['api']}/v1/comments",
+        json={
+            "consultation": "anoichti",
+            "text": "proto-keimeno",
+            "paragraph": "eisagogi",
+            "body": body,
+            "respondent_type": "citizen",
+            "display_name": "Σοφία Δοκιμή",
+            "publish_name": True,
+            "email": "page-check@example.org",
+            "consent": True,
+            "submission_key": uuid.uuid4().hex,
+        },
+        headers={"Origin": stack["site"]},
+        timeout=10,
+    )
+    assert answer.status_code == 202, answer.text
+    return answer.json()["reference"]
+
+
+@pytest.mark.browser
+def test_moderating_in_the_browser(root: Path, stack: dict[str, str]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from chalicelib import auth, db
+
+    token, _ = auth.create(db.table(), "Πέτρος Σελίδας")
+    first = _comment(stack, "Να φυτευτούν δέντρα στην πλατεία Νέας Σμύρνης, παρακαλώ.")
+    second = _comment(stack, "Αυτό είναι ένα σχόλιο που πρέπει να απορριφθεί ως εκτός θέματος.")
+    foreign: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.on(
+            "request",
+            lambda r: (
+                foreign.append(r.url)
+                if not r.url.startswith((stack["site"], stack["api"]))
+                else None
+            ),
+        )
+        page.goto(f"{stack['site']}/moderation/")
+        page.get_by_label("Διακριτικό προσωπικού").fill("λάθος διακριτικό")
+        page.get_by_role("button", name="Σύνδεση").click()
+        expect(page.locator("#mod-status")).to_contain_text("δεν έχει τη σωστή μορφή")
+        page.get_by_label("Διακριτικό προσωπικού").fill("x" * 43)
+        page.get_by_role("button", name="Σύνδεση").click()
+        expect(page.locator("#mod-status")).to_contain_text("δεν έγινε δεκτό")
+        expect(page.locator("#mod-login")).to_be_visible()
+
+        page.get_by_label("Διακριτικό προσωπικού").fill(token)
+        page.keyboard.press("Enter")
+        expect(page.locator("#mod-items > li")).to_have_count(2)
+        expect(page.locator("#mod-summary")).to_contain_text("Σε αναμονή: 2")
+        item = page.locator("article", has_text=first)
+        expect(item).to_contain_text("Ανοιχτή διαβούλευση δοκιμής › Πρώτο κείμενο")
+        link = item.get_by_role("link", name="δείτε την παράγραφο στον ιστότοπο")
+        expect(link).to_have_attribute(
+            "href", f"{stack['site']}/diavoulefseis/anoichti/proto-keimeno/#eisagogi"
+        )
+        assert "page-check@example.org" not in page.content()
+        _axe(page, root)
+
+        other = page.locator("article", has_text=second)
+        other.get_by_role("button", name="Απόρριψη").click()
+        expect(other.locator(".error")).to_contain_text("Επιλέξτε λόγο")
+        assert page.evaluate("document.activeElement.tagName") == "SELECT"
+        other.get_by_label("Λόγος απόρριψης ή απόκρυψης").select_option("off_topic")
+        other.get_by_role("button", name="Απόρριψη").click()
+        expect(page.locator("#mod-status")).to_contain_text(f"{second}: απορρίφθηκε")
+        expect(page.locator("#mod-items > li")).to_have_count(1)
+
+        item.get_by_text("Απαλοιφή κειμένου πριν την έγκριση").click()
+        item.get_by_label("Κείμενο που θα δημοσιευτεί").fill(
+            "Να φυτευτούν δέντρα στην πλατεία [απαλείφθηκε], παρακαλώ."
+        )
+        item.get_by_role("button", name="Έγκριση").click()
+        expect(page.locator("#mod-status")).to_contain_text(f"{first}: εγκρίθηκε με απαλοιφή")
+        expect(page.locator("#mod-empty")).to_be_visible()
+        assert page.evaluate("document.activeElement.id") == "mod-queue-title"
+        expect(page.locator("#mod-unpublished > li")).to_have_count(1)
+        expect(page.locator("#mod-unpublished")).to_contain_text("[απαλείφθηκε]")
+        expect(page.locator("#mod-unpublished-count")).to_contain_text("Σε αναμονή δημοσίευσης: 1")
+        _axe(page, root)
+
+        page.reload()  # the token survives in this tab's sessionStorage
+        expect(page.locator("#mod-summary")).to_contain_text("Εγκρίθηκε: 1")
+        browser.close()
+    assert foreign == []
+
+
+def _axe(page: object, root: Path) -> None:
+    page.add_script_tag(path=str(root / "node_modules" / "axe-core" / "axe.min.js"))
+    result = page.evaluate(
+        "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
+    )
+    violations = [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+    assert violations == [], json.dumps(violations, ensure_ascii=False)

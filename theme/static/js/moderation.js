@@ -1,0 +1,295 @@
+/* Διαβούλευση — the staff moderation page. Talks JSON with the moderation API, with the staff
+   token kept in sessionStorage (this tab only). No libraries, no third-party requests. */
+(function () {
+  "use strict";
+  var root = document.getElementById("moderation");
+  if (!root || !window.fetch) { return; }
+  root.hidden = false;
+
+  var API = root.getAttribute("data-api").replace(/\/$/, "");
+  var SITE = root.getAttribute("data-site") || ".";
+  var KEY = "diavoulefsi-staff-token";
+  var $ = function (id) { return document.getElementById(id); };
+  var status = $("mod-status");
+  var labels = { reasons: {}, status_labels: {}, respondent_types: {} };
+  var cursor = null;
+  var DONE = {
+    approve: "εγκρίθηκε", reject: "απορρίφθηκε", hide: "αποκρύφθηκε"
+  };
+  var dateFormat = new Intl.DateTimeFormat("el-GR", {
+    day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit",
+    timeZone: "Europe/Athens"
+  });
+
+  function say(text) { status.textContent = ""; window.setTimeout(function () { status.textContent = text; }, 50); }
+  function token() { return window.sessionStorage.getItem(KEY); }
+  function when(iso) { return iso ? dateFormat.format(new Date(iso)) : "—"; }
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (name === "text") { node.textContent = attrs[name]; } else { node.setAttribute(name, attrs[name]); }
+    });
+    (children || []).forEach(function (child) { if (child) { node.appendChild(child); } });
+    return node;
+  }
+
+  function call(method, path, body) {
+    var init = { method: method, headers: { "Authorization": "Bearer " + token(), "Accept": "application/json" } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(API + path, init).then(function (answer) {
+      return answer.json().catch(function () { return {}; }).then(function (data) {
+        if (answer.status === 401) { signOut("Το διακριτικό δεν έγινε δεκτό (άκυρο, ληγμένο ή ανακλημένο)."); }
+        if (!answer.ok) {
+          var error = data.error || { message: "Σφάλμα " + answer.status + "." };
+          error.status = answer.status;
+          throw error;
+        }
+        return data;
+      });
+    }, function () {
+      throw { message: "Η υπηρεσία εποπτείας δεν απαντά. Ελέγξτε τη σύνδεση και δοκιμάστε ξανά." };
+    });
+  }
+
+  function signOut(message) {
+    window.sessionStorage.removeItem(KEY);
+    $("mod-work").hidden = true;
+    $("mod-login").hidden = false;
+    $("mod-login-title").focus();
+    say(message);
+  }
+
+  function signIn() {
+    $("mod-login").hidden = true;
+    $("mod-work").hidden = false;
+    return call("GET", "/v1/moderation/summary").then(function (data) {
+      labels = data;
+      showSummary(data);
+      $("mod-queue-title").focus();
+      return Promise.all([loadItems(false), loadUnpublished()]);
+    }).catch(function (error) { if (error.status !== 401) { say(error.message); } });
+  }
+
+  function showSummary(data) {
+    var parts = Object.keys(data.counts).map(function (key) {
+      return (data.status_labels[key] || key) + ": " + data.counts[key];
+    });
+    $("mod-summary").textContent = parts.join(" · ");
+  }
+
+  function refreshSummary() {
+    return call("GET", "/v1/moderation/summary").then(showSummary, function () {});
+  }
+
+  function query() {
+    var params = new URLSearchParams();
+    params.set("status", $("mod-filter-status").value);
+    params.set("order", $("mod-filter-order").value);
+    params.set("limit", "20");
+    if ($("mod-filter-consultation").value) { params.set("consultation", $("mod-filter-consultation").value); }
+    if (cursor) { params.set("cursor", cursor); }
+    return params.toString();
+  }
+
+  function loadItems(more) {
+    if (!more) { cursor = null; }
+    return call("GET", "/v1/moderation/items?" + query()).then(function (data) {
+      var list = $("mod-items");
+      if (!more) { list.textContent = ""; }
+      var first = null;
+      data.items.forEach(function (item) {
+        var node = list.appendChild(renderItem(item, true));
+        first = first || node;
+      });
+      if (more && first) { first.querySelector("h3").focus(); }
+      cursor = data.cursor;
+      $("mod-more").hidden = !cursor;
+      $("mod-empty").hidden = list.children.length > 0;
+      say(more ? "Φορτώθηκαν " + data.items.length + " ακόμη υποβολές." :
+        "Υποβολές: " + list.children.length + (cursor ? " (υπάρχουν κι άλλες)." : "."));
+    }).catch(function (error) { if (error.status !== 401) { say(error.message); } });
+  }
+
+  function loadUnpublished() {
+    return call("GET", "/v1/moderation/decided-unpublished?limit=50").then(function (data) {
+      var list = $("mod-unpublished");
+      list.textContent = "";
+      data.items.forEach(function (item) { list.appendChild(renderItem(item, false)); });
+      $("mod-unpublished-count").textContent = data.count === 0 ?
+        "Όλες οι αποφάσεις έχουν δημοσιευτεί." :
+        "Σε αναμονή δημοσίευσης: " + data.count + (data.watermark ? " · τελευταία δημοσίευση αποφάσεων έως " + when(data.watermark) : "");
+    }).catch(function (error) { if (error.status !== 401) { say(error.message); } });
+  }
+
+  function kindLabel(item) { return item.kind === "proposal" ? "Πρόταση" : "Σχόλιο"; }
+
+  function describe(item) {
+    var ctx = item.context || {};
+    var where = [ctx.consultation_title || item.consultation];
+    if (ctx.text_title) { where.push(ctx.text_title); }
+    if (ctx.proposal_title) { where.push("Πρόταση: " + ctx.proposal_title); }
+    var meta = el("p", { "class": "meta" });
+    meta.appendChild(document.createTextNode(where.join(" › ") + " · "));
+    if (ctx.url) {
+      var linkText = item.paragraph ? "δείτε την παράγραφο στον ιστότοπο" : "δείτε τη σελίδα στον ιστότοπο";
+      meta.appendChild(el("a", { href: ctx.url, text: linkText }));
+      meta.appendChild(document.createTextNode(" · "));
+    }
+    meta.appendChild(document.createTextNode("υποβλήθηκε " + when(item.created_at)));
+    var who = labels.respondent_types[item.respondent_type] || item.respondent_type || "";
+    var name = item.display_name || "";
+    if (item.organisation_name) { name += (name ? ", " : "") + item.organisation_name; }
+    var person = el("p", { "class": "meta", text: who + " · " + name + (item.publish_name ? "" : " (ανώνυμη δημοσίευση)") });
+    return [meta, person];
+  }
+
+  function renderItem(item, withActions) {
+    var id = item.id;
+    var heading = el("h3", { id: "mod-h-" + id + (withActions ? "" : "-u"), tabindex: "-1",
+      text: kindLabel(item) + " " + (item.reference || id) });
+    var article = el("article", { "class": "mod-item", "aria-labelledby": heading.id }, [heading]);
+    describe(item).forEach(function (node) { article.appendChild(node); });
+    if (item.title) { article.appendChild(el("p", { "class": "mod-title", text: item.title })); }
+    article.appendChild(el("div", { "class": "mod-body", text: item.body || "" }));
+    if (!withActions) {
+      article.appendChild(el("p", { "class": "meta", text: (labels.status_labels[item.status] || item.status) +
+        " από " + (item.decided_by || "—") + ", " + when(item.decided_at) +
+        (item.decision_reason ? " · " + (labels.reasons[item.decision_reason] || item.decision_reason) : "") }));
+    } else {
+      article.appendChild(decisionForm(item));
+    }
+    return el("li", { id: "mod-item-" + id + (withActions ? "" : "-u") }, [article]);
+  }
+
+  function field(labelText, control, hint) {
+    var wrap = el("div", { "class": "field" }, [el("label", { "for": control.id, text: labelText })]);
+    if (hint) { wrap.appendChild(hint); }
+    wrap.appendChild(control);
+    return wrap;
+  }
+
+  function decisionForm(item) {
+    var id = item.id;
+    var form = el("form", { "class": "mod-decision", "aria-label": "Απόφαση για " + (item.reference || id) });
+    var reason = el("select", { id: "mod-reason-" + id });
+    reason.appendChild(el("option", { value: "", text: "— επιλέξτε λόγο —" }));
+    Object.keys(labels.reasons).forEach(function (key) {
+      reason.appendChild(el("option", { value: key, text: labels.reasons[key] }));
+    });
+    var note = el("input", { type: "text", id: "mod-note-" + id, maxlength: "1000", autocomplete: "off" });
+    var redacted = el("textarea", { id: "mod-redact-" + id, rows: "5" });
+    redacted.value = item.body || "";
+    var error = el("p", { id: "mod-error-" + id, "class": "error", hidden: "" });
+    var actions = el("div", { "class": "mod-actions" });
+    var allowed = {
+      pending: ["approve", "reject", "hide"], approved: ["hide", "approve"],
+      hidden: ["approve"], rejected: ["approve"]
+    }[item.status] || [];
+    var texts = { approve: item.status === "approved" ? "Δημοσίευση με απαλοιφή" : "Έγκριση",
+      reject: "Απόρριψη", hide: "Απόκρυψη" };
+    allowed.forEach(function (action) {
+      var button = el("button", { type: "button", "class": "mod-" + action, text: texts[action] });
+      button.addEventListener("click", function () {
+        decide(item, action, { reason: reason, note: note, redacted: redacted, error: error, buttons: actions });
+      });
+      actions.appendChild(button);
+    });
+    var details = el("details", {}, [el("summary", { text: "Απαλοιφή κειμένου πριν την έγκριση" }),
+      field("Κείμενο που θα δημοσιευτεί", redacted,
+        el("p", { "class": "hint", text: "Αφαιρέστε προσωπικά δεδομένα. Το αρχικό κείμενο φυλάσσεται μόνο στο ιστορικό αποφάσεων." }))]);
+    if (item.status === "approved") { details.open = true; }
+    if (allowed.indexOf("reject") >= 0 || allowed.indexOf("hide") >= 0) {
+      form.appendChild(field("Λόγος απόρριψης ή απόκρυψης", reason));
+    }
+    form.appendChild(field("Σημείωση (προαιρετική, μόνο για το προσωπικό)", note));
+    if (allowed.indexOf("approve") >= 0) { form.appendChild(details); }
+    form.appendChild(actions);
+    form.appendChild(error);
+    form.addEventListener("submit", function (event) { event.preventDefault(); });
+    return form;
+  }
+
+  function decide(item, action, ui) {
+    var body = { action: action, version: item.version };
+    ui.error.hidden = true;
+    if (action !== "approve") {
+      if (!ui.reason.value) {
+        showError(ui, "Επιλέξτε λόγο για την " + (action === "reject" ? "απόρριψη." : "απόκρυψη."));
+        ui.reason.setAttribute("aria-invalid", "true");
+        ui.reason.focus();
+        return;
+      }
+      body.reason = ui.reason.value;
+    }
+    ui.reason.removeAttribute("aria-invalid");
+    if (ui.note.value.trim()) { body.note = ui.note.value.trim(); }
+    if (action === "approve" && ui.redacted.value.trim() !== (item.body || "").trim()) {
+      body.redacted_body = ui.redacted.value;
+    }
+    Array.prototype.forEach.call(ui.buttons.children, function (b) { b.disabled = true; });
+    call("POST", "/v1/moderation/items/" + encodeURIComponent(item.id), body).then(function (data) {
+      var li = $("mod-item-" + item.id);
+      var next = li.nextElementSibling || li.previousElementSibling;
+      li.parentNode.removeChild(li);
+      $("mod-empty").hidden = $("mod-items").children.length > 0;
+      say(kindLabel(item) + " " + (data.item.reference || item.id) + ": " + DONE[action] +
+        (body.redacted_body ? " με απαλοιφή" : "") + ".");
+      (next ? next.querySelector("h3") : $("mod-queue-title")).focus();
+      refreshSummary();
+      loadUnpublished();
+    }).catch(function (error) {
+      Array.prototype.forEach.call(ui.buttons.children, function (b) { b.disabled = false; });
+      if (error.status === 401) { return; }
+      var text = error.message;
+      if (error.fields) {
+        Object.keys(error.fields).forEach(function (name) { text += " " + error.fields[name]; });
+      }
+      showError(ui, text + (error.status === 409 ? " Πατήστε «Εμφάνιση» για να ανανεώσετε τη λίστα." : ""));
+    });
+  }
+
+  function showError(ui, text) {
+    ui.error.textContent = text;
+    ui.error.hidden = false;
+    say(text);
+  }
+
+  function loadConsultations() {
+    var url = new URL(SITE.replace(/\/$/, "") + "/consultations.json", window.location.href);
+    fetch(url.toString()).then(function (answer) { return answer.ok ? answer.json() : { consultations: [] }; })
+      .then(function (data) {
+        var select = $("mod-filter-consultation");
+        (data.consultations || []).forEach(function (c) {
+          select.appendChild(el("option", { value: c.slug, text: c.title }));
+        });
+      }).catch(function () {});
+  }
+
+  $("mod-login-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var input = $("mod-token");
+    var value = input.value.trim();
+    if (!/^[A-Za-z0-9_-]{20,256}$/.test(value)) {
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+      say("Το διακριτικό δεν έχει τη σωστή μορφή: επικολλήστε το ακριβώς όπως σας δόθηκε.");
+      return;
+    }
+    input.removeAttribute("aria-invalid");
+    window.sessionStorage.setItem(KEY, value);
+    $("mod-token").value = "";
+    signIn();
+  });
+  $("mod-logout").addEventListener("click", function () { signOut("Αποσυνδεθήκατε."); });
+  $("mod-filter").addEventListener("submit", function (event) { event.preventDefault(); loadItems(false); });
+  $("mod-more").addEventListener("click", function () { loadItems(true); });
+  $("mod-unpublished-refresh").addEventListener("click", function () {
+    loadUnpublished().then(function () { say("Η λίστα ανανεώθηκε."); });
+  });
+
+  loadConsultations();
+  if (token()) { signIn(); } else { $("mod-login").hidden = false; }
+})();
