@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 TOKEN_BYTES = 32
 MIN_PREFIX = 6  # of the hash, to revoke a token by the id that `list` shows
 SK = "TOKEN"
+# Tokens are listed through the by_target index under one key (never a Scan).
+INDEX = "by_target"
+INDEX_PK = "STAFF"
 # The context keys the authorizer hands to the app (API Gateway allows only flat strings).
 CTX_STAFF = "staff"
 CTX_VERDICT = "verdict"
@@ -83,6 +86,7 @@ def create(table: Any, name: str, days: int | None = None) -> tuple[str, dict[st
         "created_at": now_iso(),
         "revoked": False,
     }
+    item["GSI1PK"], item["GSI1SK"] = INDEX_PK, f"{item['created_at']}#{item['PK'][6:]}"
     if days is not None:
         expires = created + timedelta(days=days)
         item["expires_at"] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -131,17 +135,18 @@ def revoke(table: Any, digest_prefix: str) -> dict[str, Any]:
 
 
 def list_tokens(table: Any) -> list[dict[str, Any]]:
-    """Every token (hash prefix as ``id``, name, dates, revoked). A filtered Scan: staff tokens
-    have no index of their own and this runs only from the staff CLI, never from the API."""
+    """Every token (hash prefix as ``id``, name, dates, revoked), oldest first: one Query on
+    the by_target index, where every token sits under the key ``STAFF``."""
     kwargs: dict[str, Any] = {
-        "FilterExpression": "begins_with(PK, :p) AND SK = :sk",
-        "ExpressionAttributeValues": {":p": "STAFF#", ":sk": SK},
+        "IndexName": INDEX,
+        "KeyConditionExpression": "GSI1PK = :p",
+        "ExpressionAttributeValues": {":p": INDEX_PK},
         "ProjectionExpression": "PK, #n, created_at, expires_at, revoked",
         "ExpressionAttributeNames": {"#n": "name"},
     }
     tokens = []
     while True:
-        page = table.scan(**kwargs)
+        page = table.query(**kwargs)
         for item in page.get("Items", []):
             digest = item["PK"].removeprefix("STAFF#")
             tokens.append(
@@ -155,7 +160,7 @@ def list_tokens(table: Any) -> list[dict[str, Any]]:
                 }
             )
         if "LastEvaluatedKey" not in page:
-            return sorted(tokens, key=lambda t: t["created_at"])
+            return tokens
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 

@@ -1,0 +1,243 @@
+"""The publish step: one code path for the schedule, the dev timer and ``make publish``.
+
+Under the lock: if a moderation decision arrived since the last complete publish (the
+watermark), export the snapshot, build the site, upload only the files whose sha256 differs
+from the target's manifest, delete the ones that are gone, write the manifest last, invalidate
+exactly what changed, and only then advance the watermark to the decision time read at the
+start. A run that dies midway leaves the watermark behind, so the next run finishes the job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib import lock, snapshot
+from chalicelib.targets import Target, cache_control, content_type
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SITE_SOURCE = Path(__file__).resolve().parent / "site"
+PAGEFIND_DIR = "pagefind"
+STATE_KEY = {"PK": "META#publish", "SK": "STATE"}
+
+# progress(step, done, total): "export" (total None), "build", "upload".
+Progress = Callable[[str, int, int | None], None]
+
+PUBLISHED = "published"
+NOTHING = "nothing to publish"
+LOCKED = "skipped: locked"
+
+
+class PublishConfigError(RuntimeError):
+    """The scheduled publish lacks a setting of its stage."""
+
+
+@dataclass
+class PublishResult:
+    """What one run did: counts for people and logs, durations for ``make bench``."""
+
+    status: str
+    rendered: int = 0
+    skipped: int = 0
+    uploaded: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    watermark: str | None = None
+    durations: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def scheduled() -> PublishResult:
+    """The scheduled run in Lambda, configured by the stage's environment: ``SITE_BUCKET``,
+    ``DISTRIBUTION_ID``, ``SITE_URL``, ``API_URL`` (the public API base the forms post to),
+    ``SITE_SOURCE`` (the packaged project: content, theme, plugins; default: chalicelib/site)
+    and ``PUBLISH_WORKDIR`` (kept between warm runs so unchanged pages are not re-rendered).
+    ``PUBLISH_TARGET_DIR`` puts a local directory in place of S3 (the packaged-zip test)."""
+    from chalicelib.targets import LocalDirTarget, S3Target
+
+    env = os.environ
+    target_dir = env.get("PUBLISH_TARGET_DIR", "").strip()
+    bucket = env.get("SITE_BUCKET", "").strip()
+    if not bucket and not target_dir:
+        raise PublishConfigError("environment variable SITE_BUCKET is required")
+    return run(
+        target=LocalDirTarget(Path(target_dir))
+        if target_dir
+        else S3Target(bucket, env.get("DISTRIBUTION_ID") or None),
+        project_root=Path(env.get("SITE_SOURCE") or DEFAULT_SITE_SOURCE),
+        workdir=Path(env.get("PUBLISH_WORKDIR") or "/tmp/publish"),
+        api_url=env.get("API_URL", ""),
+        site_url=env.get("SITE_URL", ""),
+    )
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def read_state(table: Any) -> dict[str, Any]:
+    """The publish state item (``last_decision_at``, ``watermark``); empty when never written."""
+    return table.get_item(Key=STATE_KEY, ConsistentRead=True).get("Item") or {}
+
+
+def advance_watermark(table: Any, decided_at: str) -> bool:
+    """Move the watermark forward to ``decided_at``; never backwards (a conditional update)."""
+    try:
+        table.update_item(
+            Key=STATE_KEY,
+            UpdateExpression="SET watermark = :w, published_at = :p",
+            ConditionExpression="attribute_not_exists(watermark) OR watermark < :w",
+            ExpressionAttributeValues={
+                ":w": decided_at,
+                ":p": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            },
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def hash_tree(directory: Path) -> dict[str, str]:
+    """site-relative path -> sha256 of every file under ``directory``. Dot files (the build's
+    render state, the target manifest) belong to the machinery, not to the site."""
+    hashes: dict[str, str] = {}
+    for path in sorted(directory.rglob("*")):
+        rel = path.relative_to(directory).as_posix()
+        if path.is_file() and not any(part.startswith(".") for part in rel.split("/")):
+            hashes[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashes
+
+
+def _upload_order(path: str) -> tuple[bool, str]:
+    # Assets before the pages that reference them, so no page points at a missing file.
+    return (path.endswith(".html"), path)
+
+
+def run(
+    *,
+    force: bool = False,
+    target: Target,
+    project_root: Path,
+    workdir: Path,
+    api_url: str,
+    site_url: str,
+    now: Any = None,
+    progress: Progress | None = None,
+    table: Any = None,
+    content: Path | None = None,
+) -> PublishResult:
+    """One publish run (see the module docstring). ``table`` defaults to the app's table;
+    ``content`` to ``project_root/content`` (tests build a tiny fixture site)."""
+    if table is None:
+        from chalicelib import db
+
+        table = db.table()
+    owner = _owner()
+    if not lock.acquire(table, owner):
+        logger.info("publish skipped: another run holds the lock")
+        return PublishResult(status=LOCKED)
+    try:
+        return _locked_run(
+            force,
+            target,
+            Path(project_root),
+            Path(workdir),
+            {"api_url": api_url, "site_url": site_url, "now": now, "content": content},
+            progress,
+            table,
+        )
+    finally:
+        lock.release(table, owner)
+
+
+def _locked_run(
+    force: bool,
+    target: Target,
+    project_root: Path,
+    workdir: Path,
+    build_options: dict[str, Any],
+    progress: Progress | None,
+    table: Any,
+) -> PublishResult:
+    started = time.monotonic()
+    state = read_state(table)
+    decided_at = state.get("last_decision_at")
+    watermark = state.get("watermark")
+    published = target.read_manifest()
+    if (
+        not force
+        and published is not None
+        and (decided_at is None or (watermark or "") >= decided_at)
+    ):
+        logger.info("publish: nothing new since %s", watermark)
+        return PublishResult(status=NOTHING, watermark=watermark)
+
+    result = PublishResult(status=PUBLISHED, watermark=watermark)
+    workdir.mkdir(parents=True, exist_ok=True)
+    snapshot_path = workdir / "snapshot.json"
+    export_progress = (lambda done: progress("export", done, None)) if progress else None
+    snapshot.write(snapshot.export(table, export_progress), snapshot_path)
+    result.durations["export_s"] = time.monotonic() - started
+
+    mark = time.monotonic()
+    output = workdir / "output"
+    from chalicelib.sitebuild import build_site  # Pelican loads only when a build is due
+
+    if progress:
+        progress("build", 0, 1)
+    # Pagefind adds its chunks beside the old ones; a stale chunk would keep a hidden comment
+    # searchable. The index is rebuilt whole every time, so start it from nothing.
+    shutil.rmtree(output / PAGEFIND_DIR, ignore_errors=True)
+    built_site = build_site(
+        project_root,
+        output,
+        snapshot=snapshot_path,
+        publish=True,
+        stats_path=workdir / "build-stats.json",
+        **build_options,
+    )
+    result.rendered = built_site.stats.get("rendered", 0)
+    result.skipped = built_site.stats.get("skipped", 0)
+    if progress:
+        progress("build", 1, 1)
+    result.durations["build_s"] = time.monotonic() - mark
+
+    mark = time.monotonic()
+    built = hash_tree(output)
+    previous = published or {}
+    changed = sorted((p for p, h in built.items() if previous.get(p) != h), key=_upload_order)
+    gone = sorted(set(previous) - set(built))
+    for done, path in enumerate(changed, 1):
+        target.put(path, (output / path).read_bytes(), content_type(path), cache_control(path))
+        if progress:
+            progress("upload", done, len(changed))
+    if gone:
+        target.delete(gone)
+    target.write_manifest(built)
+    target.invalidate(changed + gone)
+    result.uploaded, result.deleted = len(changed), len(gone)
+    result.unchanged = len(built) - len(changed)
+    result.durations["upload_s"] = time.monotonic() - mark
+
+    if decided_at is not None and advance_watermark(table, decided_at):
+        result.watermark = decided_at
+    result.durations["total_s"] = time.monotonic() - started
+    logger.info("publish done: %s", json.dumps(result.as_dict(), sort_keys=True))
+    return result

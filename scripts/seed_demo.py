@@ -1,0 +1,162 @@
+"""Seed the dev stack's table with the demo submissions of tests/fixtures/snapshot.json.
+
+The snapshot's approved comments and proposals become submission items in the documented layout
+(docs/contracts.md), each with a placeholder email ``demo+<n>@example.invalid`` that must never
+reach the site. Idempotent: an item that already exists is left alone.
+
+    python scripts/seed_demo.py --endpoint http://127.0.0.1:8011 --table diavoulefsi
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "lambdas"))
+
+from botocore.exceptions import ClientError  # noqa: E402
+
+from chalicelib.spec import limits  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+DEMO_SNAPSHOT = ROOT / "tests" / "fixtures" / "snapshot.json"
+STATE_KEY = {"PK": "META#publish", "SK": "STATE"}
+
+
+def demo_email(n: int) -> str:
+    return f"demo+{n}@example.invalid"
+
+
+def target_key(entry: dict[str, Any]) -> str:
+    """The by_target partition of a comment (proposals have none, as in chalicelib.store)."""
+    if entry.get("proposal"):
+        return f"TARGET#{entry['consultation']}#proposal#{entry['proposal']}"
+    return f"TARGET#{entry['consultation']}#{entry['text']}"
+
+
+def _millis(stamp: str) -> str:
+    """``...:SSZ`` as ``...:SS.000Z``: the API's format, so that stamps compare as text."""
+    return stamp if "." in stamp else stamp[:-1] + ".000Z"
+
+
+def submission_item(
+    entry: dict[str, Any], kind: str, *, email: str, status: str = "approved"
+) -> dict[str, Any]:
+    """The DynamoDB item of a snapshot entry (a comment or a proposal), with the private
+    fields a real submission carries (email, IP hash, submission key, consent)."""
+    author = entry["author"]
+    created, updated = _millis(entry["created_at"]), _millis(entry["approved_at"])
+    item: dict[str, Any] = {
+        "PK": f"SUB#{entry['id']}",
+        "SK": "SUB",
+        "GSI2PK": f"STATUS#{status}",
+        "GSI2SK": f"{updated}#{entry['id']}",
+        "GSI3PK": f"CONS#{entry['consultation']}",
+        "GSI3SK": f"{status}#{created}#{entry['id']}",
+        "id": entry["id"],
+        "kind": kind,
+        "status": status,
+        "reference": entry["reference"],
+        "consultation": entry["consultation"],
+        "body": entry["body"],
+        "respondent_type": author["respondent_type"],
+        "publish_name": author.get("display_name") is not None,
+        "display_name": author.get("display_name") or "Ανώνυμος συμμετέχων",
+        "email": email,
+        "consent": {"terms_version": limits()["terms_version"], "at": created},
+        "ip_hash": hashlib.sha256(f"demo-ip-{entry['id']}".encode()).hexdigest(),
+        "submission_key": f"demo-{entry['id']}"[:64],
+        "created_at": created,
+        "updated_at": updated,
+        "version": 2,
+        "decided_at": updated,
+        "decided_by": "demo",
+        "redacted": False,
+    }
+    if kind == "comment":
+        item["GSI1PK"], item["GSI1SK"] = target_key(entry), f"{created}#{entry['id']}"
+    if status == "approved":
+        item["approved_at"] = updated
+    optional = ("text", "proposal", "paragraph", "parent", "title", "location")
+    item.update({key: entry[key] for key in optional if entry.get(key) is not None})
+    for key in ("organisation_name", "organisation_type"):
+        if author.get(key) is not None:
+            item[key] = author[key]
+    return item
+
+
+def demo_items(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every entry of ``snapshot`` as a submission item, numbered for the placeholder emails."""
+    entries = [("proposal", p) for p in snapshot["proposals"]]
+    entries += [("comment", c) for c in snapshot["comments"]]
+    return [
+        submission_item(entry, kind, email=demo_email(n))
+        for n, (kind, entry) in enumerate(entries, 1)
+    ]
+
+
+def seed(table: Any, snapshot_path: Path = DEMO_SNAPSHOT) -> int:
+    """Put the demo items that are missing and mark a decision for the publish; how many new."""
+    snapshot = json.loads(snapshot_path.read_text(encoding="utf-8"))
+    added = 0
+    for item in demo_items(snapshot):
+        try:
+            table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            continue
+        added += 1
+    if added:
+        latest = max(item["updated_at"] for item in demo_items(snapshot))
+        mark_decision(table, latest)
+    logger.info("demo seed: %s new submissions", added)
+    return added
+
+
+def mark_decision(table: Any, at: str) -> None:
+    """Record a decision at ``at`` on the publish state, as moderation does (never backwards)."""
+    try:
+        table.update_item(
+            Key=STATE_KEY,
+            UpdateExpression="SET last_decision_at = :at",
+            ConditionExpression="attribute_not_exists(last_decision_at) OR last_decision_at < :at",
+            ExpressionAttributeValues={":at": at},
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    import boto3
+
+    from scripts.dynamodb_local import DUMMY_ENV
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--endpoint", required=True)
+    parser.add_argument("--table", default="diavoulefsi")
+    parser.add_argument("--snapshot", type=Path, default=DEMO_SNAPSHOT)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    resource = boto3.resource(
+        "dynamodb",
+        endpoint_url=args.endpoint,
+        region_name=DUMMY_ENV["AWS_DEFAULT_REGION"],
+        aws_access_key_id=DUMMY_ENV["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=DUMMY_ENV["AWS_SECRET_ACCESS_KEY"],
+    )
+    print(f"{seed(resource.Table(args.table), args.snapshot)} demo submissions added")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())

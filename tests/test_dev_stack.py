@@ -1,0 +1,159 @@
+"""``make dev`` end to end: start scripts/dev.py on free ports, comment through the API,
+approve with the session's staff token, watch the timer publish it, stop with SIGTERM and
+check that no child survives and that the data is kept."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import requests
+
+from scripts.dynamodb_local import DynamoDBLocal, free_port
+from scripts.publish import dynamodb_table
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dev_stack")]
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (from /proc), whatever session it started."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_until(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def open_text(site_url: str) -> tuple[str, dict]:
+    manifest = requests.get(f"{site_url}/consultations.json", timeout=5).json()
+    now = datetime.now(UTC)
+    for consultation in manifest["consultations"]:
+        opens = datetime.fromisoformat(consultation["opens"])
+        closes = datetime.fromisoformat(consultation["closes"])
+        if opens <= now < closes and consultation["texts"]:
+            return consultation["slug"], consultation["texts"][0]
+    pytest.fail("the demo content has no open consultation to comment on")
+
+
+def test_dev_stack_end_to_end(root, tmp_path):
+    local = tmp_path / "local"
+    env = {
+        **os.environ,
+        "DIAVOULEFSI_LOCAL_DIR": str(local),
+        "DIAVOULEFSI_SITE_PORT": str(free_port()),
+        "DIAVOULEFSI_API_PORT": str(free_port()),
+        "DIAVOULEFSI_PUBLISH_INTERVAL": "2",
+    }
+    log = (tmp_path / "dev.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, str(root / "scripts" / "dev.py")],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    children: set[int] = set()
+    try:
+        dev_json = local / "dev.json"
+        wait_until(lambda: dev_json.exists() or proc.poll() is not None, 240, "dev.json")
+        assert proc.poll() is None, (tmp_path / "dev.log").read_text()
+        info = json.loads(dev_json.read_text())
+        assert set(info) == {"site_url", "api_url", "dynamodb_endpoint", "table", "staff_token"}
+        assert info["site_url"] == f"http://127.0.0.1:{env['DIAVOULEFSI_SITE_PORT']}"
+        children = descendants(proc.pid)
+        assert len(children) >= 2  # DynamoDB Local and chalice local at least
+
+        assert requests.get(info["site_url"] + "/no-such-page/", timeout=5).status_code == 404
+        consultation, text = open_text(info["site_url"])
+        body = f"Σχόλιο από τη δοκιμή του make dev {uuid.uuid4().hex[:8]}."
+        email = "dev-stack-test@example.invalid"
+        answer = requests.post(
+            f"{info['api_url']}/v1/comments",
+            json={
+                "consultation": consultation,
+                "text": text["slug"],
+                "body": body,
+                "respondent_type": "citizen",
+                "display_name": "Δοκιμαστική Χρήστρια",
+                "publish_name": True,
+                "email": email,
+                "consent": True,
+                "submission_key": uuid.uuid4().hex,
+            },
+            headers={"Origin": info["site_url"]},
+            timeout=10,
+        )
+        assert answer.status_code == 202, answer.text
+        item_id = answer.json()["id"]
+        decision = requests.post(
+            f"{info['api_url']}/v1/moderation/items/{item_id}",
+            json={"action": "approve"},
+            headers={"Authorization": f"Bearer {info['staff_token']}"},
+            timeout=10,
+        )
+        assert decision.status_code == 200, decision.text
+
+        page_url = info["site_url"] + text["url"]
+        page = wait_until(
+            lambda: (r := requests.get(page_url, timeout=5)).ok and body in r.text and r.text,
+            90,
+            "the approved comment on the served page",
+        )
+        assert email not in page
+    finally:
+        if proc.poll() is None:
+            children |= descendants(proc.pid)
+            proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=150)
+        finally:
+            log.close()
+            for pid in children | {proc.pid}:
+                if alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+    assert proc.returncode == 0, (tmp_path / "dev.log").read_text()[-3000:]
+    assert [pid for pid in children if alive(pid)] == []
+    assert not (local / "dev.json").exists()
+
+    with DynamoDBLocal(data_dir=local / "dynamodb") as db:  # a second start keeps the data
+        kept = dynamodb_table(db.endpoint, info["table"]).get_item(
+            Key={"PK": f"SUB#{item_id}", "SK": "SUB"}
+        )
+        assert kept["Item"]["status"] == "approved"

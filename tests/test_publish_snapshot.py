@@ -1,0 +1,129 @@
+"""The snapshot export against DynamoDB Local: public fields only, anonymity, order, schema."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import jsonschema
+import pytest
+
+from chalicelib import snapshot
+from chalicelib.spec import snapshot_schema
+from tests.publish_support import comment_entry, put, table_of
+
+
+@pytest.fixture
+def ddb(dynamodb, table):
+    return table_of(dynamodb, table)
+
+
+def test_only_public_fields_and_only_approved_items(ddb, tmp_path):
+    named = put(ddb, comment_entry(1), decision_note="σημείωση συντονιστή XYZ")
+    anonymous = put(
+        ddb,
+        comment_entry(2, author={"respondent_type": "citizen", "display_name": None}),
+        display_name="Κρυφό Ονοματεπώνυμο",
+    )
+    organisation = put(
+        ddb,
+        comment_entry(
+            3,
+            author={
+                "respondent_type": "organisation",
+                "display_name": None,
+                "organisation_name": None,
+                "organisation_type": "union",
+            },
+        ),
+        display_name="Κρυφός Εκπρόσωπος",
+        organisation_name="Κρυφό Σωματείο",
+    )
+    pending = put(
+        ddb, comment_entry(4, body="Εκκρεμές σχόλιο που δεν δημοσιεύεται."), status="pending"
+    )
+    hidden = put(
+        ddb, comment_entry(5, body="Κρυμμένο σχόλιο που δεν δημοσιεύεται."), status="hidden"
+    )
+    proposal = put(
+        ddb,
+        {
+            "id": "01jproposal0000000000000001",
+            "reference": "NS-P00001",
+            "consultation": "anoichti",
+            "title": "Πρόταση δοκιμής",
+            "body": "Περιγραφή της πρότασης δοκιμής με αρκετό κείμενο για το όριο.",
+            "location": None,
+            "author": {"respondent_type": "citizen", "display_name": "Προτείνων Πολίτης"},
+            "created_at": "2026-11-20T09:00:00Z",
+            "approved_at": "2026-11-21T09:00:00Z",
+        },
+        kind="proposal",
+    )
+
+    path = tmp_path / "snapshot.json"
+    assert snapshot.write(snapshot.export(ddb), path)
+    raw = path.read_text(encoding="utf-8")
+    data = json.loads(raw)
+    jsonschema.validate(data, snapshot_schema())
+
+    assert [c["id"] for c in data["comments"]] == [named["id"], anonymous["id"], organisation["id"]]
+    assert [p["id"] for p in data["proposals"]] == [proposal["id"]]
+    for item in (named, anonymous, organisation, pending, hidden, proposal):
+        for private in ("email", "ip_hash", "submission_key"):
+            assert item[private] not in raw
+    for secret in ("σημείωση συντονιστή", "Κρυφό", "Κρυφός", pending["body"], hidden["body"]):
+        assert secret not in raw
+    assert "@" not in raw
+    by_id = {c["id"]: c for c in data["comments"]}
+    assert by_id[named["id"]]["author"]["display_name"] == named["display_name"]
+    assert by_id[anonymous["id"]]["author"]["display_name"] is None
+    assert by_id[organisation["id"]]["author"] == {
+        "respondent_type": "organisation",
+        "display_name": None,
+        "organisation_name": None,
+        "organisation_type": "union",
+    }
+
+
+def test_deterministic_order_and_bytes(ddb, tmp_path):
+    numbers = list(range(1, 13))
+    random.Random(5).shuffle(numbers)
+    for n in numbers:
+        consultation = "kleisti" if n % 3 == 0 else "anoichti"
+        put(ddb, comment_entry(n, consultation=consultation))
+
+    first = snapshot.export(ddb)
+    keys = [(c["consultation"], c["created_at"], c["id"]) for c in first["comments"]]
+    assert keys == sorted(keys)
+    assert len(keys) == 12
+    assert first["generated_at"] == max(c["approved_at"] for c in first["comments"])
+
+    path = tmp_path / "snapshot.json"
+    assert snapshot.write(first, path) is True
+    before = path.read_bytes()
+    assert snapshot.write(snapshot.export(ddb), path) is False  # same bytes: file untouched
+    assert path.read_bytes() == before == snapshot.dumps(snapshot.export(ddb))
+
+
+def test_every_page_of_the_index_is_read(ddb):
+    for n in range(1, 8):
+        put(ddb, comment_entry(n))
+    seen = []
+    items = snapshot.approved_items(ddb, progress=seen.append, page_size=2)
+    assert len(items) == 7
+    assert len(seen) >= 4 and seen[-1] == 7
+
+
+def test_an_empty_database_gives_a_valid_empty_snapshot(ddb):
+    data = snapshot.export(ddb)
+    assert data["comments"] == [] and data["proposals"] == []
+    jsonschema.validate(data, snapshot_schema())
+
+
+def test_an_invalid_item_stops_the_export_before_writing(ddb, tmp_path):
+    put(ddb, comment_entry(1, reference="bad reference"))
+    path = tmp_path / "snapshot.json"
+    with pytest.raises(jsonschema.ValidationError):
+        snapshot.write(snapshot.export(ddb), path)
+    assert not path.exists()
