@@ -17,7 +17,7 @@ help:
 	@echo "make dev      the whole platform locally (DynamoDB Local, API :8010, site :8000, publish timer)"
 	@echo "make test     every test (unit, API on DynamoDB Local, site build, browser)"
 	@echo "make html     build the site into $(OUTPUTDIR)/"
-	@echo "make publish  one publish run against the local stack (or STAGE=...)"
+	@echo "make publish  one publish run against the local stack (or STAGE=...; FORCE=1 rebuilds)"
 	@echo "make bench    benchmarks: table + build/bench.json"
 	@echo "make package  deployable artifacts into build/package/ (STAGE=$(STAGE))"
 	@echo "make deploy   package + aws cloudformation deploy (needs AWS credentials)"
@@ -43,8 +43,7 @@ install-browser:
 
 # --- the site ------------------------------------------------------------------------------
 html: install
-	$(PELICAN) content -o $(OUTPUTDIR) -s $(CONFFILE)
-	$(PYBIN)/python -m pagefind --site $(OUTPUTDIR) --quiet
+	$(PYBIN)/python scripts/build.py --output $(OUTPUTDIR)
 
 regenerate: install
 	$(PELICAN) -r content -o $(OUTPUTDIR) -s $(CONFFILE)
@@ -57,7 +56,7 @@ dev: install
 	$(PYBIN)/python scripts/dev.py
 
 publish: install
-	$(PYBIN)/python scripts/publish.py --stage $(if $(filter command line environment,$(origin STAGE)),$(STAGE),local)
+	$(PYBIN)/python scripts/publish.py --stage $(if $(filter command line environment,$(origin STAGE)),$(STAGE),local) $(if $(FORCE),--force)
 
 # --- quality -------------------------------------------------------------------------------
 lint: install
@@ -81,7 +80,7 @@ package: install
 	$(PYBIN)/python scripts/package.py --stage $(STAGE)
 
 deploy: package
-	$(PYBIN)/python scripts/package.py --stage $(STAGE) --deploy
+	$(PYBIN)/python scripts/package.py --stage $(STAGE) --deploy $(DEPLOY_ARGS)
 
 clean:
 	rm -rf $(OUTPUTDIR) build .pytest_cache

@@ -6,6 +6,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "lambdas"))  # chalicelib.spec: the shared contracts
+sys.path.insert(0, str(ROOT))  # the plugins import each other as plugins.<name>
+
+from chalicelib.spec import limits  # noqa: E402
 
 AUTHOR = "Δήμος Νέας Σμύρνης"
 SITENAME = "Διαβούλευση — Δήμος Νέας Σμύρνης"
@@ -20,11 +23,14 @@ PAGE_PATHS = ["pages"]
 ARTICLE_PATHS = []  # consultations and texts are read by plugins/consultations
 STATIC_PATHS = []
 THEME = "theme"
-PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["greek", "consultations", "submissions", "exports", "sitemap_el"]
+PLUGIN_PATHS = []
+PLUGINS = [
+    f"plugins.{name}" for name in ("greek", "consultations", "submissions", "exports", "sitemap_el")
+]
 
 # The contracts shared with the API (field limits, schemas) live in lambdas/chalicelib/spec.
 SPEC_DIR = str(ROOT / "lambdas" / "chalicelib" / "spec")
+LIMITS = limits()  # the forms' labels, lengths and choices
 
 # Where the forms post. The publish step and `make dev` set it; a production build gets it
 # from the stage (publishconf / DIAVOULEFSI_API_URL).
@@ -40,7 +46,8 @@ PAGE_URL = "{slug}/"
 PAGE_SAVE_AS = "{slug}/index.html"
 ARTICLE_URL = ARTICLE_SAVE_AS = ""
 INDEX_SAVE_AS = "index.html"
-DIRECT_TEMPLATES = ["index", "search"]
+DIRECT_TEMPLATES = ["search", "404"]  # the home page is written by plugins/consultations
+TEMPLATE_PAGES = {"moderation.html": "moderation/index.html"}  # staff page, noindex
 SEARCH_SAVE_AS = "anazitisi/index.html"
 SEARCH_URL = "anazitisi/"
 AUTHOR_SAVE_AS = CATEGORY_SAVE_AS = TAG_SAVE_AS = ""
@@ -58,6 +65,14 @@ MARKDOWN = {
     },
     "output_format": "html5",
 }
+
+# Comments are citizens' text: everything is escaped unless a template says |safe.
+JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
+
+# Render fingerprints (plugins/consultations): unchanged pages are not re-rendered. The publish
+# step and the benchmark read the counts from BUILD_STATS_PATH when it is set.
+RENDER_STATE_PATH = None  # default: <output>/.render-state.json
+BUILD_STATS_PATH = None
 
 RELATIVE_URLS = True
 CACHE_CONTENT = False

@@ -1,0 +1,100 @@
+"""Build the static site: Pelican with this project's plugins, then the Pagefind index.
+
+The one entry point for `make html`, the publish step (in Lambda: no git, no network, writes only
+under ``output``) and the tests. Pelican runs in-process, so a content error surfaces here as an
+exception naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+
+class SiteBuildError(Exception):
+    """Pelican or Pagefind failed; the site in ``output`` must not be published."""
+
+
+@dataclass
+class BuildResult:
+    output: Path
+    seconds: float
+    stats: dict[str, int] = field(default_factory=dict)  # rendered / skipped / deleted pages
+
+
+def _settings(project_root: Path, output: Path, overrides: dict, publish: bool) -> dict:
+    from pelican.settings import read_settings
+
+    conf = project_root / ("publishconf.py" if publish else "pelicanconf.py")
+    return read_settings(str(conf), override=overrides)
+
+
+def run_pelican(settings: dict) -> None:
+    from pelican import Pelican
+
+    try:
+        Pelican(settings).run()
+    except Exception as exc:  # Pelican and its plugins raise anything; the caller needs one type
+        raise SiteBuildError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def run_pagefind(output: Path) -> None:
+    """Index the built pages for search (the same CLI as `python -m pagefind`)."""
+    cmd = [sys.executable, "-m", "pagefind", "--site", str(output), "--quiet"]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SiteBuildError(f"pagefind failed ({done.returncode}): {done.stderr[-2000:]}")
+
+
+def build_site(
+    project_root: Path,
+    output: Path,
+    *,
+    snapshot: Path | None,
+    api_url: str,
+    site_url: str = "",
+    now: datetime | None = None,
+    publish: bool = False,
+    stats_path: Path | None = None,
+    content: Path | None = None,
+) -> BuildResult:
+    """Build ``content`` (default ``project_root/content``) into ``output``.
+
+    ``snapshot`` is the approved submissions (None or a missing file: none yet); ``now`` pins the
+    consultation states; with ``publish`` the URLs are absolute (publishconf). Pages whose render
+    fingerprint did not change are not re-rendered; the counts are returned (and written to
+    ``stats_path`` if given).
+    """
+    started = time.monotonic()
+    project_root, output = Path(project_root).resolve(), Path(output).resolve()
+    output.mkdir(parents=True, exist_ok=True)
+    stats_file = Path(stats_path) if stats_path else output.parent / f".{output.name}-stats.json"
+    overrides = {
+        "PATH": str(content or project_root / "content"),
+        "OUTPUT_PATH": str(output),
+        "THEME": str(project_root / "theme"),
+        "API_URL": api_url.rstrip("/"),
+        "SNAPSHOT_PATH": str(snapshot) if snapshot else "",
+        "CONSULTATION_NOW": now.isoformat() if now else None,
+        "BUILD_STATS_PATH": str(stats_file),
+        "DELETE_OUTPUT_DIRECTORY": False,  # unchanged pages stay; stale ones are removed
+        "CACHE_PATH": str(output.parent / f".{output.name}-cache"),
+    }
+    if site_url:  # else pelicanconf (relative URLs) or publishconf (DIAVOULEFSI_SITE_URL)
+        overrides.update({"SITEURL": site_url.rstrip("/"), "RELATIVE_URLS": False})
+    run_pelican(_settings(project_root, output, overrides, publish))
+    run_pagefind(output)
+    stats = json.loads(stats_file.read_text(encoding="utf-8"))
+    if not stats_path:
+        stats_file.unlink()
+    result = BuildResult(output=output, seconds=time.monotonic() - started, stats=stats)
+    logger.info("Site built in %.1f s: %s", result.seconds, stats)
+    return result

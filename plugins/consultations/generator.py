@@ -1,0 +1,132 @@
+"""The consultations generator: reads the consultations, then writes their pages (skipping those
+whose fingerprint did not change), their feeds and the API's manifest."""
+
+import json
+import logging
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pelican.generators import Generator
+from pelican.writers import Writer
+
+from .models import Consultation
+from .outputs import atom_feed, manifest, write_manifest
+from .reader import read_consultations
+from .render_state import RenderState, digest, tree_digest
+
+logger = logging.getLogger(__name__)
+
+ATHENS = ZoneInfo("Europe/Athens")
+SHARED_SETTINGS = ("SITEURL", "SITENAME", "MUNICIPALITY", "API_URL", "RELATIVE_URLS")
+
+
+def build_now(settings: dict[str, Any]) -> datetime:
+    """The build's "now" in Athens: CONSULTATION_NOW (ISO string or datetime) pins it for tests."""
+    pinned = settings.get("CONSULTATION_NOW")
+    if not pinned:
+        return datetime.now(ATHENS)
+    value = pinned if isinstance(pinned, datetime) else datetime.fromisoformat(pinned)
+    return value.replace(tzinfo=ATHENS) if value.tzinfo is None else value.astimezone(ATHENS)
+
+
+class ConsultationsGenerator(Generator):
+    """Home, consultation, text, proposals and proposal pages; feeds; consultations.json."""
+
+    def _root(self) -> Path:
+        return Path(self.path) / self.settings.get("CONSULTATIONS_DIR", "consultations")
+
+    def generate_context(self) -> None:
+        self.now = build_now(self.settings)
+        self.consultations: list[Consultation] = read_consultations(self.settings, self._root())
+        for consultation in self.consultations:
+            consultation.set_state(self.now)
+        self.context["consultations"] = self.consultations
+        self.context["build_now"] = self.now
+
+    def _shared(self) -> str:
+        """What every page shows besides its own data: theme, settings, the menu of pages."""
+        pages = [(p.title, p.url) for p in self.context.get("pages", [])]
+        settings = {key: self.settings.get(key) for key in SHARED_SETTINGS}
+        return digest([tree_digest(self.theme), settings, pages])
+
+    def _write(
+        self,
+        writer: Writer,
+        state: RenderState,
+        save_as: str,
+        template: str,
+        data: Any,
+        **kwargs: Any,
+    ) -> None:
+        if not state.needs_render(save_as, template, data):
+            return
+        url = save_as.removesuffix("index.html")
+        writer.write_file(
+            save_as,
+            self.get_template(template),
+            self.context,
+            relative_urls=self.settings["RELATIVE_URLS"],
+            url=url,
+            page_url=url,
+            template_name=template,
+            **kwargs,
+        )
+
+    def generate_output(self, writer: Writer) -> None:
+        state = RenderState(
+            self.output_path, self.settings.get("RENDER_STATE_PATH"), self._shared()
+        )
+        site_url = self.settings.get("SITEURL", "")
+        self._write(
+            writer, state, "index.html", "index", [c.overview() for c in self.consultations]
+        )
+        for c in self.consultations:
+            header = c.header()
+            self._write(
+                writer, state, f"{c.url}index.html", "consultation", c.overview(), consultation=c
+            )
+            for text in c.texts:
+                data = [
+                    header,
+                    text.summary(),
+                    text.content,
+                    [vars(p) for p in text.paragraphs],
+                    [x.fingerprint() for x in text.comments],
+                ]
+                self._write(
+                    writer, state, f"{text.url}index.html", "text", data, consultation=c, text=text
+                )
+            self._write(
+                writer,
+                state,
+                f"{c.url}protaseis/index.html",
+                "proposals",
+                [header, [p.summary() for p in c.proposals]],
+                consultation=c,
+            )
+            for proposal in c.proposals:
+                data = [header, proposal.summary(), [x.fingerprint() for x in proposal.comments]]
+                self._write(
+                    writer,
+                    state,
+                    f"{proposal.url}index.html",
+                    "proposal",
+                    data,
+                    consultation=c,
+                    proposal=proposal,
+                )
+            feed = f"{c.url}feed.atom"
+            if state.needs_render(feed, "atom", [c.overview(), [p.summary() for p in c.proposals]]):
+                path = Path(self.output_path) / feed
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(atom_feed(c, site_url))
+        write_manifest(self.output_path, manifest(self.consultations, self._root()))
+        stats = state.stats(state.finish())
+        logger.info("Consultation pages: %(rendered)d rendered, %(skipped)d unchanged", stats)
+        if stats_path := self.settings.get("BUILD_STATS_PATH"):
+            os.makedirs(os.path.dirname(os.path.abspath(stats_path)), exist_ok=True)
+            with open(stats_path, "w", encoding="utf-8") as fh:
+                json.dump(stats, fh)

@@ -1,0 +1,175 @@
+"""The consultation site's content model: consultations, their texts, and what citizens said.
+
+Plain dataclasses, so that the templates read attributes and the render fingerprints can be
+computed from exactly the data a page shows.
+"""
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .paragraphs import Paragraph
+
+STATES = ("upcoming", "open", "closed")
+
+
+class ContentError(Exception):
+    """A content file is wrong; the message names the file and the field, for staff."""
+
+    def __init__(self, source: str, field_name: str, problem: str) -> None:
+        super().__init__(f"{source}: {field_name}: {problem}")
+        self.source = source
+        self.field = field_name
+
+
+@dataclass
+class Author:
+    respondent_type: str
+    display_name: str | None
+    organisation_name: str | None
+    organisation_type: str | None
+    label: str  # what the site shows: a name, an organisation, or «Ανώνυμος πολίτης»
+    detail: str  # e.g. the organisation type, or ""
+
+
+@dataclass
+class Comment:
+    id: str
+    reference: str
+    body: str
+    author: Author
+    paragraph: str | None
+    parent: str | None
+    created_at: str
+    approved_at: str
+    replies: list["Comment"] = field(default_factory=list)
+
+    def fingerprint(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if k not in ("replies", "author")} | {
+            "author": vars(self.author)
+        }
+
+
+@dataclass
+class Proposal:
+    id: str
+    reference: str
+    title: str
+    body: str
+    location: str | None
+    author: Author
+    created_at: str
+    approved_at: str
+    comments: list[Comment] = field(default_factory=list)  # every approved one, by date
+    threads: list[Comment] = field(default_factory=list)  # top level, replies nested
+    url: str = ""
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "body": self.body,
+            "location": self.location,
+            "author": vars(self.author),
+            "approved_at": self.approved_at,
+            "comments": len(self.comments),
+        }
+
+
+@dataclass
+class Text:
+    slug: str
+    title: str
+    kind: str
+    kind_label: str
+    order: int
+    content: str  # HTML with <!--para:ID--> markers
+    paragraphs: list[Paragraph]
+    source: str
+    url: str
+    budget: int | None = None
+    location: str | None = None
+    department: str | None = None
+    comments: list[Comment] = field(default_factory=list)
+    threads: dict[str | None, list[Comment]] = field(default_factory=dict)  # paragraph → top
+    paragraph_counts: dict[str, int] = field(default_factory=dict)  # with replies
+
+    @property
+    def paragraph_map(self) -> dict[str, Paragraph]:
+        return {p.id: p for p in self.paragraphs}
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "kind": self.kind,
+            "order": self.order,
+            "url": self.url,
+            "budget": self.budget,
+            "comments": len(self.comments),
+        }
+
+
+@dataclass
+class Consultation:
+    slug: str
+    title: str
+    summary: str
+    theme: str
+    opens: datetime
+    closes: datetime
+    order: int
+    content: str
+    source: str
+    url: str
+    contact: str | None = None
+    texts: list[Text] = field(default_factory=list)
+    proposals: list[Proposal] = field(default_factory=list)
+    state: str = "upcoming"
+    days_left: int = 0
+
+    def set_state(self, now: datetime) -> None:
+        """Upcoming, open (with whole days left, rounded up) or closed, at build time."""
+        if now < self.opens:
+            self.state = "upcoming"
+        elif now < self.closes:
+            self.state = "open"
+            self.days_left = math.ceil((self.closes - now).total_seconds() / 86400)
+        else:
+            self.state = "closed"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+    @property
+    def comment_count(self) -> int:
+        return sum(len(t.comments) for t in self.texts) + sum(
+            len(p.comments) for p in self.proposals
+        )
+
+    def header(self) -> dict[str, Any]:
+        """What every page of the consultation shows about it (title, dates, state)."""
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "summary": self.summary,
+            "theme": self.theme,
+            "opens": self.opens.isoformat(),
+            "closes": self.closes.isoformat(),
+            "state": self.state,
+            "days_left": self.days_left,
+            "contact": self.contact,
+            "url": self.url,
+        }
+
+    def overview(self) -> dict[str, Any]:
+        """The header plus its texts and counts: what the home and consultation pages show."""
+        return self.header() | {
+            "content": self.content,
+            "order": self.order,
+            "texts": [t.summary() for t in self.texts],
+            "proposals": len(self.proposals),
+            "comments": self.comment_count,
+        }

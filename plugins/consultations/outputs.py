@@ -1,0 +1,106 @@
+"""The machine-readable outputs of the consultations: the API's manifest and the Atom feeds."""
+
+import json
+import xml.etree.ElementTree as etree
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jsonschema
+
+from chalicelib.spec import manifest_schema
+
+from .models import Consultation
+
+ATOM = "http://www.w3.org/2005/Atom"
+MANIFEST_NAME = "consultations.json"
+
+
+def manifest(consultations: list[Consultation], content_root: Path) -> dict:
+    """What the API checks every submission against, validated against manifest.schema.json.
+
+    ``generated_at`` is the newest content file's time, not the build's: an unchanged manifest
+    stays byte-identical, so the publish step does not upload it again.
+    """
+    newest = max((p.stat().st_mtime for p in content_root.rglob("*.md")), default=0)
+    data = {
+        "schema_version": 1,
+        "generated_at": datetime.fromtimestamp(newest, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "consultations": [
+            {
+                "slug": c.slug,
+                "title": c.title,
+                "theme": c.theme,
+                "opens": c.opens.isoformat(),
+                "closes": c.closes.isoformat(),
+                "url": "/" + c.url,
+                "texts": [
+                    {
+                        "slug": t.slug,
+                        "title": t.title,
+                        "kind": t.kind,
+                        "url": "/" + t.url,
+                        "paragraphs": [p.id for p in t.paragraphs],
+                    }
+                    for t in c.texts
+                ],
+            }
+            for c in consultations
+        ],
+    }
+    jsonschema.validate(data, manifest_schema())
+    return data
+
+
+def write_manifest(output_path: str, data: dict) -> Path:
+    path = Path(output_path) / MANIFEST_NAME
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def _sub(parent: etree.Element, tag: str, text: str | None = None, **attrs: str) -> etree.Element:
+    element = etree.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    element.text = text
+    return element
+
+
+def atom_feed(consultation: Consultation, site_url: str) -> bytes:
+    """Texts and approved proposals of one consultation, newest first."""
+    etree.register_namespace("", ATOM)
+    feed = etree.Element(f"{{{ATOM}}}feed", {"xml:lang": "el"})
+    base = f"{site_url}/" if site_url else "/"
+    _sub(feed, "title", consultation.title)
+    _sub(feed, "subtitle", consultation.summary)
+    _sub(feed, "id", f"urn:diavoulefsi:{consultation.slug}")
+    _sub(feed, "link", href=base + consultation.url)
+    _sub(feed, "link", rel="self", href=f"{base}{consultation.url}feed.atom")
+    entries = [
+        (
+            consultation.opens.isoformat(),
+            f"urn:diavoulefsi:{consultation.slug}:{t.slug}",
+            t.title,
+            t.url,
+            t.kind_label,
+        )
+        for t in consultation.texts
+    ] + [
+        (
+            p.approved_at,
+            f"urn:diavoulefsi:{consultation.slug}:protasi:{p.id}",
+            p.title,
+            p.url,
+            p.body[:300],
+        )
+        for p in consultation.proposals
+    ]
+    entries.sort(key=lambda e: e[0], reverse=True)
+    _sub(feed, "updated", max([e[0] for e in entries], default=consultation.opens.isoformat()))
+    author = _sub(feed, "author")
+    _sub(author, "name", "Δήμος")
+    for updated, entry_id, title, url, summary in entries:
+        entry = _sub(feed, "entry")
+        _sub(entry, "title", title)
+        _sub(entry, "id", entry_id)
+        _sub(entry, "link", href=base + url)
+        _sub(entry, "updated", updated)
+        _sub(entry, "summary", summary)
+    return etree.tostring(feed, encoding="utf-8", xml_declaration=True)

@@ -1,0 +1,46 @@
+"""/sitemap.xml of the public pages and /robots.txt, from what the build wrote."""
+
+import logging
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from pelican import Pelican, signals
+
+logger = logging.getLogger(__name__)
+
+EXCLUDED = ("moderation/", "404.html")
+
+
+def public_pages(output: Path) -> list[str]:
+    """Site-relative URLs of the HTML pages, without staff pages and the error page."""
+    urls = []
+    for path in sorted(output.rglob("*.html")):
+        rel = path.relative_to(output).as_posix()
+        if rel.startswith(EXCLUDED) or rel.startswith(("pagefind/", ".")):
+            continue
+        urls.append(rel.removesuffix("index.html"))
+    return urls
+
+
+def write_sitemap(pelican: Pelican) -> None:
+    output = Path(pelican.output_path)
+    site_url = pelican.settings.get("SITEURL", "").rstrip("/")
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
+    lines += [
+        f"<url><loc>{escape(f'{site_url}/{url}')}</loc></url>" for url in public_pages(output)
+    ]
+    lines.append("</urlset>")
+    (output / "sitemap.xml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    robots = f"User-agent: *\nDisallow: /moderation/\nSitemap: {site_url}/sitemap.xml\n"
+    (output / "robots.txt").write_text(robots, encoding="utf-8")
+    logger.info("Sitemap: %d pages", len(lines) - 3)
+
+
+def register() -> None:
+    signals.finalized.connect(write_sitemap)
+
+
+__all__ = ["register"]

@@ -1,0 +1,30 @@
+"""Approved comments and proposals, from the publish step's snapshot, onto the consultations."""
+
+import logging
+
+from pelican import signals
+from pelican.generators import Generator
+
+from .snapshot import SnapshotError, attach, load_snapshot
+
+__all__ = ["SnapshotError", "register"]
+
+logger = logging.getLogger(__name__)
+
+
+def add_submissions(generators: list[Generator]) -> None:
+    """After every generator has read its content, before any page is written."""
+    context = generators[0].context
+    snapshot = load_snapshot(context.get("SNAPSHOT_PATH"))
+    context["snapshot"] = snapshot
+    if snapshot is not None:
+        attach(context.get("consultations", []), snapshot)
+        logger.info(
+            "Snapshot: %d comments, %d proposals",
+            len(snapshot["comments"]),
+            len(snapshot["proposals"]),
+        )
+
+
+def register() -> None:
+    signals.all_generators_finalized.connect(add_submissions)

@@ -1,0 +1,139 @@
+"""The approved-submissions snapshot: loading, validating, and attaching it to the model."""
+
+import json
+import logging
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from chalicelib.spec import limits, snapshot_schema
+from plugins.consultations.models import Author, Comment, Consultation, Proposal
+
+logger = logging.getLogger(__name__)
+
+ANONYMOUS = {"citizen": "Ανώνυμος πολίτης", "organisation": "Ανώνυμος φορέας"}
+
+
+class SnapshotError(Exception):
+    """The snapshot exists but cannot be used: the build stops rather than drop comments."""
+
+
+def load_snapshot(path: str | Path | None) -> dict[str, Any] | None:
+    """The validated snapshot, or None when there is none yet (a site with no submissions)."""
+    if not path or not Path(path).is_file():
+        logger.info("No snapshot at %s: building without submissions", path)
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise SnapshotError(f"Μη αναγνώσιμο στιγμιότυπο υποβολών {path}: {exc}") from exc
+    errors = sorted(jsonschema.Draft202012Validator(snapshot_schema()).iter_errors(data), key=str)
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "(ρίζα)"
+        raise SnapshotError(f"Άκυρο στιγμιότυπο υποβολών {path}: {where}: {errors[0].message}")
+    return data
+
+
+def author(data: dict[str, Any]) -> Author:
+    """What the site shows for an author: their name only if they chose to publish it."""
+    kind = data["respondent_type"]
+    org_type = data.get("organisation_type")
+    if kind == "organisation":
+        label = data.get("organisation_name") or ANONYMOUS[kind]
+        detail = limits()["organisation_types"].get(org_type, "") if org_type else ""
+    else:
+        label = data.get("display_name") or ANONYMOUS[kind]
+        detail = ""
+    return Author(
+        respondent_type=kind,
+        display_name=data.get("display_name"),
+        organisation_name=data.get("organisation_name"),
+        organisation_type=org_type,
+        label=label,
+        detail=detail,
+    )
+
+
+def _comment(item: dict[str, Any]) -> Comment:
+    return Comment(
+        id=item["id"],
+        reference=item["reference"],
+        body=item["body"],
+        author=author(item["author"]),
+        paragraph=item.get("paragraph"),
+        parent=item.get("parent"),
+        created_at=item["created_at"],
+        approved_at=item["approved_at"],
+    )
+
+
+def thread(comments: list[Comment]) -> list[Comment]:
+    """Replies under their parents (a reply whose parent is not published stands alone)."""
+    by_id = {c.id: c for c in comments}
+    for c in comments:
+        c.replies = []
+    top: list[Comment] = []
+    for c in comments:
+        parent = by_id.get(c.parent) if c.parent else None
+        (parent.replies if parent is not None and parent is not c else top).append(c)
+    return top
+
+
+def attach(consultations: list[Consultation], snapshot: dict[str, Any]) -> None:
+    """Give each text and proposal its approved comments, oldest first, threaded."""
+    by_slug = {c.slug: c for c in consultations}
+    for c in consultations:
+        c.proposals = []
+    for item in sorted(snapshot["proposals"], key=lambda p: (p["approved_at"], p["id"])):
+        consultation = by_slug.get(item["consultation"])
+        if consultation is None:
+            logger.warning("Proposal %s: unknown consultation %s", item["id"], item["consultation"])
+            continue
+        consultation.proposals.append(
+            Proposal(
+                id=item["id"],
+                reference=item["reference"],
+                title=item["title"],
+                body=item["body"],
+                location=item.get("location"),
+                author=author(item["author"]),
+                created_at=item["created_at"],
+                approved_at=item["approved_at"],
+                url=f"{consultation.url}protaseis/{item['id']}/",
+            )
+        )
+    targets: dict[tuple[str, str, str], Any] = {}
+    for c in consultations:
+        targets.update({(c.slug, "text", t.slug): t for t in c.texts})
+        targets.update({(c.slug, "proposal", p.id): p for p in c.proposals})
+    grouped: dict[tuple[str, str, str], list[Comment]] = defaultdict(list)
+    for item in sorted(snapshot["comments"], key=lambda x: (x["created_at"], x["id"])):
+        key = (
+            (item["consultation"], "text", item["text"])
+            if item.get("text")
+            else (item["consultation"], "proposal", item.get("proposal") or "")
+        )
+        if key not in targets:
+            logger.warning("Comment %s: unknown target %s", item["id"], "/".join(key))
+            continue
+        grouped[key].append(_comment(item))
+    for key, comments in grouped.items():
+        target = targets[key]
+        target.comments = comments
+        if key[1] == "proposal":
+            target.threads = thread(comments)
+            continue
+        paragraph_ids = {p.id for p in target.paragraphs}
+        threads: dict[str | None, list[Comment]] = defaultdict(list)
+        for top in thread(comments):
+            threads[top.paragraph if top.paragraph in paragraph_ids else None].append(top)
+        target.threads = dict(threads)
+        target.paragraph_counts = {
+            pid: sum(_size(top) for top in tops) for pid, tops in threads.items() if pid
+        }
+
+
+def _size(comment: Comment) -> int:
+    return 1 + sum(_size(reply) for reply in comment.replies)

@@ -1,0 +1,135 @@
+"""Content mistakes stop the build with a message naming the file and the field."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from chalicelib.sitebuild import SiteBuildError, build_site
+
+FIXTURE = Path(__file__).parent / "fixtures" / "site"
+INDEX = """Title: Δοκιμή
+Slug: dokimi
+Summary: Σύνοψη.
+Theme: Περιβάλλον
+Opens: {opens}
+Closes: {closes}
+
+Κείμενο.
+"""
+TEXT = "Title: {title}\nKind: {kind}\n{extra}\n{body}\n"
+
+
+def content(
+    tmp_path: Path,
+    *,
+    opens="2026-01-01 09:00",
+    closes="2026-02-01 09:00",
+    texts: dict[str, str] | None = None,
+) -> Path:
+    """A one-consultation content folder with the given texts (file name → Markdown)."""
+    root = tmp_path / "content"
+    folder = root / "consultations" / "dokimi"
+    folder.mkdir(parents=True)
+    (root / "pages").mkdir()
+    (folder / "index.md").write_text(INDEX.format(opens=opens, closes=closes), encoding="utf-8")
+    for name, text in (texts or {}).items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def text(title="Κείμενο", kind="project", extra="", body="Μια παράγραφος.") -> str:
+    return TEXT.format(title=title, kind=kind, extra=extra, body=body)
+
+
+def build(root: Path, tmp_path: Path, project: Path, snapshot: Path | None = None) -> None:
+    build_site(
+        project, tmp_path / "out", snapshot=snapshot, api_url="http://api.test", content=root
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "file", "field"),
+    [
+        ({"texts": {"a.md": "Kind: project\n\nΧωρίς τίτλο.\n"}}, "a.md", "Title"),
+        ({"texts": {"a.md": text(kind="poem")}}, "a.md", "Kind"),
+        ({"closes": "2025-12-31 09:00"}, "index.md", "Closes"),
+        ({"opens": "1η Ιανουαρίου"}, "index.md", "Opens"),
+        ({"texts": {"a.md": text(body="Ένα. {#idio}\n\nΔύο. {#idio}")}}, "a.md", "id παραγράφου"),
+        ({"texts": {"a.md": text(), "b.md": text()}}, "b.md", "Slug"),  # same title, same slug
+        ({"texts": {"a.md": text(extra="Slug: Κακό Slug")}}, "a.md", "Slug"),
+        ({"texts": {"a.md": text(extra="Budget: πολλά")}}, "a.md", "Budget"),
+    ],
+    ids=[
+        "missing-title",
+        "unknown-kind",
+        "close-before-open",
+        "unparsable-date",
+        "duplicate-paragraph-id",
+        "duplicate-slug",
+        "bad-slug",
+        "bad-number",
+    ],
+)
+def test_content_error_names_file_and_field(
+    tmp_path: Path, root: Path, kwargs: dict, file: str, field: str
+) -> None:
+    folder = content(tmp_path, **kwargs)
+    with pytest.raises(SiteBuildError) as caught:
+        build(folder, tmp_path, root)
+    message = str(caught.value)
+    assert "ContentError" in message
+    assert f"ContentError: consultations/dokimi/{file}: {field}:" in message
+
+
+def test_duplicate_consultation_slug(tmp_path: Path, root: Path) -> None:
+    folder = content(tmp_path)
+    shutil.copytree(folder / "consultations" / "dokimi", folder / "consultations" / "allo")
+    duplicate = r"consultations/dokimi/index.md: Slug: «dokimi» υπάρχει ήδη \(consultations/allo/"
+    with pytest.raises(SiteBuildError, match=duplicate):
+        build(folder, tmp_path, root)
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [("{not json", "Μη αναγνώσιμο"), ('{"schema_version": 1, "comments": []}', "Άκυρο")],
+)
+def test_invalid_snapshot_stops_the_build(
+    tmp_path: Path, root: Path, data: str, problem: str
+) -> None:
+    snapshot = tmp_path / "snapshot.json"
+    snapshot.write_text(data, encoding="utf-8")
+    with pytest.raises(SiteBuildError, match=f"SnapshotError: {problem}"):
+        build(content(tmp_path), tmp_path, root, snapshot)
+
+
+def test_missing_snapshot_is_a_site_without_comments(tmp_path: Path, root: Path) -> None:
+    folder = content(tmp_path, texts={"a.md": text()})
+    build(folder, tmp_path, root, tmp_path / "nothing-yet.json")
+    assert (tmp_path / "out" / "diavoulefseis" / "dokimi" / "keimeno" / "index.html").is_file()
+
+
+def test_pelican_cli_exits_non_zero_on_a_content_error(tmp_path: Path, root: Path) -> None:
+    folder = content(tmp_path, texts={"a.md": text(kind="poem")})
+    env = {**os.environ, "DIAVOULEFSI_SNAPSHOT": str(tmp_path / "none.json")}
+    done = subprocess.run(
+        [
+            str(root / ".venv/bin/pelican"),
+            str(folder),
+            "-o",
+            str(tmp_path / "out"),
+            "-s",
+            str(root / "pelicanconf.py"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "a.md: Kind:" in done.stdout + done.stderr

@@ -1,0 +1,103 @@
+"""Pagefind over the built fixture site, queried in Chromium the way the search page does."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from chalicelib.sitebuild import build_site
+
+FIXTURE = Path(__file__).parent / "fixtures" / "site"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("site_search")]
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, root: Path) -> Iterator[str]:
+    output = tmp_path_factory.mktemp("search") / "output"
+    build_site(
+        root,
+        output,
+        snapshot=FIXTURE / "snapshot.json",
+        api_url="http://api.test",
+        now=datetime(2026, 11, 26, 12, tzinfo=ZoneInfo("Europe/Athens")),
+        content=FIXTURE / "content",
+    )
+    handler = functools.partial(_Quiet, directory=str(output))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def search(served: str) -> Iterator:
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(f"{served}/anazitisi/")
+        page.wait_for_selector(".pagefind-ui__search-input")
+
+        def run(term: str) -> list[tuple[str, str]]:
+            """(url, indexed text) of each hit (Pagefind stems: hits are not exact matches)."""
+            return page.evaluate(
+                """async (term) => {
+                    const pf = await import('/pagefind/pagefind.js');
+                    const found = await pf.search(term);
+                    const data = await Promise.all(found.results.map(r => r.data()));
+                    return data.map(d => [d.url, d.content]);
+                }""",
+                term,
+            )
+
+        run.requests = requests
+        yield run
+        browser.close()
+
+
+TEXT = "/diavoulefseis/prasino-kai-evangelistria/anaplasi-plateias/"
+
+
+def test_search_without_accents_finds_accented_greek(search) -> None:
+    hits = dict(search("περιβαλλον"))
+    assert TEXT in hits and "Το περιβάλλον της πλατείας" in hits[TEXT]
+    assert TEXT in dict(search("ΠΕΡΙΒΆΛΛΟΝ"))
+
+
+def test_search_indexes_proposals_and_comments(search) -> None:
+    hits = dict(search("ποδηλατοδρομος"))
+    assert "/diavoulefseis/prasino-kai-evangelistria/protaseis/01jproposal00000000000001a/" in hits
+    assert TEXT in dict(search("παραγραφο που αλλαξε"))  # a comment's words
+
+
+def test_notices_forms_404_and_search_page_are_not_indexed(search, served: str) -> None:
+    for term in ("εργάσιμες", "Συντομεύστε", "Αφήστε κενό", "δεν βρέθηκε", "Αναζήτηση"):
+        for url, content in search(term):
+            assert "404" not in url and "anazitisi" not in url, (term, url)
+            for words in ("εργάσιμες ημέρες", "Συντομεύστε", "Αφήστε κενό", "δεν βρέθηκε"):
+                assert words not in content, (term, url)
+    assert search.requests and all(u.startswith(served) for u in search.requests)  # no 3rd party
