@@ -1,6 +1,12 @@
 """The Chalice app: routes and schedules only; the logic lives in chalicelib/."""
 
-from chalice import Chalice
+import os
+from collections.abc import Callable
+
+from chalice import AuthResponse, Chalice, CORSConfig, Rate, Response
+from chalice.app import AuthRequest, Request
+
+from chalicelib import auth, http, intake, moderation, moderation_queue
 
 app = Chalice(app_name="diavoulefsi")
 
@@ -11,9 +17,88 @@ def health() -> dict[str, str]:
 
 
 # --- public submission routes (chalicelib.intake) -------------------------------------------
+# Form bodies travel base64-encoded through API Gateway, so invalid UTF-8 reaches the check.
+app.api.binary_types.append(http.FORM)
+PUBLIC = {"content_types": ["*/*"]}  # intake answers other media types with the contract's 415
+
+
+@app.middleware("http")
+def bind_request(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    return http.bind(request, get_response)  # chalice local's threads share app.current_request
+
+
+@app.route("/v1/comments", methods=["POST"], **PUBLIC)
+def post_comment() -> Response:
+    return intake.submit("comment", http.current_request())
+
+
+@app.route("/v1/proposals", methods=["POST"], **PUBLIC)
+def post_proposal() -> Response:
+    return intake.submit("proposal", http.current_request())
+
+
+@app.route("/v1/comments", methods=["OPTIONS"])
+@app.route("/v1/proposals", methods=["OPTIONS"])
+def preflight() -> Response:
+    return http.preflight(http.current_request())
 
 
 # --- staff moderation routes (chalicelib.moderation, chalicelib.auth) -----------------------
+@app.authorizer(ttl_seconds=0)  # no caching: a revoked token stops working at once
+def staff_token(auth_request: AuthRequest) -> AuthResponse:
+    return auth.authorize(auth_request.token)
+
+
+@app.middleware("http")
+def staff_only(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    return auth.guard(app.routes, request, get_response)
+
+
+STAFF = {
+    "authorizer": staff_token,
+    "content_types": ["application/json"],  # no cross-site HTML form can post here
+    "cors": CORSConfig(allow_origin=auth.site_origin(), max_age=600),
+}
+
+
+@app.route("/v1/moderation/items", methods=["GET"], **STAFF)
+@moderation.answers
+def moderation_items() -> dict[str, object]:
+    return moderation_queue.list_items(http.current_request().query_params)
+
+
+@app.route("/v1/moderation/items/{item_id}", methods=["GET"], **STAFF)
+@moderation.answers
+def moderation_item(item_id: str) -> dict[str, object]:
+    return moderation_queue.get_item(item_id)
+
+
+@app.route("/v1/moderation/items/{item_id}", methods=["POST"], **STAFF)
+@moderation.answers
+def moderation_decide(item_id: str) -> dict[str, object]:
+    request = http.current_request()
+    return moderation.decide(item_id, request.raw_body, auth.staff_name(request))
+
+
+@app.route("/v1/moderation/summary", methods=["GET"], **STAFF)
+@moderation.answers
+def moderation_summary() -> dict[str, object]:
+    return moderation_queue.summary(http.current_request().query_params)
+
+
+@app.route("/v1/moderation/decided-unpublished", methods=["GET"], **STAFF)
+@moderation.answers
+def moderation_decided_unpublished() -> dict[str, object]:
+    return moderation_queue.decided_unpublished(http.current_request().query_params)
 
 
 # --- schedules (chalicelib.publish) ----------------------------------------------------------
+PUBLISH_RATE_MINUTES = int(os.environ.get("PUBLISH_RATE_MINUTES", "10"))
+
+
+@app.schedule(Rate(PUBLISH_RATE_MINUTES, unit=Rate.MINUTES))
+def publish_site(event: object) -> dict[str, object]:
+    """Republish the site when a moderation decision arrived since the last publish."""
+    from chalicelib import publish  # only this function needs it: keeps the API's cold start
+
+    return publish.scheduled().as_dict()

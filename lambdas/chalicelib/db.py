@@ -7,7 +7,12 @@ from typing import Any
 
 import boto3
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import ClientError, ConnectionError, EndpointConnectionError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 from chalicelib import config
 
@@ -22,7 +27,7 @@ UNAVAILABLE_CODES = frozenset(
         "ResourceNotFoundException",
     }
 )
-CONNECTION_ERRORS = (ConnectionError, EndpointConnectionError)
+CONNECTION_ERRORS = (ConnectionError, EndpointConnectionError, ReadTimeoutError)
 
 
 @cache

@@ -1,0 +1,143 @@
+"""The two submission routes, ``POST /v1/comments`` and ``POST /v1/proposals``, from request to
+answer. The order of the checks:
+
+1. body: size, media type, encoding, syntax (http) and shape: allowlist and types (validation);
+2. guards before validation: honeypot (answers as if accepted, stores nothing), origin;
+3. the consultation exists (manifest), the fields (validation), the text and paragraph
+   (manifest), the consultation is open now; then the proposal and parent (DynamoDB, strongly
+   consistent reads): nothing reaches the database before everything else is in order;
+4. rate limit, then one transaction: submission + idempotency item + duplicate guard (store).
+
+Every request leaves one structured log line (chalicelib.logs) and nothing personal.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from chalice import Response
+from chalice.app import Request
+
+from chalicelib import guards, http, ids, logs, manifest, store, validation
+from chalicelib.errors import ApiError
+from chalicelib.spec import limits
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Post:
+    """What one request has established so far (the answer needs some of it)."""
+
+    kind: str
+    request: Request
+    redirect: bool
+    cors: dict[str, str]
+    return_to: str = "/"
+
+
+def submit(kind: str, request: Request) -> Response:
+    """Handle one post of a ``comment`` or a ``proposal``; always one log line."""
+    started = time.perf_counter()
+    headers = request.headers
+    post = _Post(kind, request, http.wants_redirect(headers), http.cors_headers(headers))
+    accepted: store.Accepted | None = None
+    try:
+        accepted = _accept(post)
+        response, code = _success(post, accepted), "honeypot" if accepted.decoy else "ok"
+    except ApiError as error:
+        response, code = _failure(post, error), error.code
+    except Exception:
+        _log(request, started, 500, "bug", None)
+        raise
+    _log(request, started, response.status_code, code, accepted)
+    return response
+
+
+def _log(
+    request: Request, started: float, status: int, code: str, accepted: store.Accepted | None
+) -> None:
+    logs.request(
+        route=request.context.get("resourcePath"),
+        method=request.method,
+        status=status,
+        code=code,
+        latency_ms=round((time.perf_counter() - started) * 1000, 1),
+        submission_id=accepted.id if accepted and not accepted.decoy else None,
+        replay=accepted.replay if accepted and not accepted.decoy else None,
+    )
+
+
+def _accept(post: _Post) -> store.Accepted:
+    raw = http.read_body(post.request)
+    current = _manifest()
+    slug = raw.get("consultation") if isinstance(raw, dict) else None
+    slug = slug.strip() if isinstance(slug, str) else ""
+    cons = current.consultation(slug)
+    return_to = raw.get("return_to") if isinstance(raw, dict) else None
+    post.return_to = http.safe_return_to(return_to, cons.url if cons else "/")
+    validation.check_shape(raw, post.kind)
+    refused = guards.run_chain(guards.Visit(raw, post.request.headers))
+    if refused == "honeypot":
+        logs.metric("honeypot", kind=post.kind)
+        return store.Accepted(ids.new_id(), ids.new_reference(), "pending", decoy=True)
+    if refused:
+        raise ApiError(refused)
+    cons = validation.find_consultation(current, slug)
+    fields = validation.clean(raw, post.kind)
+    validation.check_target(cons, fields)
+    now = datetime.now(UTC)
+    validation.check_open(cons, now)
+    seconds = int(now.timestamp())
+    with store.database_errors():
+        _check_references(fields)
+        ip_hash = guards.prefix_hash(guards.client_ip(post.request.context, post.request.headers))
+        guards.check_rate(ip_hash, seconds)
+        item = store.build_item(post.kind, fields, ip_hash, now)
+        dup = guards.duplicate_put(ip_hash, validation.dedup_text(fields["body"]), seconds)
+        return store.put_submission(item, store.fingerprint(post.kind, fields), dup)
+
+
+def _manifest() -> manifest.Manifest:
+    try:
+        return manifest.current()
+    except manifest.ManifestError as exc:
+        logger.warning("no usable manifest: %s", exc)
+        seconds = limits()["guards"]["unavailable_retry_after_seconds"]
+        raise ApiError("unavailable", headers={"Retry-After": str(seconds)}) from exc
+
+
+def _check_references(fields: dict[str, Any]) -> None:
+    """The proposal a comment is on (404) and the comment it answers (422) must be approved
+    submissions of the same consultation (and, for the parent, the same target)."""
+    target = {"consultation": fields["consultation"]}
+    if "proposal" in fields:
+        item = store.get_submission(fields["proposal"])
+        if not validation.verify_reference(item, "proposal", target):
+            raise ApiError("not_found", fields={"proposal": "Δεν υπάρχει αυτή η πρόταση."})
+    if "parent" in fields:
+        for key in ("text", "proposal"):
+            target[key] = fields.get(key)
+        if not validation.verify_reference(
+            store.get_submission(fields["parent"]), "comment", target
+        ):
+            raise ApiError(
+                "invalid_reference",
+                fields={"parent": "Δεν υπάρχει αυτό το σχόλιο σε αυτό το κείμενο."},
+            )
+
+
+def _success(post: _Post, accepted: store.Accepted) -> Response:
+    if post.redirect:
+        return http.redirect(post.return_to, "ok", accepted.reference)
+    return http.accepted_json(accepted.answer(), post.cors)
+
+
+def _failure(post: _Post, error: ApiError) -> Response:
+    if post.redirect and error.code != "forbidden_origin":  # no redirect for another site
+        return http.redirect(post.return_to, error.code, **error.headers)
+    return http.error_json(error, post.cors)

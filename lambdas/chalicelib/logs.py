@@ -1,0 +1,40 @@
+"""Structured logs of the API: one JSON object per line.
+
+Only the keys named here ever reach the log: the route, status, error code, latency and the
+submission id of a request, and counters (metrics). Nothing a person typed, no email, name or IP,
+so the logs can be kept and shared without becoming personal data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any
+
+logger = logging.getLogger("diavoulefsi.api")
+logger.setLevel(logging.INFO)
+# Bare JSON on stdout (CloudWatch and Logs Insights read it as is), not through Chalice's app
+# logger, whose handler prefixes "name - level - ".
+logger.propagate = False
+if not logger.handlers:
+    _handler = logging.StreamHandler(sys.stdout)
+    _handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(_handler)
+
+REQUEST_KEYS = ("route", "method", "status", "code", "latency_ms", "submission_id", "replay")
+
+
+def request(**fields: Any) -> None:
+    """Log one finished request; keys outside REQUEST_KEYS are dropped (an allowlist)."""
+    record = {key: fields[key] for key in REQUEST_KEYS if fields.get(key) is not None}
+    logger.info("%s", _dumps({"event": "request", **record}))
+
+
+def metric(name: str, **dimensions: str | int) -> None:
+    """Count one occurrence of ``name`` (honeypot hits, rate-limit refusals, replays)."""
+    logger.info("%s", _dumps({"metric": name, "value": 1, **dimensions}))
+
+
+def _dumps(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

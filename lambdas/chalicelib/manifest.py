@@ -1,0 +1,118 @@
+"""The consultations manifest (``consultations.json``, written by the site build): which
+consultations exist, when they are open, their texts and paragraph ids.
+
+It is validated against spec/manifest.schema.json when loaded and reloaded when the file's mtime
+changes, so a running ``chalice local`` follows the site rebuilds of ``make dev``. A reload that
+finds a broken file keeps the last good manifest (the site build may be half-way through writing).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from chalicelib import config
+from chalicelib.spec import manifest_schema
+
+logger = logging.getLogger(__name__)
+
+
+class ManifestError(RuntimeError):
+    """The manifest is missing or does not match its schema, and no good copy is loaded."""
+
+
+@dataclass(frozen=True)
+class Text:
+    slug: str
+    url: str
+    paragraphs: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Consultation:
+    slug: str
+    url: str
+    opens: datetime
+    closes: datetime
+    texts: dict[str, Text]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    consultations: dict[str, Consultation]
+
+    def consultation(self, slug: str) -> Consultation | None:
+        return self.consultations.get(slug)
+
+
+class InvalidManifest(ValueError):
+    """The manifest does not match spec/manifest.schema.json."""
+
+
+def parse(data: dict[str, Any]) -> Manifest:
+    """Validate ``data`` against the schema and index it by slug."""
+    from jsonschema import Draft202012Validator  # on first load only: keeps the cold start small
+    from jsonschema.exceptions import ValidationError
+
+    try:
+        Draft202012Validator(manifest_schema()).validate(data)
+    except ValidationError as exc:
+        raise InvalidManifest(exc.message) from exc
+    consultations = {}
+    for cons in data["consultations"]:
+        texts = {
+            t["slug"]: Text(t["slug"], t["url"], frozenset(t["paragraphs"])) for t in cons["texts"]
+        }
+        opens, closes = (datetime.fromisoformat(cons[key]) for key in ("opens", "closes"))
+        if opens.tzinfo is None or closes.tzinfo is None:
+            raise InvalidManifest(f"{cons['slug']}: opens/closes need a UTC offset")
+        consultations[cons["slug"]] = Consultation(cons["slug"], cons["url"], opens, closes, texts)
+    return Manifest(consultations)
+
+
+class _Loader:
+    """Holds the parsed manifest of one path and re-reads it when its mtime changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[Path, int] | None = None
+        self._manifest: Manifest | None = None
+
+    def get(self, path: Path) -> Manifest:
+        try:
+            mtime = os.stat(path).st_mtime_ns
+        except OSError as exc:
+            return self._fallback(path, exc)
+        if self._key == (path, mtime) and self._manifest is not None:
+            return self._manifest
+        with self._lock:
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    manifest = parse(json.load(fh))
+            except (OSError, ValueError) as exc:  # InvalidManifest is a ValueError
+                return self._fallback(path, exc)
+            self._key, self._manifest = (path, mtime), manifest
+            logger.info(
+                "manifest loaded from %s (%s consultations)", path, len(manifest.consultations)
+            )
+            return manifest
+
+    def _fallback(self, path: Path, exc: Exception) -> Manifest:
+        if self._manifest is not None and self._key is not None and self._key[0] == path:
+            logger.warning("manifest %s unreadable (%s); keeping the last good one", path, exc)
+            return self._manifest
+        raise ManifestError(f"manifest {path} unusable: {exc}") from exc
+
+
+_loader = _Loader()
+
+
+def current() -> Manifest:
+    """The manifest at ``config.manifest_path``, reloaded if the file changed."""
+    return _loader.get(config.get().manifest_path)

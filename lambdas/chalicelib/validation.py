@@ -1,0 +1,290 @@
+"""Validation of a submission: the accepted fields (an allowlist), their types, their text, their
+limits (spec/limits.json only) and their targets (the manifest).
+
+Text rules, in this order, for every string field:
+
+* lone surrogates (``"\\ud800"`` in JSON) are not Unicode text: 400 ``invalid_encoding``;
+* ``\\r\\n`` and lone ``\\r`` become ``\\n``;
+* **bidi embedding/override/isolate controls (U+202A–U+202E, U+2066–U+2069) and zero-width
+  characters (U+200B–U+200D, U+2060, U+FEFF) are stripped**, silently: they are invisible, they are
+  what text pasted from word processors and PDFs often carries, and stripping them (rather than
+  refusing the whole comment) means they can never reorder the page or hide text in it;
+* NFC, then surrounding whitespace is trimmed; an empty value counts as absent;
+* any other control character (Unicode category Cc) is refused with 422 ``validation``, except
+  ``\\n`` and ``\\t`` in bodies;
+* lengths are counted in characters after all of the above.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chalicelib.errors import ApiError
+from chalicelib.manifest import Consultation, Manifest
+from chalicelib.spec import limits
+
+ATHENS = ZoneInfo("Europe/Athens")
+
+COMMON_FIELDS = frozenset(
+    {
+        "respondent_type",
+        "display_name",
+        "publish_name",
+        "organisation_name",
+        "organisation_type",
+        "email",
+        "consent",
+        "submission_key",
+        "website",
+        "return_to",
+    }
+)
+ACCEPTED_FIELDS = {
+    "comment": COMMON_FIELDS | {"consultation", "text", "proposal", "paragraph", "parent", "body"},
+    "proposal": COMMON_FIELDS | {"consultation", "title", "body", "location"},
+}
+BOOLEAN_FIELDS = frozenset({"publish_name", "consent"})
+NOT_STORED = frozenset({"website", "return_to"})  # the guards and the redirect read these
+TRUE_WORDS, FALSE_WORDS = frozenset({"on", "true"}), frozenset({"off", "false"})
+MULTILINE_FIELDS = frozenset({"body"})
+# Fields that limits.json gives no label; the others take theirs from there.
+LABELS = {
+    "consultation": "Διαβούλευση",
+    "text": "Κείμενο",
+    "proposal": "Πρόταση",
+    "paragraph": "Παράγραφος",
+    "parent": "Σχόλιο στο οποίο απαντάτε",
+    "respondent_type": "Συμμετέχετε ως",
+    "organisation_type": "Είδος φορέα",
+    "publish_name": "Δημοσίευση ονόματος",
+    "consent": "Αποδοχή των όρων συμμετοχής",
+    "submission_key": "Κλειδί υποβολής",
+    "return_to": "Σελίδα επιστροφής",
+}
+INVISIBLE = dict.fromkeys(
+    [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF]
+)
+SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]+")
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
+
+Fields = dict[str, Any]
+
+
+def limit_name(kind: str, field: str) -> str:
+    """The limits.json entry of ``field``: a proposal's body has its own."""
+    return "proposal_body" if (kind, field) == ("proposal", "body") else field
+
+
+def label(kind: str, field: str) -> str:
+    spec = limits()["fields"].get(limit_name(kind, field), {})
+    return spec.get("label") or LABELS.get(field, field)
+
+
+def check_shape(raw: Any, kind: str) -> Fields:
+    """Refuse anything but an object of strings (booleans for the two checkboxes) whose keys are
+    all in the allowlist: 400 ``invalid_type`` / ``unknown_field``."""
+    if not isinstance(raw, dict):
+        raise ApiError("invalid_type", fields={"": "Αναμενόταν αντικείμενο JSON με πεδία."})
+    unknown = [name for name in raw if name not in ACCEPTED_FIELDS[kind]]
+    if unknown:
+        raise ApiError("unknown_field", fields={_shown(n): "Άγνωστο πεδίο." for n in unknown[:20]})
+    wrong = {
+        name: "Αναμενόταν ναι/όχι ή κείμενο." if name in BOOLEAN_FIELDS else "Αναμενόταν κείμενο."
+        for name, value in raw.items()
+        if not (isinstance(value, str) or (name in BOOLEAN_FIELDS and isinstance(value, bool)))
+    }
+    if wrong:
+        raise ApiError("invalid_type", fields=wrong)
+    broken = {
+        n: "Μη έγκυρο κείμενο." for n, v in raw.items() if isinstance(v, str) and _surrogates(v)
+    }
+    if broken:
+        raise ApiError("invalid_encoding", fields=broken)
+    return raw
+
+
+def _surrogates(text: str) -> bool:
+    """Lone surrogates (JSON ``"\\ud800"``) are not Unicode text and cannot be stored."""
+    return any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+
+
+def _shown(name: str) -> str:
+    """A field name safe to echo back in an error (printable, short, valid UTF-8)."""
+    text = "".join(c for c in name if c.isprintable() and not _surrogates(c))
+    return text[:64] or "?"
+
+
+def normalise(value: str, multiline: bool) -> tuple[str, str | None]:
+    """The cleaned text and, if it must be refused, the Greek reason (verify-style)."""
+    if _surrogates(value):
+        raise ApiError("invalid_encoding")
+    text = value.replace("\r\n", "\n").replace("\r", "\n").translate(INVISIBLE)
+    text = unicodedata.normalize("NFC", text).strip()
+    allowed = "\n\t" if multiline else ""
+    if any(unicodedata.category(c) == "Cc" and c not in allowed for c in text):
+        return text, "Περιέχει χαρακτήρες ελέγχου που δεν επιτρέπονται."
+    return text, None
+
+
+def clean(raw: Fields, kind: str) -> Fields:
+    """The submission's fields, normalised and checked against limits.json; 422 ``validation``
+    with a Greek message per field otherwise. Optional fields left empty are absent."""
+    errors: dict[str, str] = {}
+    out: Fields = {}
+    for name, value in raw.items():
+        if name in NOT_STORED:
+            continue
+        if name in BOOLEAN_FIELDS:
+            flag = _boolean(value)
+            if flag is None:
+                errors[name] = "Μη έγκυρη τιμή."
+            out[name] = bool(flag)
+            continue
+        text, problem = normalise(value, name in MULTILINE_FIELDS)
+        if problem:
+            errors[name] = problem
+        elif text:
+            out[name] = text
+    _check_people(kind, out, errors)
+    _check_content(kind, out, errors)
+    for name, text in out.items():
+        if name not in errors and isinstance(text, str):
+            problem = _length(kind, name, text)
+            if problem:
+                errors[name] = problem
+    if errors:
+        raise ApiError("validation", fields=errors)
+    return out
+
+
+def _boolean(value: str | bool) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    return False if word in FALSE_WORDS or not word else None
+
+
+def _required(kind: str, name: str) -> str:
+    return f"Το πεδίο «{label(kind, name)}» είναι υποχρεωτικό."
+
+
+def _check_people(kind: str, out: Fields, errors: dict[str, str]) -> None:
+    spec = limits()
+    for name in ("respondent_type", "display_name", "email"):
+        if name not in out and name not in errors:
+            errors[name] = _required(kind, name)
+    rtype = out.get("respondent_type")
+    if rtype is not None and rtype not in spec["respondent_types"]:
+        errors["respondent_type"] = "Επιλέξτε αν συμμετέχετε ως πολίτης ή ως συλλογικός φορέας."
+    if rtype == "organisation":
+        for name in ("organisation_name", "organisation_type"):
+            if name not in out and name not in errors:
+                errors[name] = _required(kind, name)
+        otype = out.get("organisation_type")
+        if otype is not None and otype not in spec["organisation_types"]:
+            errors["organisation_type"] = "Επιλέξτε ένα από τα είδη φορέα του καταλόγου."
+    else:  # a citizen's stray organisation fields are not kept
+        out.pop("organisation_name", None)
+        out.pop("organisation_type", None)
+        errors.pop("organisation_name", None)
+        errors.pop("organisation_type", None)
+    email = out.get("email")
+    if email is not None and "email" not in errors and not EMAIL.fullmatch(email):
+        errors["email"] = "Η διεύθυνση ηλεκτρονικού ταχυδρομείου δεν είναι έγκυρη."
+    if out.get("consent") is not True and "consent" not in errors:
+        errors["consent"] = "Χρειάζεται να αποδεχτείτε τους όρους συμμετοχής."
+    key = out.get("submission_key")
+    if key is not None and "submission_key" not in errors and not SUBMISSION_KEY.fullmatch(key):
+        errors["submission_key"] = "Μη έγκυρο κλειδί υποβολής."
+
+
+def _check_content(kind: str, out: Fields, errors: dict[str, str]) -> None:
+    required = ("consultation", "body") if kind == "comment" else ("consultation", "title", "body")
+    for name in required:
+        if name not in out and name not in errors:
+            errors[name] = _required(kind, name)
+    if kind != "comment":
+        return
+    if "text" in out and "proposal" in out:
+        errors["proposal"] = "Ένα σχόλιο αφορά είτε ένα κείμενο είτε μια πρόταση, όχι και τα δύο."
+    elif "text" not in out and "proposal" not in out and "text" not in errors:
+        errors["text"] = "Επιλέξτε το κείμενο ή την πρόταση που σχολιάζετε."
+    if "paragraph" in out and "proposal" in out:
+        errors["paragraph"] = "Παράγραφοι υπάρχουν μόνο στα κείμενα της διαβούλευσης."
+
+
+def _length(kind: str, name: str, text: str) -> str | None:
+    spec = limits()["fields"].get(limit_name(kind, name), {})
+    low, high = spec.get("min"), spec.get("max")
+    if low is not None and len(text) < low:
+        return f"Το πεδίο «{label(kind, name)}» χρειάζεται τουλάχιστον {low} χαρακτήρες."
+    if high is not None and len(text) > high:
+        return f"Το πεδίο «{label(kind, name)}» δέχεται έως {high} χαρακτήρες."
+    return None
+
+
+def find_consultation(manifest: Manifest, slug: str) -> Consultation:
+    """The consultation ``slug`` names: 422 when absent, 404 ``not_found`` when unknown."""
+    if not slug:
+        raise ApiError("validation", fields={"consultation": _required("comment", "consultation")})
+    cons = manifest.consultation(slug)
+    if cons is None:
+        raise ApiError("not_found", fields={"consultation": "Δεν υπάρχει αυτή η διαβούλευση."})
+    return cons
+
+
+def check_target(cons: Consultation, fields: Fields) -> None:
+    """A comment's text must be one of the consultation's (404), its paragraph one of the
+    text's (422 ``invalid_reference``)."""
+    slug = fields.get("text")
+    if slug is None:
+        return
+    text = cons.texts.get(slug)
+    if text is None:
+        raise ApiError("not_found", fields={"text": "Δεν υπάρχει αυτό το κείμενο στη διαβούλευση."})
+    paragraph = fields.get("paragraph")
+    if paragraph is not None and paragraph not in text.paragraphs:
+        raise ApiError(
+            "invalid_reference", fields={"paragraph": "Δεν υπάρχει αυτή η παράγραφος στο κείμενο."}
+        )
+
+
+def verify_open(cons: Consultation, now: datetime) -> tuple[bool, str]:
+    """(ok, reason): open from ``opens`` (inclusive) until ``closes`` (exclusive)."""
+    if now < cons.opens:
+        return False, "consultation_not_open"
+    if now >= cons.closes:
+        return False, "consultation_closed"
+    return True, ""
+
+
+def check_open(cons: Consultation, now: datetime) -> None:
+    """409 with a Greek message that names the date it opens or closed (Europe/Athens)."""
+    ok, reason = verify_open(cons, now)
+    if ok:
+        return
+    from babel.dates import format_date  # only on this path: keeps the cold start small
+
+    when = cons.opens if reason == "consultation_not_open" else cons.closes
+    day = format_date(when.astimezone(ATHENS).date(), "d MMMM y", locale="el")
+    verb = "ανοίγει" if reason == "consultation_not_open" else "έκλεισε"
+    raise ApiError(reason, message=f"Η διαβούλευση {verb} στις {day}.")
+
+
+def verify_reference(item: dict[str, Any] | None, kind: str, target: dict[str, str]) -> bool:
+    """An approved submission of ``kind`` on the same consultation and, for a parent comment,
+    the same text or proposal (``target``: the keys that must match)."""
+    if item is None or item.get("kind") != kind or item.get("status") != "approved":
+        return False
+    return all(item.get(key) == value for key, value in target.items())
+
+
+def dedup_text(body: str) -> str:
+    """The body as the duplicate guard compares it: casefolded, whitespace collapsed."""
+    return " ".join(body.casefold().split())
