@@ -7,7 +7,8 @@ DIAVOULEFSI_API_URL from the stage's configuration before building.
 import os
 import sys
 
-sys.path.append(os.curdir)
+# pelicanconf sits next to this file, whatever the working directory (in Lambda: /var/task).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pelicanconf import *  # noqa: F403
 
 SITEURL = os.environ.get("DIAVOULEFSI_SITE_URL", "").rstrip("/")

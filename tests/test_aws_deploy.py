@@ -1,0 +1,167 @@
+"""`make deploy` (scripts/package.py --deploy): the boto3 calls, against botocore's Stubber."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+from scripts import package
+
+BUCKET = "diavoulefsi-artifacts-123456789012-eu-central-1"
+STACK = "diavoulefsi-prod"
+REGION = "eu-central-1"
+OUTPUTS = {"SiteUrl": "https://d1.cloudfront.net", "ApiUrl": "https://x.execute-api/api"}
+
+
+class Session:
+    """The two clients deploy() asks a boto3 Session for, each under a Stubber."""
+
+    region_name = REGION
+
+    def __init__(self) -> None:
+        kwargs = {"region_name": REGION, "aws_access_key_id": "x", "aws_secret_access_key": "x"}
+        self.clients = {name: boto3.client(name, **kwargs) for name in ("s3", "cloudformation")}
+        self.stubs = {name: Stubber(client) for name, client in self.clients.items()}
+
+    def client(self, name: str) -> Any:
+        return self.clients[name]
+
+
+@pytest.fixture
+def session() -> Iterator[Session]:
+    session = Session()
+    for stub in session.stubs.values():
+        stub.activate()
+    yield session
+    for stub in session.stubs.values():
+        stub.assert_no_pending_responses()
+        stub.deactivate()
+
+
+@pytest.fixture
+def packaged(tmp_path: Path) -> Path:
+    (tmp_path / "deployment.zip").write_bytes(b"PK zip bytes")
+    sam = {
+        "Resources": {
+            "APIHandler": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {"CodeUri": "./deployment.zip"},
+            },
+            "Table": {"Type": "AWS::DynamoDB::Table", "Properties": {}},
+        }
+    }
+    (tmp_path / "sam.json").write_text(json.dumps(sam), encoding="utf-8")
+    return tmp_path
+
+
+def stack(status: str) -> dict[str, Any]:
+    outputs = [{"OutputKey": k, "OutputValue": v} for k, v in OUTPUTS.items()]
+    return {
+        "Stacks": [
+            {
+                "StackName": STACK,
+                "CreationTime": "2026-11-26T10:00:00Z",
+                "StackStatus": status,
+                "Outputs": outputs,
+            }
+        ]
+    }
+
+
+def expect_uploads(session: Session, packaged: Path) -> str:
+    s3 = session.stubs["s3"]
+    zip_key = f"{STACK}/{hashlib.sha256(b'PK zip bytes').hexdigest()}.zip"
+    s3.add_response("put_object", {}, {"Bucket": BUCKET, "Key": zip_key, "Body": b"PK zip bytes"})
+    s3.add_response("put_object", {}, {"Bucket": BUCKET, "Key": ANY, "Body": ANY})
+    return zip_key
+
+
+def test_first_deploy_creates_the_stack(session: Session, packaged: Path) -> None:
+    zip_key = expect_uploads(session, packaged)
+    cfn = session.stubs["cloudformation"]
+    cfn.add_client_error(
+        "describe_stacks", "ValidationError", f"Stack with id {STACK} does not exist"
+    )
+    cfn.add_response(
+        "create_change_set",
+        {"Id": "cs-1", "StackId": "s-1"},
+        {
+            "StackName": STACK,
+            "ChangeSetName": ANY,
+            "ChangeSetType": "CREATE",
+            "TemplateURL": ANY,
+            "Parameters": [{"ParameterKey": "DomainName", "ParameterValue": "d.example.gr"}],
+            "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+        },
+    )
+    cfn.add_response(
+        "describe_change_set",
+        {"Status": "CREATE_COMPLETE", "ExecutionStatus": "AVAILABLE"},
+        {"StackName": STACK, "ChangeSetName": ANY},
+    )
+    cfn.add_response("execute_change_set", {}, {"StackName": STACK, "ChangeSetName": ANY})
+    cfn.add_response("describe_stacks", stack("CREATE_COMPLETE"), {"StackName": STACK})
+    cfn.add_response("describe_stacks", stack("CREATE_COMPLETE"), {"StackName": STACK})
+
+    result = package.deploy(
+        session, STACK, BUCKET, {"DomainName": "d.example.gr"}, packaged, poll=0.01
+    )
+    assert result == OUTPUTS
+    # The packaged template stays as built; the uploaded copy points at the zip in S3.
+    on_disk = json.loads((packaged / "sam.json").read_text())
+    assert on_disk["Resources"]["APIHandler"]["Properties"]["CodeUri"] == "./deployment.zip"
+    recorder = _Recorder()
+    key, rewritten = package.upload_artifacts(recorder, BUCKET, STACK, packaged, on_disk)
+    assert rewritten["Resources"]["APIHandler"]["Properties"]["CodeUri"] == {
+        "Bucket": BUCKET,
+        "Key": zip_key,
+    }
+    assert recorder.puts == [zip_key, key] and key.endswith(".template.json")
+
+
+def test_unchanged_stack_is_not_an_error(session: Session, packaged: Path) -> None:
+    expect_uploads(session, packaged)
+    cfn = session.stubs["cloudformation"]
+    cfn.add_response("describe_stacks", stack("UPDATE_COMPLETE"), {"StackName": STACK})
+    cfn.add_response("create_change_set", {"Id": "cs-2"}, None)
+    reason = "The submitted information didn't contain changes."
+    failed = {"Status": "FAILED", "StatusReason": reason}
+    cfn.add_response("describe_change_set", failed, None)  # the waiter
+    cfn.add_response("describe_change_set", failed, None)  # deploy() reads the reason
+    cfn.add_response("describe_stacks", stack("UPDATE_COMPLETE"), {"StackName": STACK})
+    assert package.deploy(session, STACK, BUCKET, {}, packaged, poll=0.01) == OUTPUTS
+
+
+def test_failed_change_set_is_reported(session: Session, packaged: Path) -> None:
+    expect_uploads(session, packaged)
+    cfn = session.stubs["cloudformation"]
+    cfn.add_response("describe_stacks", stack("UPDATE_COMPLETE"), {"StackName": STACK})
+    cfn.add_response("create_change_set", {"Id": "cs-3"}, None)
+    failed = {"Status": "FAILED", "StatusReason": "Circular dependency between resources"}
+    cfn.add_response("describe_change_set", failed, None)
+    cfn.add_response("describe_change_set", failed, None)
+    with pytest.raises(package.PackageError, match="Circular dependency"):
+        package.deploy(session, STACK, BUCKET, {}, packaged, poll=0.01)
+
+
+class _Recorder:
+    """An S3 client that only remembers what was put (for the template rewrite)."""
+
+    def __init__(self) -> None:
+        self.puts: list[str] = []
+
+    def put_object(self, Bucket: str, Key: str, Body: bytes) -> None:
+        self.puts.append(Key)
+
+
+def test_parameters_parse_key_value_pairs() -> None:
+    assert package._parameters(["DomainName=a.gr", "X=1=2"]) == {"DomainName": "a.gr", "X": "1=2"}
+    with pytest.raises(SystemExit):
+        package._parameters(["novalue"])

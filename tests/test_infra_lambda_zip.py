@@ -1,0 +1,310 @@
+"""The publish function works inside Lambda from the deployment zip alone.
+
+`make package` once (its wheels cached under build/), the zip unpacked into an empty directory
+with its file modes (as Lambda does), and the scheduled handler ``app.publish_site`` invoked in
+a fresh interpreter that sees only that directory plus what the Lambda runtime itself provides
+(boto3 and its dependencies) — no site-packages of the venv — against DynamoDB Local, with a
+local directory standing in for S3 (``PUBLISH_TARGET_DIR``). The site it publishes must be the
+site a normal build makes of the same content and snapshot.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+import uuid
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from scripts import package
+from scripts.dynamodb_local import DUMMY_ENV
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE_URL = "https://diavoulefsi.example.gr"
+API_URL = "https://abc123.execute-api.eu-central-1.amazonaws.com/api"
+# What the python3.11 Lambda runtime ships besides the standard library.
+RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+SITE_MODULES = ("pelican", "markdown", "jinja2", "babel", "jsonschema", "pagefind", "pagefind_bin")
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
+BODY = "Χρειάζονται περισσότερα δέντρα και παγκάκια σε αυτό το σημείο της πόλης."
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lambda-zip")]
+
+HANDLER = """
+import importlib, json, sys
+import app
+
+class Context:
+    function_name = "diavoulefsi-prod-publish"
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+    memory_limit_in_mb = 1536
+
+event = {
+    "version": "0", "id": "e-1", "detail-type": "Scheduled Event", "source": "aws.events",
+    "account": "123456789012", "time": "2026-11-26T10:00:00Z", "region": "eu-central-1",
+    "resources": ["arn:aws:events:eu-central-1:123456789012:rule/publish"], "detail": {},
+}
+result = app.publish_site(event, Context())
+# Where each would come from (pagefind runs as `python -m pagefind`, same path).
+origins = {name: importlib.import_module(name).__file__ for name in %r}
+print(json.dumps({"result": result, "origins": origins, "path": sys.path}))
+"""
+
+
+@pytest.fixture(scope="module")
+def deployment_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real `make package` (site manifest built, wheels downloaded once into build/)."""
+    out = tmp_path_factory.mktemp("package") / "out"
+    package.package("prod", out, ROOT / "build" / "package-work-test")
+    return out / "deployment.zip"
+
+
+def unpack(zip_path: Path, task: Path) -> None:
+    """Extract like Lambda: files keep the modes recorded in the zip."""
+    with zipfile.ZipFile(zip_path) as archive:
+        for info in archive.infolist():
+            archive.extract(info, task)
+            mode = (info.external_attr >> 16) & 0o777
+            if mode and not info.is_dir():
+                os.chmod(task / info.filename, mode)
+
+
+def runtime_dir(base: Path) -> Path:
+    """A directory holding only the runtime's own packages (links into the venv)."""
+    base.mkdir()
+    for name in RUNTIME_MODULES:
+        spec = importlib.util.find_spec(name)
+        assert spec and spec.origin, name
+        origin = Path(spec.origin)
+        source = origin.parent if origin.name == "__init__.py" else origin
+        (base / source.name).symlink_to(source)
+    return base
+
+
+def approved_comment(manifest: dict[str, Any]) -> dict[str, Any]:
+    consultation = manifest["consultations"][0]
+    text = next(t for t in consultation["texts"] if t["paragraphs"])
+    sub_id = "01jdx0000000000000000000ab"
+    at = "2026-11-20T09:30:00Z"
+    return {
+        "PK": f"SUB#{sub_id}",
+        "SK": "SUB",
+        "GSI1PK": f"TARGET#{consultation['slug']}#{text['slug']}",
+        "GSI1SK": f"{at}#{sub_id}",
+        "GSI2PK": "STATUS#approved",
+        "GSI2SK": f"{at}#{sub_id}",
+        "GSI3PK": f"CONS#{consultation['slug']}",
+        "GSI3SK": f"approved#{at}#{sub_id}",
+        "id": sub_id,
+        "kind": "comment",
+        "status": "approved",
+        "reference": "NS-7K2QXD",
+        "consultation": consultation["slug"],
+        "text": text["slug"],
+        "paragraph": text["paragraphs"][0],
+        "body": BODY,
+        "respondent_type": "citizen",
+        "display_name": "Ελένη Παπαδοπούλου",
+        "publish_name": True,
+        "email": "eleni@example.org",
+        "created_at": at,
+        "updated_at": at,
+        "approved_at": at,
+        "decided_at": at,
+        "version": 2,
+    }
+
+
+@pytest.fixture(scope="module")
+def published(
+    deployment_zip: Path, dynamodb: Any, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """One scheduled publish run from the unpacked zip in a fresh interpreter."""
+    from boto3.dynamodb.types import TypeSerializer
+
+    from scripts.dynamodb_local import create_table
+
+    base = tmp_path_factory.mktemp("lambda")
+    task = base / "task"
+    unpack(deployment_zip, task)
+    manifest = json.loads((task / "chalicelib" / "data" / "consultations.json").read_text())
+    comment = approved_comment(manifest)
+    table = f"publish-zip-{uuid.uuid4().hex[:8]}"
+    client = dynamodb.client()
+    create_table(client, table)
+    serialize = TypeSerializer().serialize
+    for item in (
+        comment,
+        {"PK": "META#publish", "SK": "STATE", "last_decision_at": "2026-11-20T09:30:00Z"},
+    ):
+        client.put_item(TableName=table, Item={k: serialize(v) for k, v in item.items()})
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(base),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": f"{task}:{runtime_dir(base / 'runtime')}",
+        "PYTHONNOUSERSITE": "1",
+        "LAMBDA_TASK_ROOT": str(task),
+        **DUMMY_ENV,
+        "STAGE": "prod",
+        "TABLE_NAME": table,
+        "DYNAMODB_ENDPOINT": dynamodb.endpoint,
+        "SITE_URL": SITE_URL,
+        "API_URL": API_URL,
+        "IP_HASH_KEY": "not-used-by-publish",
+        "PUBLISH_TARGET_DIR": str(base / "site"),
+        "PUBLISH_WORKDIR": str(base / "work"),
+    }
+    python = getattr(sys, "_base_executable", sys.executable)
+    proc = subprocess.run(
+        [python, "-S", "-c", HANDLER % (SITE_MODULES,)],
+        cwd=task,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    answer = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {**answer, "base": base, "task": task, "comment": comment}
+
+
+def test_the_handler_publishes_from_the_zip_alone(published: dict[str, Any]) -> None:
+    assert published["result"]["status"] == "published"
+    assert published["result"]["uploaded"] > 10
+    task = str(published["task"])
+    for name in SITE_MODULES:
+        assert published["origins"][name].startswith(task), name
+    assert not any("site-packages" in entry for entry in published["path"])
+
+
+def test_the_pagefind_binary_is_executable_in_the_zip(deployment_zip: Path) -> None:
+    with zipfile.ZipFile(deployment_zip) as archive:
+        mode = archive.getinfo("pagefind_bin/pagefind").external_attr >> 16
+    assert mode & 0o111
+
+
+def test_the_zip_carries_the_site_sources_and_the_manifest(deployment_zip: Path) -> None:
+    with zipfile.ZipFile(deployment_zip) as archive:
+        names = set(archive.namelist())
+    for required in (
+        "app.py",
+        "chalicelib/data/consultations.json",
+        "chalicelib/site/pelicanconf.py",
+        "chalicelib/site/publishconf.py",
+        "chalicelib/site/lambdas/chalicelib/spec/limits.json",
+    ):
+        assert required in names, required
+    for folder in ("content/", "theme/templates/", "plugins/consultations/"):
+        assert any(n.startswith("chalicelib/site/" + folder) for n in names), folder
+    assert not any("__pycache__" in n or n.startswith("tests/") for n in names)
+
+
+def normalised(html: str) -> str:
+    return TIMESTAMP.sub("<t>", html)
+
+
+@pytest.fixture(scope="module")
+def normal_build(published: dict[str, Any]) -> Path:
+    """The same content and snapshot built the usual way, in the venv."""
+    base: Path = published["base"]
+    out = base / "normal"
+    code = (
+        "import sys; from pathlib import Path\n"
+        "sys.path[:0] = [sys.argv[1], sys.argv[1] + '/lambdas']\n"
+        "from chalicelib.sitebuild import build_site\n"
+        "build_site(Path(sys.argv[1]), Path(sys.argv[2]), snapshot=Path(sys.argv[3]),"
+        " api_url=sys.argv[4], site_url=sys.argv[5], publish=True)\n"
+    )
+    snapshot = base / "work" / "snapshot.json"
+    args = [sys.executable, "-c", code, str(ROOT), str(out), str(snapshot), API_URL, SITE_URL]
+    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return out
+
+
+def site_files(directory: Path) -> set[str]:
+    return {
+        p.relative_to(directory).as_posix()
+        for p in directory.rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def test_same_files_as_a_normal_build(published: dict[str, Any], normal_build: Path) -> None:
+    lambda_site = published["base"] / "site"
+    assert site_files(lambda_site) == site_files(normal_build)
+
+
+def test_same_pages_as_a_normal_build(published: dict[str, Any], normal_build: Path) -> None:
+    lambda_site = published["base"] / "site"
+    comment = published["comment"]
+    text_page = f"diavoulefseis/{comment['consultation']}/{comment['text']}/index.html"
+    pages = ["index.html", f"diavoulefseis/{comment['consultation']}/index.html", text_page]
+    for page in pages:
+        built = (lambda_site / page).read_text(encoding="utf-8")
+        assert normalised(built) == normalised((normal_build / page).read_text(encoding="utf-8"))
+    text_html = (lambda_site / text_page).read_text(encoding="utf-8")
+    assert comment["body"] in text_html  # the approved comment came from DynamoDB Local
+    assert API_URL in text_html  # the forms post to the stage's API
+    assert comment["email"] not in text_html
+
+
+class _CspAudit(HTMLParser):
+    """What the stack's Content-Security-Policy would block in a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocked: list[str] = []
+        self._inline_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        for name, _ in attrs:
+            if name.startswith("on") or name == "style":
+                self.blocked.append(f"<{tag} {name}=...>")
+        if tag == "style":
+            self.blocked.append("<style>")
+        if tag == "script" and "src" not in values:
+            self._inline_script = values.get("type") not in {
+                "application/json",
+                "application/ld+json",
+            }
+        url = (
+            values.get("src")
+            or values.get("action")
+            or (values.get("href") if tag == "link" else None)
+        )
+        if url and urlsplit(url).netloc and not url.startswith((SITE_URL, API_URL)):
+            self.blocked.append(f"<{tag}> from {url}")
+
+    def handle_data(self, data: str) -> None:
+        if self._inline_script and data.strip():
+            self.blocked.append("inline <script>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._inline_script = False
+
+
+def test_published_pages_work_under_the_csp(published: dict[str, Any]) -> None:
+    """No inline script or style, no event handler attributes, nothing loaded from elsewhere
+    than the site and its API: the pages render under the CSP of lambdas/infra/resources.yaml."""
+    blocked = {}
+    for page in sorted((published["base"] / "site").rglob("*.html")):
+        audit = _CspAudit()
+        audit.feed(page.read_text(encoding="utf-8"))
+        if audit.blocked:
+            blocked[page.name if page.parent.name == "site" else str(page)] = audit.blocked[:3]
+    assert blocked == {}
