@@ -212,6 +212,10 @@ def _package(
     shutil.rmtree(out, ignore_errors=True)
     env = {**os.environ}
     env.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "eu-central-1"))
+    # @app.schedule's rate is read when Chalice imports the app, i.e. now, not at run time.
+    rate = stage_environment(stage).get("PUBLISH_RATE_MINUTES")
+    if rate:
+        env["PUBLISH_RATE_MINUTES"] = rate
     chalice = Path(sys.executable).with_name("chalice")
     cmd = [str(chalice), "package", "--stage", stage, "--merge-template", str(merge_path), str(out)]
     logger.info("chalice package --stage %s (first run downloads the wheels)", stage)
