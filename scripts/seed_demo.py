@@ -10,7 +10,6 @@ reach the site. Idempotent: an item that already exists is left alone.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import sys
@@ -50,7 +49,7 @@ def submission_item(
     entry: dict[str, Any], kind: str, *, email: str, status: str = "approved"
 ) -> dict[str, Any]:
     """The DynamoDB item of a snapshot entry (a comment or a proposal), with the private
-    fields a real submission carries (email, IP hash, submission key, consent)."""
+    fields a real submission carries (email, submission key, consent)."""
     author = entry["author"]
     created, updated = _millis(entry["created_at"]), _millis(entry["approved_at"])
     item: dict[str, Any] = {
@@ -71,7 +70,6 @@ def submission_item(
         "display_name": author.get("display_name") or "Ανώνυμος συμμετέχων",
         "email": email,
         "consent": {"terms_version": limits()["terms_version"], "at": created},
-        "ip_hash": hashlib.sha256(f"demo-ip-{entry['id']}".encode()).hexdigest(),
         "submission_key": f"demo-{entry['id']}"[:64],
         "created_at": created,
         "updated_at": updated,

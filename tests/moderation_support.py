@@ -113,7 +113,6 @@ def put_pending(table: Any, index: int, consultation: str = "anoichti") -> dict[
         "display_name": "Δοκιμή",
         "publish_name": False,
         "email": EMAIL,
-        "ip_hash": "0123456789abcdef",
         "created_at": stamp,
         "updated_at": stamp,
         "version": 1,

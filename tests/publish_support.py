@@ -46,7 +46,7 @@ def put(
     email: str | None = None,
     **private: Any,
 ) -> dict[str, Any]:
-    """Store ``entry`` as a submission item (with an email and IP hash); returns the item."""
+    """Store ``entry`` as a submission item (with an email); returns the item."""
     item = submission_item(
         entry, kind, email=email or f"private{entry['id']}@example.invalid", status=status
     )

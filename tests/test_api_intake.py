@@ -8,6 +8,7 @@ import hmac
 import json
 import re
 import unicodedata
+from datetime import datetime
 
 import pytest
 from test_api_support import (  # noqa: F401  (api_fixture provides the api fixture)
@@ -21,6 +22,7 @@ from test_api_support import (  # noqa: F401  (api_fixture provides the api fixt
 )
 
 from chalicelib.spec import limits
+from chalicelib.validation import dedup_text
 
 ID = re.compile(r"[0-9a-z]{26}")
 REFERENCE = re.compile(r"NS-[0-9A-HJKMNP-TV-Z]{6}")
@@ -67,7 +69,6 @@ def test_comment_is_stored_exactly_as_the_contract_says(api, api_env):
         "publish_name": False,
         "email": "maria@example.gr",
         "consent": {"terms_version": limits()["terms_version"], "at": stamp},
-        "ip_hash": expected_hash,
         "submission_key": "key-0001",
         "created_at": stamp,
         "updated_at": stamp,
@@ -80,6 +81,25 @@ def test_comment_is_stored_exactly_as_the_contract_says(api, api_env):
         "GSI3SK": f"pending#{stamp}#{sid}",
     }
     assert "192.0.2.55" not in json.dumps(item, default=str)
+    assert expected_hash not in json.dumps(item, default=str)  # the network stays in the guards
+
+
+def test_only_the_expiring_guard_items_hold_the_network_hash(api, api_env):
+    """The privacy notice promises the prefix hash is kept only for the anti-abuse window."""
+    answer = api.post("/v1/comments", comment(), ip="192.0.2.55")
+    assert answer.status_code == 202
+    created = stored(api_env, json.loads(answer.body)["id"])["created_at"]
+    seconds = int(datetime.fromisoformat(created).timestamp())
+    prefix_hash = hmac.new(b"test-ip-hash-key", b"192.0.2.0/24", hashlib.sha256).hexdigest()
+    window = limits()["guards"]["rate_limit"]["window_seconds"]
+    start = seconds - seconds % window
+    dup = hashlib.sha256(f"{prefix_hash}\n{dedup_text(comment()['body'])}".encode()).hexdigest()
+    table = table_resource(api_env)
+    rate = table.get_item(Key={"PK": f"RATE#{prefix_hash}#{start}", "SK": "RATE"})["Item"]
+    guard = table.get_item(Key={"PK": f"DUP#{dup}", "SK": "DUP"})["Item"]
+    assert set(rate) == {"PK", "SK", "count", "expires_at"} and rate["expires_at"] == start + window
+    window = limits()["guards"]["duplicate_window_seconds"]
+    assert guard == {"PK": f"DUP#{dup}", "SK": "DUP", "expires_at": seconds + window}
 
 
 def test_proposal_is_stored_without_a_target_and_with_its_own_limits(api, api_env):

@@ -97,7 +97,7 @@ def _accept(post: _Post) -> store.Accepted:
         _check_references(fields)
         ip_hash = guards.prefix_hash(guards.client_ip(post.request.context, post.request.headers))
         guards.check_rate(ip_hash, seconds)
-        item = store.build_item(post.kind, fields, ip_hash, now)
+        item = store.build_item(post.kind, fields, now)
         dup = guards.duplicate_put(ip_hash, validation.dedup_text(fields["body"]), seconds)
         return store.put_submission(item, store.fingerprint(post.kind, fields), dup)
 

@@ -67,7 +67,14 @@ def scheduled() -> PublishResult:
     ``DISTRIBUTION_ID``, ``SITE_URL``, ``API_URL`` (the public API base the forms post to),
     ``SITE_SOURCE`` (the packaged project: content, theme, plugins; default: chalicelib/site)
     and ``PUBLISH_WORKDIR`` (kept between warm runs so unchanged pages are not re-rendered).
-    ``PUBLISH_TARGET_DIR`` puts a local directory in place of S3 (the packaged-zip test)."""
+    ``PUBLISH_TARGET_DIR`` puts a local directory in place of S3 (the packaged-zip test).
+    Then the retention purge runs (chalicelib.retention); its failure is logged, not raised:
+    the publish stands and the next run tries again."""
+    from datetime import UTC, datetime
+
+    from botocore.exceptions import BotoCoreError
+
+    from chalicelib import db, manifest, retention
     from chalicelib.targets import LocalDirTarget, S3Target
 
     env = os.environ
@@ -75,7 +82,7 @@ def scheduled() -> PublishResult:
     bucket = env.get("SITE_BUCKET", "").strip()
     if not bucket and not target_dir:
         raise PublishConfigError("environment variable SITE_BUCKET is required")
-    return run(
+    result = run(
         target=LocalDirTarget(Path(target_dir))
         if target_dir
         else S3Target(bucket, env.get("DISTRIBUTION_ID") or None),
@@ -84,6 +91,11 @@ def scheduled() -> PublishResult:
         api_url=env.get("API_URL", ""),
         site_url=env.get("SITE_URL", ""),
     )
+    try:
+        retention.purge_personal_data(db.table(), manifest.current(), datetime.now(UTC))
+    except (ClientError, BotoCoreError, manifest.ManifestError) as exc:
+        logger.error("retention purge failed, will retry on the next run: %s", exc)
+    return result
 
 
 def _owner() -> str:

@@ -66,8 +66,9 @@ def fingerprint(kind: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def build_item(kind: str, fields: dict[str, Any], ip_hash: str, moment: datetime) -> dict:
-    """The submission item of docs/contracts.md, status ``pending``, version 1."""
+def build_item(kind: str, fields: dict[str, Any], moment: datetime) -> dict:
+    """The submission item of docs/contracts.md, status ``pending``, version 1. It carries no
+    trace of the network: the prefix hash lives only in the guard items, which expire."""
     sub_id, stamp = ids.new_id(int(moment.timestamp() * 1000)), now_iso(moment)
     item: dict[str, Any] = {
         "PK": f"SUB#{sub_id}",
@@ -79,7 +80,6 @@ def build_item(kind: str, fields: dict[str, Any], ip_hash: str, moment: datetime
         "reference": ids.new_reference(),
         "publish_name": bool(fields.get("publish_name", False)),
         "consent": {"terms_version": limits()["terms_version"], "at": stamp},
-        "ip_hash": ip_hash,
         "created_at": stamp,
         "updated_at": stamp,
         "version": 1,
