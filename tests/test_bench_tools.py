@@ -1,0 +1,211 @@
+"""The benchmark tools at a tiny scale: the large-site generator, its baseline, and the
+bench.json writer (no benchmark runs here: that is `make bench`)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from chalicelib.spec import limits, snapshot_schema
+from scripts import bench, bench_backend
+from scripts.gen_large_site import generate, write_baseline
+
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+def tiny(dest: Path, **overrides: object):
+    options = {"consultations": 1, "texts_per_consultation": 3, "comments": 120,
+               "proposals": 6, "budget_comments": 50, "seed": 3, "now": NOW}  # fmt: skip
+    return generate(dest, **{**options, **overrides})
+
+
+def metadata(path: Path) -> dict[str, str]:
+    head = path.read_text(encoding="utf-8").split("\n\n", 1)[0]
+    return dict(line.split(": ", 1) for line in head.splitlines())
+
+
+def test_tiny_site_follows_the_content_model_and_the_schema(tmp_path: Path) -> None:
+    site = tiny(tmp_path)
+    snapshot = json.loads(site.snapshot_path.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(snapshot_schema()).validate(snapshot)
+    assert len(snapshot["comments"]) == 120
+    assert len(snapshot["proposals"]) == 6
+
+    folders = list((tmp_path / "content" / "consultations").iterdir())
+    assert len(folders) == 1
+    cons = metadata(folders[0] / "index.md")
+    assert {"Title", "Summary", "Theme", "Opens", "Closes"} <= set(cons)
+    opens, closes = (datetime.strptime(cons[k], "%Y-%m-%d %H:%M") for k in ("Opens", "Closes"))
+    assert opens < NOW.replace(tzinfo=None) < closes  # the only consultation is the open one
+
+    texts = sorted(p for p in folders[0].glob("*.md") if p.name != "index.md")
+    assert len(texts) == 3
+    explicit = {}
+    for path in texts:
+        meta = metadata(path)
+        assert meta["Kind"] in limits()["text_kinds"]
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", meta["Slug"])
+        explicit[meta["Slug"]] = set(re.findall(r"\{#([a-z0-9-]+)\}", path.read_text("utf-8")))
+        assert explicit[meta["Slug"]], f"{path.name} has no explicit paragraph id"
+
+    by_id = {c["id"]: c for c in snapshot["comments"]}
+    for comment in snapshot["comments"]:
+        if comment["text"] is not None:
+            assert comment["paragraph"] in explicit[comment["text"]] | {None}
+        if comment["parent"] is not None:
+            parent = by_id[comment["parent"]]
+            assert (parent["text"], parent["proposal"]) == (comment["text"], comment["proposal"])
+            assert parent["created_at"] <= comment["created_at"]
+    assert any(c["parent"] for c in snapshot["comments"])
+    assert any(c["paragraph"] for c in snapshot["comments"])
+    assert "@" not in site.snapshot_path.read_text(encoding="utf-8")
+
+
+def test_one_text_has_exactly_the_budget_comments_and_one_is_heaviest(tmp_path: Path) -> None:
+    site = tiny(tmp_path)
+    snapshot = json.loads(site.snapshot_path.read_text(encoding="utf-8"))
+    per_text = Counter((c["consultation"], c["text"]) for c in snapshot["comments"] if c["text"])
+    assert [key for key, n in per_text.items() if n == 50] == [site.budget_text]
+    assert dict(per_text) == {k: n for k, n in site.comments_per_text.items() if n}
+    assert per_text[site.heaviest_text] == max(per_text.values()) > 50
+    on_proposals = [c for c in snapshot["comments"] if c["proposal"]]
+    assert on_proposals, "some proposals carry comments"
+    assert {c["proposal"] for c in on_proposals} <= {p["id"] for p in snapshot["proposals"]}
+
+
+def test_three_consultations_are_open_closed_and_upcoming(tmp_path: Path) -> None:
+    site = tiny(
+        tmp_path, consultations=3, texts_per_consultation=2, comments=90, budget_comments=20
+    )
+    assert sorted(site.states.values()) == ["closed", "open", "upcoming"]
+    naive_now = NOW.replace(tzinfo=None)
+    for slug, state in site.states.items():
+        meta = metadata(tmp_path / "content" / "consultations" / slug / "index.md")
+        opens, closes = (datetime.strptime(meta[k], "%Y-%m-%d %H:%M") for k in ("Opens", "Closes"))
+        actual = "upcoming" if naive_now < opens else "closed" if closes <= naive_now else "open"
+        assert actual == state
+    snapshot = json.loads(site.snapshot_path.read_text(encoding="utf-8"))
+    upcoming = next(s for s, state in site.states.items() if state == "upcoming")
+    assert all(c["consultation"] != upcoming for c in snapshot["comments"])
+    assert all(p["consultation"] != upcoming for p in snapshot["proposals"])
+
+
+def test_generation_is_deterministic(tmp_path: Path) -> None:
+    first, second = tiny(tmp_path / "a"), tiny(tmp_path / "b")
+    assert first.snapshot_path.read_bytes() == second.snapshot_path.read_bytes()
+    other = tiny(tmp_path / "c", seed=4)
+    assert other.snapshot_path.read_bytes() != first.snapshot_path.read_bytes()
+
+
+def test_too_few_comments_for_the_budget_page_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="budget text"):
+        tiny(tmp_path, comments=40)
+
+
+def test_baseline_is_plain_pelican_with_the_same_pages(tmp_path: Path) -> None:
+    site = tiny(tmp_path / "large")
+    articles = write_baseline(site, tmp_path / "base")
+    assert articles == 1 + 3 + 6  # the consultation, its texts, the proposals
+    conf = (tmp_path / "base" / "pelicanconf.py").read_text(encoding="utf-8")
+    assert "PLUGINS = []" in conf and "THEME" not in conf
+    budget = tmp_path / "base" / "content" / f"{site.budget_text[0]}-{site.budget_text[1]}.md"
+    snapshot = json.loads(site.snapshot_path.read_text(encoding="utf-8"))
+    body = budget.read_text(encoding="utf-8")
+    on_budget = [c for c in snapshot["comments"] if c["text"] == site.budget_text[1]]
+    assert all(c["body"] in body for c in on_budget)
+    pelican = Path(sys.executable).parent / "pelican"
+    subprocess.run([str(pelican), "content", "-o", "output", "-s", "pelicanconf.py", "-q"],
+                   cwd=tmp_path / "base", check=True, timeout=120)  # fmt: skip
+    output = tmp_path / "base" / "output"
+    assert (output / f"{site.budget_text[0]}-{site.budget_text[1]}.html").exists()
+    assert (output / "theme" / "css" / "main.css").exists()  # notmyidea's stylesheet
+
+
+def test_results_are_one_flat_object_with_unit_suffixes(tmp_path: Path) -> None:
+    numbers = {"site_build_s": 12.5, "api_c16_p99_ms": 40.1, "budget_page_gzip_bytes": 21000,
+               "site_pages_count": 1600, "build_vs_baseline_ratio": 1.1,
+               "api_c1_rps": 90.0}  # fmt: skip
+    out = tmp_path / "build" / "bench.json"
+    bench.write_results(out, numbers)
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert written == numbers
+    assert list(written) == sorted(numbers)
+    assert all(isinstance(v, int | float) for v in written.values())
+
+
+@pytest.mark.parametrize(
+    "numbers",
+    [
+        {"site_build": 1.0},  # no unit
+        {"site_build_seconds": 1.0},
+        {"api": {"p99_ms": 3.0}},  # nested
+        {"ok_count": True},  # a bool is not a number here
+        {"site_build_s": "12"},
+        {"api_p99_ms": float("nan")},
+    ],
+)
+def test_results_writer_refuses_what_breaks_the_rules(tmp_path: Path, numbers: dict) -> None:
+    with pytest.raises(ValueError):
+        bench.write_results(tmp_path / "bench.json", numbers)
+    assert not (tmp_path / "bench.json").exists()
+
+
+def test_page_weight_sums_the_gzipped_page_and_its_assets(tmp_path: Path) -> None:
+    (tmp_path / "theme" / "css").mkdir(parents=True)
+    (tmp_path / "theme" / "js").mkdir(parents=True)
+    css, js = b"body{color:#222}" * 50, b"document.title='x';" * 30
+    (tmp_path / "theme" / "css" / "site.css").write_bytes(css)
+    (tmp_path / "theme" / "js" / "site.js").write_bytes(js)
+    page = tmp_path / "a" / "b" / "index.html"
+    page.parent.mkdir(parents=True)
+    html = (
+        '<!doctype html><html lang="el"><link rel="stylesheet" href="../../theme/css/site.css">'
+        '<script src="/theme/js/site.js" defer></script><p>Γεια</p></html>'
+    ).encode()
+    page.write_bytes(html)
+    html_gz, total = bench.page_weight(tmp_path, page)
+    assert html_gz == len(gzip.compress(html, 9))
+    assert total == html_gz + len(gzip.compress(css, 9)) + len(gzip.compress(js, 9))
+
+    page.write_bytes(b'<script src="https://cdn.example.com/x.js"></script>')
+    with pytest.raises(bench_backend.BenchError, match="third-party"):
+        bench.page_weight(tmp_path, page)
+
+
+def test_percentile_and_simulated_networks() -> None:
+    samples = [float(n) for n in range(1, 301)]
+    assert bench_backend.percentile(samples, 99) == 297.0
+    assert bench_backend.percentile(samples, 50) == 150.0
+    prefixes = {bench_backend.forwarded_for(i).rsplit(".", 1)[0] for i in range(512)}
+    assert len(prefixes) == 512
+    assert all(p.startswith(("198.18.", "198.19.")) for p in prefixes)
+
+
+def test_open_target_is_the_first_open_consultation(root: Path) -> None:
+    manifest = root / "tests" / "fixtures" / "consultations.json"
+    assert bench_backend.open_target(manifest, NOW) == ("anoichti", "proto-keimeno")
+    with pytest.raises(bench_backend.BenchError, match="no open consultation"):
+        bench_backend.open_target(manifest, datetime(2019, 1, 1, tzinfo=UTC))
+
+
+def test_app_environment_is_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib import config
+
+    monkeypatch.delenv("TABLE_NAME", raising=False)
+    monkeypatch.setenv("SITE_URL", "http://before.example")
+    env = {"TABLE_NAME": "bench-x", "SITE_URL": "http://127.0.0.1:9", "IP_HASH_KEY": "k"}
+    with bench_backend.app_environment(env):
+        assert config.get().table_name == "bench-x"
+        assert config.get().site_url == "http://127.0.0.1:9"
+    assert "TABLE_NAME" not in os.environ
+    assert os.environ["SITE_URL"] == "http://before.example"
