@@ -16,19 +16,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from browser import CHROMIUM, CHROMIUM_ARGS, axe_violations
 
 from scripts.api_local import start_api, stop_api
 from scripts.dynamodb_local import free_port
 
 FIXTURE_SITE = Path(__file__).parent / "fixtures" / "site"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=ZoneInfo("Europe/Athens"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 def _build(root: Path, output: Path, api_url: str) -> Path:
@@ -123,7 +117,7 @@ def test_moderating_in_the_browser(root: Path, stack: dict[str, str]) -> None:
     second = _comment(stack, "Αυτό είναι ένα σχόλιο που πρέπει να απορριφθεί ως εκτός θέματος.")
     foreign: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.on(
             "request",
@@ -184,9 +178,5 @@ def test_moderating_in_the_browser(root: Path, stack: dict[str, str]) -> None:
 
 
 def _axe(page: object, root: Path) -> None:
-    page.add_script_tag(path=str(root / "node_modules" / "axe-core" / "axe.min.js"))
-    result = page.evaluate(
-        "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
-    )
-    violations = [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+    violations = axe_violations(page)
     assert violations == [], json.dumps(violations, ensure_ascii=False)

@@ -70,7 +70,7 @@ def test_text_page_with_50_comments_fits_the_budget(tmp_path: Path, root: Path) 
     api = "http://api.test"
     build_site(root, output, snapshot=snapshot, api_url=api, content=FIXTURE / "content", now=now)
     doc = page(output, TEXT)
-    assert len(doc.find_all("article", cls="comment")) == 50
+    assert len(doc.find_all("div", cls="comment")) == 50
     files = [output / TEXT / "index.html"]
     files += [output / TEXT / css.get("href") for css in doc.find_all("link", rel="stylesheet")]
     files += [output / TEXT / s.get("src") for s in doc.find_all("script") if s.get("src")]

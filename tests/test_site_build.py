@@ -144,7 +144,7 @@ def test_citizen_text_is_escaped(site: Path) -> None:
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in raw
     assert "{{ 7*7 }}" in raw and "49" not in raw
     comment = page(site, TEXT).by_id("sxolio-01jcomment000000000000001a")
-    paragraphs = comment.find("article").find_all("p")
+    paragraphs = comment.find("div", cls="comment").find_all("p")
     assert paragraphs[1].text() == '<script>alert("x")</script> «εισαγωγικά» "quotes" & {{ 7*7 }}'
     assert paragraphs[2].text() == "Δεύτερη παράγραφος."
 

@@ -12,19 +12,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS
 
 from chalicelib.sitebuild import build_site
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site"
 API = "http://api.invalid"
 TEXT = "diavoulefseis/prasino-kai-evangelistria/anaplasi-plateias/"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Headers": "Content-Type, Accept",
@@ -63,7 +57,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory, root: Path) -> Iterator[s
 def browser() -> Iterator:
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

@@ -11,17 +11,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS
 
 from chalicelib.sitebuild import build_site
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("site_search")]
 
@@ -55,7 +49,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, root: Path) -> Iterator[str
 def search(served: str) -> Iterator:
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url))
