@@ -86,6 +86,8 @@ def test_search_indexes_proposals_and_comments(search) -> None:
     hits = dict(search("ποδηλατοδρομος"))
     assert "/diavoulefseis/prasino-kai-evangelistria/protaseis/01jproposal00000000000001a/" in hits
     assert TEXT in dict(search("παραγραφο που αλλαξε"))  # a comment's words
+    hits = dict(search("εισαγωγικα"))  # words of a comment under a paragraph (§ eisagogi)
+    assert TEXT in hits and "εισαγωγικά" in hits[TEXT]
 
 
 def test_notices_forms_404_and_search_page_are_not_indexed(search, served: str) -> None:
