@@ -133,18 +133,38 @@ def staff_token(table: Any) -> str:
     return token
 
 
+SOURCES = ("content", "theme", "plugins", "pelicanconf.py", "publishconf.py")
+
+
+def sources_stamp(project_root: Path) -> tuple[int, int]:
+    """(file count, newest mtime in ns) of what staff edit: a change forces a rebuild, since
+    the watermark only knows about moderation decisions."""
+    count, newest = 0, 0
+    for name in SOURCES:
+        path = project_root / name
+        for file in path.rglob("*") if path.is_dir() else [path]:
+            if file.is_file():
+                count, newest = count + 1, max(newest, file.stat().st_mtime_ns)
+    return count, newest
+
+
 class PublishTimer(threading.Thread):
-    """Runs ``publish.run`` every ``interval`` seconds until stopped; a failed run is logged
-    and retried next time (the watermark has not moved)."""
+    """Runs ``publish.run`` every ``interval`` seconds until stopped, forced when a source file
+    changed; a failed run is logged and retried next time (the watermark has not moved)."""
 
     def __init__(self, interval: float, stop: threading.Event, **kwargs: Any) -> None:
         super().__init__(name="publish-timer")
         self.interval, self.stop, self.kwargs = interval, stop, kwargs
+        self.stamp = sources_stamp(kwargs["project_root"])
 
     def run(self) -> None:
         while not self.stop.wait(self.interval):
+            stamp = sources_stamp(self.kwargs["project_root"])
+            edited, self.stamp = stamp != self.stamp, stamp
+            if edited:
+                logger.info("content, theme or settings changed: rebuilding")
             try:
-                result = publish.run(**self.kwargs)
+                result = publish.run(force=edited, **self.kwargs)
             except Exception:
                 logger.exception("publish run failed; the next run retries")
                 continue

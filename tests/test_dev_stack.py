@@ -1,11 +1,15 @@
 """``make dev`` end to end: start scripts/dev.py on free ports, comment through the API,
-approve with the session's staff token, watch the timer publish it, stop with SIGTERM and
-check that no child survives and that the data is kept."""
+approve with the session's staff token, watch the timer publish it, edit a Markdown file and
+watch the site follow, stop with SIGTERM and check that no child survives and that the data is
+kept. The project is a copy of the real one whose open consultation closes far in the future,
+so the test does not depend on today's date."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -71,10 +75,37 @@ def open_text(site_url: str) -> tuple[str, dict]:
     pytest.fail("the demo content has no open consultation to comment on")
 
 
+def project_copy(root: Path, dest: Path) -> Path:
+    """The project with a copy of content/ (to edit) whose consultations that have opened stay
+    open until 2099; code, theme and settings are links to the real ones."""
+    dest.mkdir()
+    for name in ("theme", "plugins", "lambdas", "pelicanconf.py", "publishconf.py"):
+        (dest / name).symlink_to(root / name)
+    shutil.copytree(root / "content", dest / "content")
+    for index in (dest / "content" / "consultations").glob("*/index.md"):
+        meta = index.read_text(encoding="utf-8")
+        opens = re.search(r"^Opens:\s*(\S+)", meta, re.M).group(1)
+        if opens <= datetime.now(UTC).date().isoformat():
+            meta = re.sub(r"^Closes:.*$", "Closes: 2099-12-31 23:59", meta, count=1, flags=re.M)
+            index.write_text(meta, encoding="utf-8")
+    return dest
+
+
+def edit_first_text(project: Path, text_slug: str, words: str) -> None:
+    for path in (project / "content" / "consultations").glob("*/*.md"):
+        source = path.read_text(encoding="utf-8")
+        if re.search(rf"^Slug:\s*{re.escape(text_slug)}\s*$", source, re.M):
+            path.write_text(source + f"\n\n{words}\n", encoding="utf-8")
+            return
+    pytest.fail(f"no Markdown file for {text_slug}")
+
+
 def test_dev_stack_end_to_end(root, tmp_path):
     local = tmp_path / "local"
+    project = project_copy(root, tmp_path / "project")
     env = {
         **os.environ,
+        "DIAVOULEFSI_PROJECT_ROOT": str(project),
         "DIAVOULEFSI_LOCAL_DIR": str(local),
         "DIAVOULEFSI_SITE_PORT": str(free_port()),
         "DIAVOULEFSI_API_PORT": str(free_port()),
@@ -137,6 +168,14 @@ def test_dev_stack_end_to_end(root, tmp_path):
             "the approved comment on the served page",
         )
         assert email not in page
+
+        words = f"Νέα παράγραφος που πρόσθεσε το προσωπικό {uuid.uuid4().hex[:8]}."
+        edit_first_text(project, text["slug"], words)
+        wait_until(
+            lambda: words in requests.get(page_url, timeout=5).text,
+            90,
+            "the edited Markdown on the served page",
+        )
     finally:
         if proc.poll() is None:
             children |= descendants(proc.pid)
