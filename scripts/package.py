@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAMBDAS = ROOT / "lambdas"
 sys.path.insert(0, str(LAMBDAS))
 
+from chalicelib.errors import ApiError  # noqa: E402
 from chalicelib.spec import table_definition  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,27 @@ def merge_template(stage: str) -> dict[str, Any]:
     protected = stage in PROTECTED_STAGES
     table["Properties"]["DeletionProtectionEnabled"] = protected
     table["DeletionPolicy"] = table["UpdateReplacePolicy"] = "Retain" if protected else "Delete"
+    api = template["Resources"]["RestAPI"]["Properties"]
+    api["GatewayResponses"] = gateway_responses()
     return template
+
+
+# What API Gateway answers by itself (no Authorization header; its own throttling) gets the
+# API's error shape and Greek message too, from the same table as every other error.
+GATEWAY_ERRORS = {"UNAUTHORIZED": "unauthorized", "THROTTLED": "rate_limited"}
+
+
+def gateway_responses() -> dict[str, Any]:
+    responses = {}
+    for kind, code in GATEWAY_ERRORS.items():
+        error = ApiError(code)
+        responses[kind] = {
+            "StatusCode": str(error.status),
+            "ResponseTemplates": {
+                "application/json": json.dumps(error.body(), ensure_ascii=False),
+            },
+        }
+    return responses
 
 
 def stage_environment(stage: str) -> dict[str, str]:

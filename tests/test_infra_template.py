@@ -393,3 +393,16 @@ def test_dynamodb_grants_match_the_calls_in_the_code(sam: dict[str, Any], role: 
     """Every call the function's modules make is allowed, and nothing else is."""
     granted = {a for a in allowed_actions(sam, role) if a.startswith("dynamodb:")}
     assert granted == dynamodb_calls(CODE[role])
+
+
+def test_gateway_own_refusals_use_the_error_shape(sam: dict[str, Any]) -> None:
+    """No Authorization header, or API Gateway's own throttling: the same JSON error shape and
+    Greek message as the app's own refusals."""
+    from chalicelib.errors import MESSAGES
+
+    responses = sam["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+    for kind, code in (("UNAUTHORIZED", "unauthorized"), ("THROTTLED", "rate_limited")):
+        status, message = MESSAGES[code]
+        assert responses[kind]["StatusCode"] == str(status)
+        body = json.loads(responses[kind]["ResponseTemplates"]["application/json"])
+        assert body == {"error": {"code": code, "message": message, "fields": {}}}
