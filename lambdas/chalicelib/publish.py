@@ -1,10 +1,11 @@
 """The publish step: one code path for the schedule, the dev timer and ``make publish``.
 
 Under the lock: if a moderation decision arrived since the last complete publish (the
-watermark), export the snapshot, build the site, upload only the files whose sha256 differs
-from the target's manifest, delete the ones that are gone, write the manifest last, invalidate
-exactly what changed, and only then advance the watermark to the decision time read at the
-start. A run that dies midway leaves the watermark behind, so the next run finishes the job.
+watermark), bring the snapshot up to date (only what changed since the previous one, see
+chalicelib.snapshot_delta; ``force`` exports everything), build the site, upload only the
+files whose sha256 differs from the target's manifest, delete the ones that are gone, write the
+manifest last, invalidate exactly what changed, and only then advance the watermark to the
+decision time read at the start. A run that dies midway leaves the watermark behind, so the next run finishes the job.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import lock, snapshot
+from chalicelib import lock, snapshot_delta
 from chalicelib.targets import Target, cache_control, content_type
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class PublishResult:
     """What one run did: counts for people and logs, durations for ``make bench``."""
 
     status: str
+    export: str = ""  # full or incremental (chalicelib.snapshot_delta)
     rendered: int = 0
     skipped: int = 0
     uploaded: int = 0
@@ -205,7 +207,15 @@ def _locked_run(
     workdir.mkdir(parents=True, exist_ok=True)
     snapshot_path = workdir / "snapshot.json"
     export_progress = (lambda done: progress("export", done, None)) if progress else None
-    snapshot.write(snapshot.export(table, export_progress), snapshot_path)
+    exported = snapshot_delta.refresh(
+        table,
+        snapshot_path,
+        decided_at=decided_at,
+        watermark=watermark,
+        full=force,
+        progress=export_progress,
+    )
+    result.export = exported.mode
     result.durations["export_s"] = time.monotonic() - started
 
     mark = time.monotonic()
@@ -221,6 +231,7 @@ def _locked_run(
         project_root,
         output,
         snapshot=snapshot_path,
+        snapshot_validated=True,  # refresh() validated it: once per publish is enough
         publish=True,
         stats_path=workdir / "build-stats.json",
         **build_options,

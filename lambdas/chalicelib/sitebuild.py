@@ -59,6 +59,7 @@ def build_site(
     output: Path,
     *,
     snapshot: Path | None,
+    snapshot_validated: bool = False,
     api_url: str,
     site_url: str = "",
     now: datetime | None = None,
@@ -68,7 +69,8 @@ def build_site(
 ) -> BuildResult:
     """Build ``content`` (default ``project_root/content``) into ``output``.
 
-    ``snapshot`` is the approved submissions (None or a missing file: none yet); ``now`` pins the
+    ``snapshot`` is the approved submissions (None or a missing file: none yet;
+    ``snapshot_validated``: the caller has just validated it, the plugin need not); ``now`` pins the
     consultation states; with ``publish`` the URLs are absolute (publishconf). Pages whose render
     fingerprint did not change are not re-rendered; the counts are returned (and written to
     ``stats_path`` if given).
@@ -83,6 +85,7 @@ def build_site(
         "THEME": str(project_root / "theme"),
         "API_URL": api_url.rstrip("/"),
         "SNAPSHOT_PATH": str(snapshot) if snapshot else "",
+        "SNAPSHOT_VALIDATED": snapshot_validated,
         "CONSULTATION_NOW": now.isoformat() if now else None,
         "BUILD_STATS_PATH": str(stats_file),
         "DELETE_OUTPUT_DIRECTORY": False,  # unchanged pages stay; stale ones are removed

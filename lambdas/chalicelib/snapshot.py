@@ -5,6 +5,9 @@ Only an allowlist of public fields leaves the database: names only when the auth
 publish them, never an email, an IP hash, a submission key or a moderation note. The output is
 deterministic (sorted items, sorted keys, ``generated_at`` taken from the data), so an unchanged
 database gives a byte-identical file and the build can skip unchanged pages.
+
+A full export reads every approved item; the publish step usually needs only what changed since
+its previous snapshot (chalicelib.snapshot_delta), and both give the same bytes.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 from boto3.dynamodb.conditions import Key
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 
 from chalicelib.spec import snapshot_schema
 
@@ -27,6 +32,7 @@ logger = logging.getLogger(__name__)
 STATUS_INDEX = "by_status"
 APPROVED = "STATUS#approved"
 EMPTY_GENERATED_AT = "1970-01-01T00:00:00Z"
+SCHEMA_VERSION = 1
 
 # progress(done) after every page of the query: the command line shows it with rich.
 Progress = Callable[[int], None]
@@ -44,6 +50,11 @@ def _author(item: dict[str, Any]) -> dict[str, Any]:
 
 def _approved_at(item: dict[str, Any]) -> str:
     return item.get("approved_at") or item.get("decided_at") or item["updated_at"]
+
+
+def stamp(item: dict[str, Any]) -> str:
+    """The item's last change as the snapshot's ``generated_at`` counts it."""
+    return item.get("updated_at") or _approved_at(item)
 
 
 def public_comment(item: dict[str, Any]) -> dict[str, Any]:
@@ -78,20 +89,32 @@ def public_proposal(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def approved_items(
-    table: Any, progress: Progress | None = None, page_size: int | None = None
+PUBLIC = {"comment": ("comments", public_comment), "proposal": ("proposals", public_proposal)}
+
+
+def query_status(
+    table: Any,
+    status: str,
+    after: str | None = None,
+    progress: Progress | None = None,
+    page_size: int | None = None,
+    projection: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Every approved submission, page by page from the by_status index (never a Scan)."""
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "IndexName": STATUS_INDEX,
-        "KeyConditionExpression": Key("GSI2PK").eq(APPROVED),
-    }
+    """The items of ``status`` from the by_status index (never a Scan), page by page; with
+    ``after``, only those whose ``GSI2SK`` (decision time, then id) sorts after it."""
+    condition = Key("GSI2PK").eq(f"STATUS#{status}")
+    if after is not None:
+        condition &= Key("GSI2SK").gt(after)
+    kwargs: dict[str, Any] = {"IndexName": STATUS_INDEX, "KeyConditionExpression": condition}
     if page_size:
         kwargs["Limit"] = page_size
+    if projection:
+        kwargs["ProjectionExpression"] = projection
+        kwargs["ExpressionAttributeNames"] = {"#s": "status"}
+    items: list[dict[str, Any]] = []
     while True:
         page = table.query(**kwargs)
-        items.extend(i for i in page.get("Items", []) if i.get("status") == "approved")
+        items.extend(i for i in page.get("Items", []) if i.get("status") == status)
         if progress:
             progress(len(items))
         if "LastEvaluatedKey" not in page:
@@ -99,31 +122,62 @@ def approved_items(
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def build(items: list[dict[str, Any]]) -> dict[str, Any]:
-    """The snapshot of ``items`` (approved submission items), sorted and schema-valid."""
-    comments = [public_comment(i) for i in items if i.get("kind") == "comment"]
-    proposals = [public_proposal(i) for i in items if i.get("kind") == "proposal"]
-    order = lambda entry: (entry["consultation"], entry["created_at"], entry["id"])  # noqa: E731
-    comments.sort(key=order)
-    proposals.sort(key=order)
-    stamps = [i.get("updated_at") or _approved_at(i) for i in items]
-    snapshot = {
-        "schema_version": 1,
+def approved_items(
+    table: Any, progress: Progress | None = None, page_size: int | None = None
+) -> list[dict[str, Any]]:
+    """Every approved submission."""
+    return query_status(table, "approved", progress=progress, page_size=page_size)
+
+
+def assemble(entries: Iterable[tuple[str, dict[str, Any]]], stamps: Iterable[str]) -> dict:
+    """The snapshot of public ``(kind, entry)`` pairs: sorted, ``generated_at`` the newest
+    stamp. The one place that decides the order, so every way of exporting gives one file."""
+    lists: dict[str, list[dict[str, Any]]] = {"comments": [], "proposals": []}
+    for kind, entry in entries:
+        lists[PUBLIC[kind][0]].append(entry)
+    for entries_of_kind in lists.values():
+        entries_of_kind.sort(key=lambda e: (e["consultation"], e["created_at"], e["id"]))
+    return {
+        "schema_version": SCHEMA_VERSION,
         "generated_at": max(stamps, default=EMPTY_GENERATED_AT),
-        "comments": comments,
-        "proposals": proposals,
+        **lists,
     }
-    validate(snapshot)
-    return snapshot
+
+
+def public_entries(items: list[dict[str, Any]]) -> dict[str, tuple[str, dict[str, Any], str]]:
+    """id -> (kind, public entry, stamp) of approved submission items (other kinds dropped)."""
+    return {
+        i["id"]: (i["kind"], PUBLIC[i["kind"]][1](i), stamp(i))
+        for i in items
+        if i.get("kind") in PUBLIC
+    }
+
+
+def build(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The snapshot of ``items`` (approved submission items); ``write`` validates it."""
+    found = public_entries(items).values()
+    return assemble(((kind, entry) for kind, entry, _ in found), (s for *_, s in found))
+
+
+@cache
+def _fast_validator() -> Callable[[Any], Any]:
+    """The schema compiled to Python once per process: a 20,000-comment snapshot validates in
+    a fraction of a second instead of seconds (jsonschema stays for the error message)."""
+    return fastjsonschema.compile(snapshot_schema())
 
 
 def validate(snapshot: dict[str, Any]) -> None:
     """Raise ``jsonschema.ValidationError`` unless ``snapshot`` matches the schema."""
-    Draft202012Validator(snapshot_schema()).validate(snapshot)
+    try:
+        _fast_validator()(snapshot)
+    except fastjsonschema.JsonSchemaValueException as fast:
+        # The reference validator names the failing place in the words staff are used to.
+        error = next(iter(Draft202012Validator(snapshot_schema()).iter_errors(snapshot)), None)
+        raise error or ValidationError(fast.message) from fast
 
 
 def export(table: Any, progress: Progress | None = None) -> dict[str, Any]:
-    """Query, filter and validate: the snapshot of the database as it is now."""
+    """Query and filter: the snapshot of the database as it is now (full export)."""
     snapshot = build(approved_items(table, progress))
     logger.info(
         "snapshot exported: %s comments, %s proposals",
@@ -142,11 +196,15 @@ def dumps(snapshot: dict[str, Any]) -> bytes:
 def write(snapshot: dict[str, Any], path: Path) -> bool:
     """Validate and write atomically; False (file untouched) when the bytes are the same."""
     validate(snapshot)
-    data = dumps(snapshot)
+    return write_bytes(dumps(snapshot), path)
+
+
+def write_bytes(data: bytes, path: Path) -> bool:
+    """Replace ``path`` atomically with ``data``; False (untouched) when already equal."""
     if path.exists() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".snapshot-")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     os.replace(tmp, path)

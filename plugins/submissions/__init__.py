@@ -15,7 +15,9 @@ logger = logging.getLogger(__name__)
 def add_submissions(generators: list[Generator]) -> None:
     """After every generator has read its content, before any page is written."""
     context = generators[0].context
-    snapshot = load_snapshot(context.get("SNAPSHOT_PATH"))
+    snapshot = load_snapshot(
+        context.get("SNAPSHOT_PATH"), validated=bool(context.get("SNAPSHOT_VALIDATED"))
+    )
     context["snapshot"] = snapshot
     if snapshot is not None:
         attach(context.get("consultations", []), snapshot)

@@ -8,7 +8,8 @@ from typing import Any
 
 import jsonschema
 
-from chalicelib.spec import limits, snapshot_schema
+from chalicelib.snapshot import validate
+from chalicelib.spec import limits
 from plugins.consultations.models import Author, Comment, Consultation, Proposal
 
 logger = logging.getLogger(__name__)
@@ -20,8 +21,9 @@ class SnapshotError(Exception):
     """The snapshot exists but cannot be used: the build stops rather than drop comments."""
 
 
-def load_snapshot(path: str | Path | None) -> dict[str, Any] | None:
-    """The validated snapshot, or None when there is none yet (a site with no submissions)."""
+def load_snapshot(path: str | Path | None, validated: bool = False) -> dict[str, Any] | None:
+    """The validated snapshot, or None when there is none yet (a site with no submissions).
+    ``validated``: the publish step has just validated this very file (SNAPSHOT_VALIDATED)."""
     if not path or not Path(path).is_file():
         logger.info("No snapshot at %s: building without submissions", path)
         return None
@@ -29,10 +31,13 @@ def load_snapshot(path: str | Path | None) -> dict[str, Any] | None:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise SnapshotError(f"Μη αναγνώσιμο στιγμιότυπο υποβολών {path}: {exc}") from exc
-    errors = sorted(jsonschema.Draft202012Validator(snapshot_schema()).iter_errors(data), key=str)
-    if errors:
-        where = "/".join(str(p) for p in errors[0].absolute_path) or "(ρίζα)"
-        raise SnapshotError(f"Άκυρο στιγμιότυπο υποβολών {path}: {where}: {errors[0].message}")
+    if validated:
+        return data
+    try:
+        validate(data)
+    except jsonschema.ValidationError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(ρίζα)"
+        raise SnapshotError(f"Άκυρο στιγμιότυπο υποβολών {path}: {where}: {exc.message}") from exc
     return data
 
 
