@@ -30,34 +30,26 @@ UNAVAILABLE_CODES = frozenset(
 CONNECTION_ERRORS = (ConnectionError, EndpointConnectionError, ReadTimeoutError)
 
 
+# Short timeouts: a request that cannot reach the database answers 503 quickly instead of
+# hanging until the Lambda times out.
+BOTO_CONFIG = BotoConfig(
+    connect_timeout=2,
+    read_timeout=5,
+    retries={"max_attempts": 3, "mode": "standard"},
+    max_pool_connections=32,
+)
+
+
 @cache
 def client() -> Any:
     cfg = config.get()
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=cfg.dynamodb_endpoint,
-        config=BotoConfig(
-            connect_timeout=2,
-            read_timeout=5,
-            retries={"max_attempts": 3, "mode": "standard"},
-            max_pool_connections=32,
-        ),
-    )
+    return boto3.client("dynamodb", endpoint_url=cfg.dynamodb_endpoint, config=BOTO_CONFIG)
 
 
 @cache
 def table() -> Any:
     cfg = config.get()
-    resource = boto3.resource(
-        "dynamodb",
-        endpoint_url=cfg.dynamodb_endpoint,
-        config=BotoConfig(
-            connect_timeout=2,
-            read_timeout=5,
-            retries={"max_attempts": 3, "mode": "standard"},
-            max_pool_connections=32,
-        ),
-    )
+    resource = boto3.resource("dynamodb", endpoint_url=cfg.dynamodb_endpoint, config=BOTO_CONFIG)
     return resource.Table(cfg.table_name)
 
 
