@@ -5,7 +5,8 @@ watermark), bring the snapshot up to date (only what changed since the previous 
 chalicelib.snapshot_delta; ``force`` exports everything), build the site, upload only the
 files whose sha256 differs from the target's manifest, delete the ones that are gone, write the
 manifest last, invalidate exactly what changed, and only then advance the watermark to the
-decision time read at the start. A run that dies midway leaves the watermark behind, so the next run finishes the job.
+decision time read at the start. A run that dies midway leaves the watermark behind, so the
+next run finishes the job.
 """
 
 from __future__ import annotations
@@ -241,6 +242,7 @@ def _locked_run(
     if progress:
         progress("build", 1, 1)
     result.durations["build_s"] = time.monotonic() - mark
+    result.durations["pagefind_s"] = built_site.durations.get("pagefind_s", 0.0)
 
     mark = time.monotonic()
     built = hash_tree(output)

@@ -28,6 +28,7 @@ class BuildResult:
     output: Path
     seconds: float
     stats: dict[str, int] = field(default_factory=dict)  # rendered / skipped / deleted pages
+    durations: dict[str, float] = field(default_factory=dict)  # pelican_s, pagefind_s
 
 
 def _settings(project_root: Path, output: Path, overrides: dict, publish: bool) -> dict:
@@ -94,10 +95,15 @@ def build_site(
     if site_url:  # else pelicanconf (relative URLs) or publishconf (DIAVOULEFSI_SITE_URL)
         overrides.update({"SITEURL": site_url.rstrip("/"), "RELATIVE_URLS": False})
     run_pelican(_settings(project_root, output, overrides, publish))
+    indexing = time.monotonic()
     run_pagefind(output)
+    done = time.monotonic()
     stats = json.loads(stats_file.read_text(encoding="utf-8"))
     if not stats_path:
         stats_file.unlink()
-    result = BuildResult(output=output, seconds=time.monotonic() - started, stats=stats)
-    logger.info("Site built in %.1f s: %s", result.seconds, stats)
+    durations = {"pelican_s": indexing - started, "pagefind_s": done - indexing}
+    result = BuildResult(output, done - started, stats, durations)
+    logger.info(
+        "Site built in %.1f s (Pagefind %.1f s): %s", result.seconds, durations["pagefind_s"], stats
+    )
     return result

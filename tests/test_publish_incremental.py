@@ -1,0 +1,236 @@
+"""The incremental snapshot (chalicelib.snapshot_delta) on DynamoDB Local: after real moderation
+decisions (approvals, hides, rejections, re-approvals, redactions) it reads only what changed and
+writes exactly the bytes of a full export; anything in doubt falls back to a full export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from chalicelib import db, moderation, publish, snapshot, snapshot_delta
+from chalicelib.snapshot_delta import FULL, INCREMENTAL
+from tests.publish_support import comment_entry, decide, put
+
+PROPOSAL = {
+    "id": "01jproposal0000000000000001",
+    "reference": "NS-P00001",
+    "consultation": "anoichti",
+    "title": "Πρόταση για το πάρκο",
+    "body": "Περισσότερα δέντρα και παγκάκια στο πάρκο της γειτονιάς.",
+    "location": "Πάρκο Νέας Σμύρνης",
+    "author": {"respondent_type": "citizen", "display_name": "Προτείνουσα Πολίτισσα"},
+    "created_at": "2026-11-20T09:00:00Z",
+    "approved_at": "2026-11-21T09:00:00Z",
+}
+
+
+@pytest.fixture
+def ddb(api_env: dict[str, str]) -> Any:
+    """The app's own table (moderation.decide writes through chalicelib.db)."""
+    return db.table()
+
+
+def entry(n: int) -> dict[str, Any]:
+    return comment_entry(n, consultation="anoichti", text="proto-keimeno")
+
+
+def seed(ddb: Any) -> dict[str, dict[str, Any]]:
+    """Twenty approved comments, a proposal and three pending comments."""
+    items = {f"a{n}": put(ddb, entry(n)) for n in range(1, 21)}
+    items["p"] = put(ddb, PROPOSAL, kind="proposal")
+    items.update({f"q{n}": put(ddb, entry(n), status="pending") for n in range(21, 24)})
+    return items
+
+
+def approve(item: dict[str, Any], **extra: Any) -> None:
+    moderation.decide(item["id"], json.dumps({"action": "approve", **extra}).encode(), "Δοκιμή")
+
+
+def take_down(item: dict[str, Any], action: str) -> None:
+    body = {"action": action, "reason": "offensive"}
+    moderation.decide(item["id"], json.dumps(body).encode(), "Δοκιμή")
+
+
+def refresh(ddb: Any, path: Path, **kwargs: Any) -> snapshot_delta.Refresh:
+    """What a publish run does: the state read at its start, the watermark advanced after."""
+    state = publish.read_state(ddb)
+    done = snapshot_delta.refresh(
+        ddb,
+        path,
+        decided_at=state.get("last_decision_at"),
+        watermark=state.get("watermark"),
+        **kwargs,
+    )
+    if state.get("last_decision_at"):
+        publish.advance_watermark(ddb, state["last_decision_at"])
+    return done
+
+
+def full_export(ddb: Any) -> bytes:
+    return snapshot.dumps(snapshot.export(ddb))
+
+
+def approved_count(ddb: Any) -> int:
+    return len(snapshot.approved_items(ddb))
+
+
+def test_incremental_equals_full_after_every_kind_of_decision(ddb, tmp_path):
+    items = seed(ddb)
+    path = tmp_path / "snapshot.json"
+    approve(items["q21"])  # so that a decision time (the mark) exists
+    first = refresh(ddb, path)
+    assert first.mode == FULL and first.read == 22 == approved_count(ddb)
+    assert path.read_bytes() == full_export(ddb)
+
+    approve(items["q22"])  # pending → approved
+    take_down(items["a1"], "hide")  # approved → hidden
+    take_down(items["q23"], "reject")  # pending → rejected (never published: nothing to remove)
+    approve(items["a2"], redacted_body="Σχόλιο με [απαλείφθηκε] στοιχεία.")  # redaction
+    take_down(items["p"], "hide")  # a proposal leaves
+    second = refresh(ddb, path)
+    assert second.mode == INCREMENTAL and second.changed
+    # Only the items decided since the mark (minus the margin: q21 again), not all 22 approved.
+    assert second.read == 6
+    data = path.read_bytes()
+    assert data == full_export(ddb)
+    assert "[απαλείφθηκε]".encode() in data and items["a1"]["body"].encode() not in data
+    assert json.loads(data)["proposals"] == []
+
+    approve(items["a1"])  # hidden → approved again
+    approve(  # a proposal shown again, redacted
+        items["p"], redacted_body="Περισσότερα δέντρα και [απαλείφθηκε] στο πάρκο της γειτονιάς."
+    )
+    take_down(items["a1"], "hide")  # the newest change leaves: generated_at goes back
+    third = refresh(ddb, path)
+    assert third.mode == INCREMENTAL
+    assert path.read_bytes() == full_export(ddb)
+    generated = json.loads(path.read_bytes())["generated_at"]
+    assert generated < publish.read_state(ddb)["last_decision_at"]  # the hide was last
+    assert items["a1"]["body"].encode() not in path.read_bytes()
+
+    fourth = refresh(ddb, path)  # nothing decided since: same bytes, file untouched
+    assert fourth.mode == INCREMENTAL and not fourth.changed and fourth.read == 6
+
+
+def test_a_decision_in_flight_before_the_mark_is_caught_by_the_margin(ddb, tmp_path):
+    items = seed(ddb)
+    path = tmp_path / "snapshot.json"
+    decide(ddb, items["q21"], "approved", "2026-11-26T12:00:00.000Z")
+    assert refresh(ddb, path).mode == FULL
+    # Stamped before the mark, committed after the export read the index.
+    decide(ddb, items["q22"], "approved", "2026-11-26T11:58:30.000Z")
+    decide(ddb, items["q23"], "approved", "2026-11-26T12:01:00.000Z")
+    done = refresh(ddb, path)
+    assert done.mode == INCREMENTAL and done.read == 3
+    ids = {c["id"] for c in json.loads(path.read_bytes())["comments"]}
+    assert {items[k]["id"] for k in ("q21", "q22", "q23")} <= ids
+    assert path.read_bytes() == full_export(ddb)
+
+
+def _tamper_snapshot(ddb: Any, path: Path) -> None:
+    data = path.read_bytes()
+    assert b'"NS-C00003"' in data
+    path.write_bytes(data.replace(b'"NS-C00003"', b'"NS-X00003"'))
+
+
+def _other_table(ddb: Any, path: Path) -> None:
+    state_path = path.with_name(snapshot_delta.STATE_NAME)
+    state = json.loads(state_path.read_text(encoding="utf-8"))
+    state_path.write_text(json.dumps({**state, "table": "another"}), encoding="utf-8")
+
+
+def _lost_state(ddb: Any, path: Path) -> None:
+    path.with_name(snapshot_delta.STATE_NAME).unlink()
+
+
+def _stamps_disagree(ddb: Any, path: Path) -> None:
+    state_path = path.with_name(snapshot_delta.STATE_NAME)
+    state = json.loads(state_path.read_text(encoding="utf-8"))
+    state["stamps"].popitem()
+    state_path.write_text(json.dumps(state), encoding="utf-8")
+
+
+def _watermark_back(ddb: Any, path: Path) -> None:
+    ddb.put_item(Item={**publish.STATE_KEY, "watermark": "2020-01-01T00:00:00.000Z"})
+
+
+@pytest.mark.parametrize(
+    ("spoil", "reason"),
+    [
+        (_tamper_snapshot, "changed since"),
+        (_other_table, "another table"),
+        (_lost_state, "no previous snapshot"),
+        (_stamps_disagree, "differ"),
+        (_watermark_back, "backwards"),
+    ],
+)
+def test_any_doubt_means_a_full_export(ddb, tmp_path, spoil, reason):
+    items = seed(ddb)
+    path = tmp_path / "snapshot.json"
+    approve(items["q21"])
+    refresh(ddb, path)
+    approve(items["q22"])
+    assert refresh(ddb, path).mode == INCREMENTAL
+    spoil(ddb, path)
+    approve(items["q23"])
+    done = refresh(ddb, path)
+    assert done.mode == FULL and reason in done.reason
+    assert done.read == 24 == approved_count(ddb)
+    assert path.read_bytes() == full_export(ddb)
+
+
+def test_force_and_a_missing_watermark_export_everything(ddb, tmp_path):
+    items = seed(ddb)
+    path = tmp_path / "snapshot.json"
+    assert refresh(ddb, path).mode == FULL  # no decision yet: no mark, no watermark
+    approve(items["q21"])
+    assert refresh(ddb, path).mode == FULL  # the previous run had no mark
+    approve(items["q22"])
+    assert refresh(ddb, path, full=True).mode == FULL
+    approve(items["q23"])
+    assert refresh(ddb, path).mode == INCREMENTAL
+    assert path.read_bytes() == full_export(ddb)
+
+
+def test_an_invalid_change_stops_the_refresh_before_writing(ddb, tmp_path):
+    items = seed(ddb)
+    path = tmp_path / "snapshot.json"
+    approve(items["q21"])
+    refresh(ddb, path)
+    before = path.read_bytes()
+    ddb.update_item(
+        Key={"PK": items["q22"]["PK"], "SK": "SUB"},
+        UpdateExpression="SET #r = :r",
+        ExpressionAttributeNames={"#r": "reference"},
+        ExpressionAttributeValues={":r": "bad reference"},
+    )
+    approve(items["q22"])
+    with pytest.raises(jsonschema.ValidationError, match="does not match"):
+        refresh(ddb, path)
+    assert path.read_bytes() == before
+
+
+def test_a_publish_run_after_a_decision_exports_incrementally(ddb, root, tmp_path):
+    from chalicelib.targets import LocalDirTarget
+
+    items = seed(ddb)
+    approve(items["q21"])
+    kwargs = {
+        "target": LocalDirTarget(tmp_path / "site"),
+        "project_root": root,
+        "workdir": tmp_path / "work",
+        "api_url": "http://127.0.0.1:8010",
+        "site_url": "http://127.0.0.1:8000",
+        "table": ddb,
+        "content": root / "tests" / "fixtures" / "site" / "content",
+    }
+    assert publish.run(**kwargs).export == FULL
+    take_down(items["a3"], "hide")
+    second = publish.run(**kwargs)
+    assert (second.status, second.export) == (publish.PUBLISHED, INCREMENTAL)
+    assert (tmp_path / "work" / "snapshot.json").read_bytes() == full_export(ddb)
+    assert publish.read_state(ddb)["watermark"] == publish.read_state(ddb)["last_decision_at"]
