@@ -125,7 +125,9 @@ def test_throttling_is_503_too(api, api_env):
     client = db.table().meta.client
     with Stubber(client) as stub:
         stub.add_client_error(
-            "update_item", "ProvisionedThroughputExceededException", http_status_code=400
+            "transact_write_items",
+            "ProvisionedThroughputExceededException",
+            http_status_code=400,
         )
         answer = api.post("/v1/comments", comment())
         stub.assert_no_pending_responses()

@@ -1,9 +1,10 @@
 """Abuse guards of the submission routes, as a chain (numbers: limits.json ``guards``).
 
 Before validation (cheap, no database): ``honeypot`` then ``origin``, each ``(ok, reason)``.
-After validation: ``check_rate`` (a DynamoDB counter per network prefix and fixed window) and the
-duplicate guard, whose item (``duplicate_put``) is written in the submission's own transaction, so
-a refused duplicate leaves nothing behind and an accepted submission always has its guard.
+After validation: the rate limit (``rate_update``, a DynamoDB counter per network prefix and fixed
+window) and the duplicate guard (``duplicate_put``), both written in the submission's own
+transaction (chalicelib.store): one round trip, a refused post leaves nothing behind and an
+accepted submission always has its guards.
 
 The Origin rule: a browser always sends ``Origin`` on a cross-site POST, so when ``Origin`` (or,
 failing it, ``Referer``) is present it must be one of SITE_ORIGINS (``null`` is refused); when
@@ -27,10 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from botocore.exceptions import ClientError
-
-from chalicelib import config, db, logs
-from chalicelib.errors import ApiError
+from chalicelib import config
 from chalicelib.spec import limits
 
 
@@ -119,8 +117,19 @@ def prefix_hash(ip: str) -> str:
     return hmac.new(key, network_prefix(ip).encode(), hashlib.sha256).hexdigest()
 
 
-def check_rate(ip_hash: str, now: int) -> None:
-    """Count one submission for the prefix in the current fixed window; 429 past the limit.
+@dataclass(frozen=True)
+class RateCount:
+    """The transaction Update that counts one submission for a network in its window, and the
+    Retry-After to answer if the window is already full."""
+
+    update: dict[str, Any]
+    retry_after: int
+
+
+def rate_update(ip_hash: str, now: int) -> RateCount:
+    """Count one submission for the prefix in the current fixed window, inside the submission's
+    own transaction (chalicelib.store): refused past the limit (429), and a submission that is
+    not written (a duplicate, a conflict) is not counted either.
 
     The window start is part of the key, so a counter is never read after its window: its
     ``expires_at`` only lets DynamoDB's TTL clean it up.
@@ -128,23 +137,21 @@ def check_rate(ip_hash: str, now: int) -> None:
     rule = limits()["guards"]["rate_limit"]
     window = int(rule["window_seconds"])
     start = now - now % window
-    try:
-        db.table().update_item(
-            Key={"PK": f"RATE#{ip_hash}#{start}", "SK": "RATE"},
-            UpdateExpression="ADD #n :one SET expires_at = :exp",
-            ConditionExpression="attribute_not_exists(#n) OR #n < :max",
-            ExpressionAttributeNames={"#n": "count"},
-            ExpressionAttributeValues={
+    update = {
+        "Update": {
+            "TableName": config.get().table_name,
+            "Key": {"PK": f"RATE#{ip_hash}#{start}", "SK": "RATE"},
+            "UpdateExpression": "ADD #n :one SET expires_at = :exp",
+            "ConditionExpression": "attribute_not_exists(#n) OR #n < :max",
+            "ExpressionAttributeNames": {"#n": "count"},
+            "ExpressionAttributeValues": {
                 ":one": 1,
                 ":max": int(rule["max_submissions"]),
                 ":exp": start + window,
             },
-        )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-            raise
-        logs.metric("rate_limited")
-        raise ApiError("rate_limited", headers={"Retry-After": str(start + window - now)}) from exc
+        }
+    }
+    return RateCount(update, start + window - now)
 
 
 def duplicate_put(ip_hash: str, dedup_text: str, now: int) -> dict[str, Any]:

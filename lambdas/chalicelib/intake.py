@@ -6,7 +6,7 @@ answer. The order of the checks:
 3. the consultation exists (manifest), the fields (validation), the text and paragraph
    (manifest), the consultation is open now; then the proposal and parent (DynamoDB, strongly
    consistent reads): nothing reaches the database before everything else is in order;
-4. rate limit, then one transaction: submission + idempotency item + duplicate guard (store).
+4. one transaction: submission + idempotency item + duplicate guard + rate count (store).
 
 Every request leaves one structured log line (chalicelib.logs) and nothing personal.
 """
@@ -96,10 +96,10 @@ def _accept(post: _Post) -> store.Accepted:
     with store.database_errors():
         _check_references(fields)
         ip_hash = guards.prefix_hash(guards.client_ip(post.request.context, post.request.headers))
-        guards.check_rate(ip_hash, seconds)
         item = store.build_item(post.kind, fields, now)
         dup = guards.duplicate_put(ip_hash, validation.dedup_text(fields["body"]), seconds)
-        return store.put_submission(item, store.fingerprint(post.kind, fields), dup)
+        rate = guards.rate_update(ip_hash, seconds)
+        return store.put_submission(item, store.fingerprint(post.kind, fields), dup, rate)
 
 
 def _manifest() -> manifest.Manifest:

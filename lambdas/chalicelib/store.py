@@ -1,6 +1,6 @@
 """Writing a new submission: one TransactWriteItems of the submission item, its idempotency item
-(``IDEM#<submission_key>``, when the client sent a key) and its duplicate guard, each conditional,
-so either all three are written or none.
+(``IDEM#<submission_key>``, when the client sent a key), its duplicate guard and its network's
+rate count, each conditional, so either all are written or none, in one round trip.
 
 A retried post (same key, same content) finds the IDEM item and gets the first answer again; the
 same key with other content is refused. Concurrent transactions on the same key are cancelled by
@@ -23,13 +23,14 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import config, db, ids
+from chalicelib import config, db, guards, ids, logs
 from chalicelib.errors import ApiError
 from chalicelib.spec import limits
 
 logger = logging.getLogger(__name__)
 
 CONFLICT_ATTEMPTS = 4
+CHECK_FAILED = "ConditionalCheckFailed"
 
 
 @dataclass(frozen=True)
@@ -94,23 +95,50 @@ def build_item(kind: str, fields: dict[str, Any], moment: datetime) -> dict:
     return item
 
 
-def put_submission(item: dict[str, Any], fprint: str, guard_put: dict[str, Any]) -> Accepted:
-    """Write the submission, its IDEM item and its duplicate guard atomically.
+def put_submission(
+    item: dict[str, Any], fprint: str, guard_put: dict[str, Any], rate: guards.RateCount
+) -> Accepted:
+    """Write the submission, its IDEM item, its duplicate guard and its rate count atomically:
+    one round trip. A cancelled transaction says, item by item, which condition failed.
 
-    409 ``duplicate`` when the guard refuses; the first answer again on a retry; 422 when the
-    key was used for other content.
+    The first answer again on a retry (whatever the network's count); 422 when the key was used
+    for other content; 429 ``rate_limited`` past the network's limit; 409 ``duplicate`` when the
+    guard refuses (in this order, the contract's).
     """
+    key = item.get("submission_key")
+    actions = transaction(item, fprint, guard_put, rate)
+    for attempt in range(CONFLICT_ATTEMPTS):
+        try:
+            db.table().meta.client.transact_write_items(TransactItems=list(actions.values()))
+            return Accepted(item["id"], item["reference"], item["status"])
+        except ClientError as exc:
+            codes = _cancellation_codes(exc)
+            if codes is None:
+                raise
+        failed = {n for n, code in zip(actions, codes, strict=False) if code == CHECK_FAILED}
+        if "idem" in failed:
+            return _replay(key, fprint)
+        if "TransactionConflict" in codes and attempt + 1 < CONFLICT_ATTEMPTS:
+            time.sleep(random.uniform(0.02, 0.05) * 2**attempt)
+            continue
+        if "rate" in failed:
+            logs.metric("rate_limited")
+            raise ApiError("rate_limited", headers={"Retry-After": str(rate.retry_after)})
+        if "duplicate" in failed:
+            raise ApiError("duplicate", fields={"body": "Το ίδιο κείμενο έχει ήδη υποβληθεί."})
+        break
+    logger.warning("submission transaction cancelled: %s", codes)
+    raise _unavailable()
+
+
+def transaction(
+    item: dict[str, Any], fprint: str, guard_put: dict[str, Any], rate: guards.RateCount
+) -> dict[str, dict[str, Any]]:
+    """The TransactWriteItems actions of a submission, named, so that the cancellation reasons
+    (one per action, in order) map back to them. The IDEM item comes first: a retry must be
+    recognised as one whatever else its transaction would have refused."""
     name = config.get().table_name
-    actions: list[dict[str, Any]] = [
-        {
-            "Put": {
-                "TableName": name,
-                "Item": item,
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        },
-        guard_put,
-    ]
+    actions: dict[str, dict[str, Any]] = {}
     key = item.get("submission_key")
     if key is not None:
         idem = {
@@ -122,40 +150,27 @@ def put_submission(item: dict[str, Any], fprint: str, guard_put: dict[str, Any])
             "fingerprint": fprint,
             "created_at": item["created_at"],
         }
-        actions.append(
-            {
-                "Put": {
-                    "TableName": name,
-                    "Item": idem,
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            }
-        )
-    for attempt in range(CONFLICT_ATTEMPTS):
-        try:
-            db.table().meta.client.transact_write_items(TransactItems=actions)
-            return Accepted(item["id"], item["reference"], item["status"])
-        except ClientError as exc:
-            reasons = _cancellation_codes(exc)
-            if reasons is None:
-                raise
-        if key is not None and reasons[2] == "ConditionalCheckFailed":
-            return _replay(key, fprint)
-        if "TransactionConflict" in reasons and attempt + 1 < CONFLICT_ATTEMPTS:
-            time.sleep(random.uniform(0.02, 0.05) * 2**attempt)
-            continue
-        if reasons[1] == "ConditionalCheckFailed":
-            raise ApiError("duplicate", fields={"body": "Το ίδιο κείμενο έχει ήδη υποβληθεί."})
-        break
-    logger.warning("submission transaction cancelled: %s", reasons)
-    raise _unavailable()
+        actions["idem"] = _put_new(name, idem)
+    actions["rate"] = rate.update
+    actions["duplicate"] = guard_put
+    actions["submission"] = _put_new(name, item)
+    return actions
+
+
+def _put_new(table_name: str, item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Put": {
+            "TableName": table_name,
+            "Item": item,
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
+    }
 
 
 def _cancellation_codes(exc: ClientError) -> list[str] | None:
     if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
         return None
-    codes = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
-    return codes + ["None"] * (3 - len(codes))
+    return [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
 
 
 def _replay(key: str, fprint: str) -> Accepted:
