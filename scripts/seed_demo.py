@@ -120,7 +120,13 @@ def seed(table: Any, snapshot_path: Path = DEMO_SNAPSHOT) -> int:
 
 
 def mark_decision(table: Any, at: str) -> None:
-    """Record a decision at ``at`` on the publish state, as moderation does (never backwards)."""
+    """Record a decision at ``at`` on the publish state, as moderation does: one more in the
+    count, and the time (here never backwards)."""
+    table.update_item(
+        Key=STATE_KEY,
+        UpdateExpression="ADD decisions :one",
+        ExpressionAttributeValues={":one": 1},
+    )
     try:
         table.update_item(
             Key=STATE_KEY,

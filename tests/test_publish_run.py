@@ -189,3 +189,39 @@ def test_the_schedule_refuses_to_run_without_its_bucket(api_env, monkeypatch):
         client.lambda_.invoke(
             "publish_site", client.events.generate_cw_event("Scheduled Event", "aws.events", {}, [])
         )
+
+
+def test_a_decision_that_commits_out_of_order_is_still_published(ddb, project_root, tmp_path):
+    """Two moderators: B's decision (later clock) commits first and is published; A's (earlier
+    clock) commits after, so last_decision_at steps back below the watermark. The decision
+    count still tells publish there is something new, and the export's margin finds the item."""
+    put(ddb, comment_entry(1))
+    late = put(ddb, comment_entry(2), status="pending")
+    early = put(ddb, comment_entry(3), status="pending")
+    target = RecordingTarget(tmp_path / "site")
+    decide(ddb, late, "approved", "2026-11-25T10:00:05.000Z")
+    assert run(ddb, target, project_root, tmp_path / "work").status == publish.PUBLISHED
+    assert state(ddb)["watermark"] == "2026-11-25T10:00:05.000Z"
+
+    # A's transaction, as moderation.decide writes it: the item, then the state unconditionally.
+    stamp = "2026-11-25T10:00:04.000Z"
+    ddb.update_item(
+        Key={"PK": f"SUB#{early['id']}", "SK": "SUB"},
+        UpdateExpression="SET #s = :s, GSI2PK = :pk, GSI2SK = :sk, updated_at = :at",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={
+            ":s": "approved",
+            ":pk": "STATUS#approved",
+            ":sk": f"{stamp}#{early['id']}",
+            ":at": stamp,
+        },
+    )
+    ddb.update_item(
+        Key=publish.STATE_KEY,
+        UpdateExpression="SET last_decision_at = :at ADD decisions :one",
+        ExpressionAttributeValues={":at": stamp, ":one": 1},
+    )
+    second = run(ddb, target, project_root, tmp_path / "work")
+    assert second.status == publish.PUBLISHED
+    assert files_containing(tmp_path / "work" / "output", early["body"])
+    assert run(ddb, target, project_root, tmp_path / "work").status == publish.NOTHING

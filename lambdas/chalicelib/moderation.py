@@ -258,8 +258,10 @@ def _write(
                     "Update": {
                         "TableName": table.name,
                         "Key": STATE_KEY,
-                        "UpdateExpression": "SET last_decision_at = :at",
-                        "ExpressionAttributeValues": {":at": at},
+                        # The count only grows, even when two decisions commit out of
+                        # order and last_decision_at steps back: publish compares both.
+                        "UpdateExpression": "SET last_decision_at = :at ADD decisions :one",
+                        "ExpressionAttributeValues": {":at": at, ":one": 1},
                     }
                 },
             ]

@@ -129,6 +129,21 @@ def advance_watermark(table: Any, decided_at: str) -> bool:
     return True
 
 
+def record_published_decisions(table: Any, decisions: int) -> None:
+    """Remember how many decisions this publish covered (never fewer than recorded)."""
+    try:
+        table.update_item(
+            Key=STATE_KEY,
+            UpdateExpression="SET published_decisions = :n",
+            ConditionExpression="attribute_not_exists(published_decisions) OR "
+            "published_decisions < :n",
+            ExpressionAttributeValues={":n": decisions},
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+
+
 def hash_tree(directory: Path) -> dict[str, str]:
     """site-relative path -> sha256 of every file under ``directory``. Dot files (the build's
     render state, the target manifest) belong to the machinery, not to the site."""
@@ -195,12 +210,14 @@ def _locked_run(
     state = read_state(table)
     decided_at = state.get("last_decision_at")
     watermark = state.get("watermark")
+    decisions = int(state.get("decisions", 0))
     published = target.read_manifest()
-    if (
-        not force
-        and published is not None
-        and (decided_at is None or (watermark or "") >= decided_at)
-    ):
+    # Two decisions can commit out of order, so last_decision_at may step back below the
+    # watermark; the decision count cannot, and catches that case.
+    news = (decided_at is not None and (watermark or "") < decided_at) or decisions > int(
+        state.get("published_decisions", 0)
+    )
+    if not force and published is not None and not news:
         logger.info("publish: nothing new since %s", watermark)
         return PublishResult(status=NOTHING, watermark=watermark)
 
@@ -263,6 +280,7 @@ def _locked_run(
 
     if decided_at is not None and advance_watermark(table, decided_at):
         result.watermark = decided_at
+    record_published_decisions(table, decisions)
     result.durations["total_s"] = time.monotonic() - started
     logger.info("publish done: %s", json.dumps(result.as_dict(), sort_keys=True))
     return result
