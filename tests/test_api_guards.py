@@ -16,6 +16,7 @@ from test_api_support import (  # noqa: F401  (api_fixture provides the api fixt
     SITE,
     api_fixture,
     comment,
+    one_rate_window,
     pending,
     proposal,
     table_resource,
@@ -50,6 +51,7 @@ def test_networks_are_prefixes_and_only_their_hmac_is_kept(api_env):
     assert same == {hmac.new(b"test-ip-hash-key", b"203.0.113.0/24", hashlib.sha256).hexdigest()}
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_rate_limit_per_network_from_limits_json(api, api_env):
     rule = limits()["guards"]["rate_limit"]
     for n in range(rule["max_submissions"]):

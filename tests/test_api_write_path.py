@@ -12,6 +12,7 @@ import pytest
 from test_api_support import (  # noqa: F401  (api_fixture provides the api fixture)
     api_fixture,
     comment,
+    one_rate_window,
     pending,
     table_resource,
 )
@@ -43,6 +44,7 @@ def rate_count(env: dict[str, str], ip: str) -> int | None:
     return None if item is None else int(item["count"])
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_an_accepted_comment_is_one_round_trip(api, api_env, calls):
     answer = api.post("/v1/comments", comment(submission_key="one-trip-0001"), ip="198.18.9.1")
     assert answer.status_code == 202, answer.body
@@ -51,6 +53,7 @@ def test_an_accepted_comment_is_one_round_trip(api, api_env, calls):
     assert [i["id"] for i in pending(api_env)] == [json.loads(answer.body)["id"]]
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_a_replay_past_the_limit_gets_its_first_answer(api, api_env, calls):
     limit = limits()["guards"]["rate_limit"]["max_submissions"]
     ip = "198.18.10.1"
@@ -73,6 +76,7 @@ def test_a_replay_past_the_limit_gets_its_first_answer(api, api_env, calls):
     assert rate_count(api_env, ip) == limit and len(pending(api_env)) == limit
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_a_refused_duplicate_is_not_counted(api, api_env):
     ip = "198.18.11.1"
     assert api.post("/v1/comments", comment(), ip=ip).status_code == 202
@@ -81,6 +85,7 @@ def test_a_refused_duplicate_is_not_counted(api, api_env):
     assert rate_count(api_env, ip) == 1  # the cancelled transaction counted nothing
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_over_the_limit_and_a_duplicate_is_429_first(api, api_env):
     limit = limits()["guards"]["rate_limit"]["max_submissions"]
     ip = "198.18.12.1"
