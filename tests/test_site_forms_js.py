@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import json
-import threading
 from collections.abc import Iterator
 from datetime import datetime
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS
+from browser import CHROMIUM, CHROMIUM_ARGS, serve
 
 from chalicelib.sitebuild import build_site
 
@@ -28,11 +25,6 @@ CORS = {
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("site_forms_js")]
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory, root: Path) -> Iterator[str]:
     output = tmp_path_factory.mktemp("forms") / "output"
@@ -45,12 +37,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory, root: Path) -> Iterator[s
         now=now,
         content=FIXTURE / "content",
     )
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=output))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    thread.join()
+    with serve(output) as served:
+        yield served.url
 
 
 @pytest.fixture(scope="module")

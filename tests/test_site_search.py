@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import functools
-import threading
 from collections.abc import Iterator
 from datetime import datetime
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS
+from browser import CHROMIUM, CHROMIUM_ARGS, serve
 
 from chalicelib.sitebuild import build_site
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site"
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("site_search")]
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +28,8 @@ def served(tmp_path_factory: pytest.TempPathFactory, root: Path) -> Iterator[str
         now=datetime(2026, 11, 26, 12, tzinfo=ZoneInfo("Europe/Athens")),
         content=FIXTURE / "content",
     )
-    handler = functools.partial(_Quiet, directory=str(output))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    thread.join()
+    with serve(output) as site:
+        yield site.url
 
 
 @pytest.fixture(scope="module")
