@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -406,3 +407,33 @@ def test_gateway_own_refusals_use_the_error_shape(sam: dict[str, Any]) -> None:
         assert responses[kind]["StatusCode"] == str(status)
         body = json.loads(responses[kind]["ResponseTemplates"]["application/json"])
         assert body == {"error": {"code": code, "message": message, "fields": {}}}
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        ("/", {"uri": "/index.html"}),
+        ("/diavoulefseis/perivallon/", {"uri": "/diavoulefseis/perivallon/index.html"}),
+        (
+            "/diavoulefseis/perivallon",
+            {"statusCode": 301, "location": "/diavoulefseis/perivallon/"},
+        ),
+        ("/theme/css/site.css", {"uri": "/theme/css/site.css"}),
+        ("/.publish-manifest.json", {"statusCode": 404}),
+        ("/pagefind/.hidden", {"statusCode": 404}),
+    ],
+)
+def test_directory_index_function_runs(sam: dict[str, Any], uri: str, expected: dict) -> None:
+    """The CloudFront Function's code, executed by Node.js on viewer requests."""
+    code = sam["Resources"]["DirectoryIndexFunction"]["Properties"]["FunctionCode"]
+    script = (
+        code
+        + "\nconst r = handler({request: {uri: process.argv[1], headers: {}}});"
+        + "\nconsole.log(JSON.stringify({uri: r.uri, statusCode: r.statusCode,"
+        + " location: r.headers && r.headers.location && r.headers.location.value}));"
+    )
+    out = subprocess.run(
+        ["node", "-e", script, uri], capture_output=True, text=True, check=True, timeout=30
+    )
+    result = {k: v for k, v in json.loads(out.stdout).items() if v is not None}
+    assert result == expected
