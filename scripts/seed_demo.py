@@ -19,8 +19,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "lambdas"))
 
-from botocore.exceptions import ClientError  # noqa: E402
-
+from chalicelib.db import conditionally  # noqa: E402
 from chalicelib.spec import limits  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -105,13 +104,9 @@ def seed(table: Any, snapshot_path: Path = DEMO_SNAPSHOT) -> int:
     snapshot = json.loads(snapshot_path.read_text(encoding="utf-8"))
     added = 0
     for item in demo_items(snapshot):
-        try:
-            table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
-            continue
-        added += 1
+        added += conditionally(
+            table.put_item, Item=item, ConditionExpression="attribute_not_exists(PK)"
+        )
     if added:
         latest = max(item["updated_at"] for item in demo_items(snapshot))
         mark_decision(table, latest)
@@ -127,16 +122,13 @@ def mark_decision(table: Any, at: str) -> None:
         UpdateExpression="ADD decisions :one",
         ExpressionAttributeValues={":one": 1},
     )
-    try:
-        table.update_item(
-            Key=STATE_KEY,
-            UpdateExpression="SET last_decision_at = :at",
-            ConditionExpression="attribute_not_exists(last_decision_at) OR last_decision_at < :at",
-            ExpressionAttributeValues={":at": at},
-        )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-            raise
+    conditionally(
+        table.update_item,
+        Key=STATE_KEY,
+        UpdateExpression="SET last_decision_at = :at",
+        ConditionExpression="attribute_not_exists(last_decision_at) OR last_decision_at < :at",
+        ExpressionAttributeValues={":at": at},
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

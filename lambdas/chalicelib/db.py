@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -51,6 +52,18 @@ def table() -> Any:
     cfg = config.get()
     resource = boto3.resource("dynamodb", endpoint_url=cfg.dynamodb_endpoint, config=BOTO_CONFIG)
     return resource.Table(cfg.table_name)
+
+
+def conditionally(write: Callable[..., Any], **kwargs: Any) -> bool:
+    """Run a conditional write (``table.put_item``, ``update_item``, ``delete_item``); False when
+    its condition failed, i.e. another writer got there first or there was nothing to do."""
+    try:
+        write(**kwargs)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def is_unavailable(exc: BaseException) -> bool:

@@ -11,7 +11,7 @@ import logging
 import time
 from typing import Any
 
-from botocore.exceptions import ClientError
+from chalicelib.db import conditionally
 
 logger = logging.getLogger(__name__)
 
@@ -20,46 +20,31 @@ KEY = {"PK": "LOCK#publish", "SK": "LOCK"}
 DEFAULT_TTL_SECONDS = 15 * 60 + 60
 
 
-def _conditional_failed(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
-
-
 def acquire(
     table: Any, owner: str, *, ttl_seconds: int = DEFAULT_TTL_SECONDS, now: float | None = None
 ) -> bool:
     """Take the lock for ``owner``; False when another live owner holds it."""
     now = time.time() if now is None else now
-    try:
-        table.put_item(
-            Item={
-                **KEY,
-                "owner": owner,
-                "acquired_at": int(now),
-                "expires_at": int(now) + ttl_seconds,
-            },
-            ConditionExpression="attribute_not_exists(PK) OR expires_at < :now",
-            ExpressionAttributeValues={":now": int(now)},
-        )
-    except ClientError as exc:
-        if _conditional_failed(exc):
-            logger.info("publish lock held by another run")
-            return False
-        raise
-    return True
+    taken = conditionally(
+        table.put_item,
+        Item={**KEY, "owner": owner, "acquired_at": int(now), "expires_at": int(now) + ttl_seconds},
+        ConditionExpression="attribute_not_exists(PK) OR expires_at < :now",
+        ExpressionAttributeValues={":now": int(now)},
+    )
+    if not taken:
+        logger.info("publish lock held by another run")
+    return taken
 
 
 def release(table: Any, owner: str) -> bool:
     """Give the lock back; False (and nothing changes) when ``owner`` no longer holds it."""
-    try:
-        table.delete_item(
-            Key=KEY,
-            ConditionExpression="#owner = :owner",
-            ExpressionAttributeNames={"#owner": "owner"},
-            ExpressionAttributeValues={":owner": owner},
-        )
-    except ClientError as exc:
-        if _conditional_failed(exc):
-            logger.warning("publish lock was taken over before release")
-            return False
-        raise
-    return True
+    released = conditionally(
+        table.delete_item,
+        Key=KEY,
+        ConditionExpression="#owner = :owner",
+        ExpressionAttributeNames={"#owner": "owner"},
+        ExpressionAttributeValues={":owner": owner},
+    )
+    if not released:
+        logger.warning("publish lock was taken over before release")
+    return released

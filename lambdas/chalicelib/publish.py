@@ -27,6 +27,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib import lock, snapshot_delta
+from chalicelib.db import conditionally
 from chalicelib.targets import Target, cache_control, content_type
 
 logger = logging.getLogger(__name__)
@@ -112,36 +113,27 @@ def read_state(table: Any) -> dict[str, Any]:
 
 def advance_watermark(table: Any, decided_at: str) -> bool:
     """Move the watermark forward to ``decided_at``; never backwards (a conditional update)."""
-    try:
-        table.update_item(
-            Key=STATE_KEY,
-            UpdateExpression="SET watermark = :w, published_at = :p",
-            ConditionExpression="attribute_not_exists(watermark) OR watermark < :w",
-            ExpressionAttributeValues={
-                ":w": decided_at,
-                ":p": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            },
-        )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return conditionally(
+        table.update_item,
+        Key=STATE_KEY,
+        UpdateExpression="SET watermark = :w, published_at = :p",
+        ConditionExpression="attribute_not_exists(watermark) OR watermark < :w",
+        ExpressionAttributeValues={
+            ":w": decided_at,
+            ":p": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        },
+    )
 
 
-def record_published_decisions(table: Any, decisions: int) -> None:
+def record_published_decisions(table: Any, decisions: int) -> bool:
     """Remember how many decisions this publish covered (never fewer than recorded)."""
-    try:
-        table.update_item(
-            Key=STATE_KEY,
-            UpdateExpression="SET published_decisions = :n",
-            ConditionExpression="attribute_not_exists(published_decisions) OR "
-            "published_decisions < :n",
-            ExpressionAttributeValues={":n": decisions},
-        )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-            raise
+    return conditionally(
+        table.update_item,
+        Key=STATE_KEY,
+        UpdateExpression="SET published_decisions = :n",
+        ConditionExpression="attribute_not_exists(published_decisions) OR published_decisions < :n",
+        ExpressionAttributeValues={":n": decisions},
+    )
 
 
 def hash_tree(directory: Path) -> dict[str, str]:

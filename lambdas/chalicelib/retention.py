@@ -16,8 +16,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from chalicelib.db import conditionally
 from chalicelib.manifest import Manifest
 from chalicelib.spec import limits
 from chalicelib.store import now_iso
@@ -70,16 +69,11 @@ def _with_email(table: Any, slug: str) -> Iterator[dict[str, str]]:
 def _remove_email(table: Any, key: dict[str, str], stamp: str) -> bool:
     """True when this call removed the email; False when it was already gone (the index is
     eventually consistent, and another run may have been first)."""
-    try:
-        table.update_item(
-            Key=key,
-            UpdateExpression="REMOVE #e SET email_purged_at = :at",
-            ConditionExpression="attribute_exists(#e)",
-            ExpressionAttributeNames={"#e": "email"},
-            ExpressionAttributeValues={":at": stamp},
-        )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return conditionally(
+        table.update_item,
+        Key=key,
+        UpdateExpression="REMOVE #e SET email_purged_at = :at",
+        ConditionExpression="attribute_exists(#e)",
+        ExpressionAttributeNames={"#e": "email"},
+        ExpressionAttributeValues={":at": stamp},
+    )
