@@ -28,8 +28,6 @@ PLUGINS = [
     f"plugins.{name}" for name in ("greek", "consultations", "submissions", "exports", "sitemap_el")
 ]
 
-# The contracts shared with the API (field limits, schemas) live in lambdas/chalicelib/spec.
-SPEC_DIR = str(ROOT / "lambdas" / "chalicelib" / "spec")
 LIMITS = limits()  # the forms' labels, lengths and choices
 
 # Where the forms post. The publish step and `make dev` set it; a production build gets it

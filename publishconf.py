@@ -1,7 +1,7 @@
-"""Pelican settings for a published build: pelicanconf plus the stage's public URLs.
+"""Pelican settings for a published build: pelicanconf plus the stage's public URLs, absolute.
 
-The publish step (lambdas/chalicelib/publish.py) sets DIAVOULEFSI_SITE_URL and
-DIAVOULEFSI_API_URL from the stage's configuration before building.
+The publish step passes its site and API URLs to chalicelib.sitebuild, which overrides these;
+DIAVOULEFSI_SITE_URL / DIAVOULEFSI_API_URL serve a hand-run `pelican -s publishconf.py`.
 """
 
 import os
@@ -14,4 +14,3 @@ from pelicanconf import *  # noqa: F403
 SITEURL = os.environ.get("DIAVOULEFSI_SITE_URL", "").rstrip("/")
 API_URL = os.environ.get("DIAVOULEFSI_API_URL", API_URL)  # noqa: F405
 RELATIVE_URLS = False
-DELETE_OUTPUT_DIRECTORY = True
