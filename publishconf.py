@@ -5,12 +5,15 @@ DIAVOULEFSI_SITE_URL / DIAVOULEFSI_API_URL serve a hand-run `pelican -s publishc
 """
 
 import os
-import sys
+from pathlib import Path
 
-# pelicanconf sits next to this file, whatever the working directory (in Lambda: /var/task).
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pelicanconf import *  # noqa: F403
+from pelican.settings import get_settings_from_file
+
+# pelicanconf's settings, read the way Pelican reads a settings file, from the file next to this
+# one whatever the working directory (in Lambda: chalicelib/site/).
+_base = get_settings_from_file(str(Path(__file__).resolve().with_name("pelicanconf.py")))
+globals().update(_base)
 
 SITEURL = os.environ.get("DIAVOULEFSI_SITE_URL", "").rstrip("/")
-API_URL = os.environ.get("DIAVOULEFSI_API_URL", API_URL)  # noqa: F405
+API_URL = os.environ.get("DIAVOULEFSI_API_URL", _base["API_URL"])
 RELATIVE_URLS = False

@@ -23,11 +23,11 @@ from typing import Any
 
 import requests
 
+from scripts import lifelines
+from scripts.dynamodb_local import DUMMY_ENV
+
 ROOT = Path(__file__).resolve().parent.parent
 LAMBDAS = ROOT / "lambdas"
-sys.path.insert(0, str(ROOT))
-
-from scripts.dynamodb_local import DUMMY_ENV  # noqa: E402
 
 DEV_ENV = {
     **DUMMY_ENV,
@@ -93,13 +93,12 @@ def start_api(
     """
     full_env = {**os.environ, **DEV_ENV, **env}
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
-    proc = subprocess.Popen(
+    proc = lifelines.popen(  # its own session (the reloader's worker too); dies with this process
         chalice_command(port, autoreload),
         cwd=LAMBDAS,
         env=full_env,
         stdout=out,
         stderr=subprocess.STDOUT,
-        start_new_session=True,
     )
     if log_path:
         out.close()  # the child keeps its own descriptor

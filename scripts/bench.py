@@ -40,13 +40,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-ROOT = Path(__file__).resolve().parent.parent
-for extra in (ROOT, ROOT / "lambdas"):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
-
-from chalicelib.errors import ApiError  # noqa: E402
-from scripts.bench_backend import (  # noqa: E402
+from chalicelib.errors import ApiError
+from scripts.bench_backend import (
     BenchError,
     Report,
     bench_api,
@@ -55,7 +50,9 @@ from scripts.bench_backend import (  # noqa: E402
     has_module,
     project_root,
 )
-from scripts.dynamodb_local import DUMMY_ENV  # noqa: E402
+from scripts.dynamodb_local import DUMMY_ENV
+
+ROOT = Path(__file__).resolve().parent.parent
 
 logger = logging.getLogger(__name__)
 

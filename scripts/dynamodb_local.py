@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "lambdas"))
+from chalicelib.spec import table_definition
+from scripts import lifelines
 
-from chalicelib.spec import table_definition  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 logger = logging.getLogger(__name__)
 
@@ -98,12 +98,11 @@ class DynamoDBLocal:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             cmd += ["-dbPath", str(self.data_dir)]
         logger.info("starting DynamoDB Local on port %s", self.port)
-        self.proc = subprocess.Popen(
+        self.proc = lifelines.popen(  # its own session; dies with this process
             cmd,
             cwd=jar.parent,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            start_new_session=True,
         )
         self._wait(timeout)
         return self

@@ -33,10 +33,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "lambdas"))
+from chalicelib.spec import limits, snapshot_schema
 
-from chalicelib.spec import limits, snapshot_schema  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 ATHENS = ZoneInfo("Europe/Athens")
 CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"

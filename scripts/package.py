@@ -3,10 +3,15 @@
 Packaging never touches the source tree: it stages a copy of ``lambdas/`` under
 ``build/package-work/<stage>/`` (where Chalice also keeps its cache of downloaded wheels, keyed
 by requirements.txt), adds what the publish function needs to build the site in Lambda
-(content/, theme/, plugins/, the Pelican settings and the spec, as ``chalicelib/site/``) and the
-built ``consultations.json`` manifest (as ``chalicelib/data/``), writes the merge template
-(lambdas/infra/resources.yaml + the table from spec/table.json), and runs ``chalice package
---merge-template``. Output: ``build/package/{sam.json,deployment.zip}``.
+(content/, theme/ and the Pelican settings as ``chalicelib/site/``; the Pelican plugins through
+Chalice's ``vendor/``, as the top-level package ``plugins``) and the built ``consultations.json``
+manifest (as ``chalicelib/data/``), writes the merge template (lambdas/infra/resources.yaml + the
+table from spec/table.json), and runs ``chalice package --merge-template``. Output:
+``build/package/{sam.json,deployment.zip}``.
+
+In Lambda only the zip root is on the path: ``app``, ``chalicelib`` and ``plugins`` import from
+there by name, as they do from the editable install (`make install`) everywhere else; nothing
+edits sys.path.
 
 Deploying uploads both to an artifacts bucket and creates/executes a CloudFormation change set
 with boto3 (the AWS CLI is not needed).
@@ -34,19 +39,19 @@ from typing import Any
 import yaml
 from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
+from chalicelib.errors import ApiError
+from chalicelib.spec import table_definition
+
 ROOT = Path(__file__).resolve().parent.parent
 LAMBDAS = ROOT / "lambdas"
-sys.path.insert(0, str(LAMBDAS))
-
-from chalicelib.errors import ApiError  # noqa: E402
-from chalicelib.spec import table_definition  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
 RESOURCES = LAMBDAS / "infra" / "resources.yaml"
 DEFAULT_OUT = ROOT / "build" / "package"
 DEFAULT_WORK = ROOT / "build" / "package-work"
-SITE_SOURCES = ("content", "theme", "plugins", "pelicanconf.py", "publishconf.py")
+SITE_SOURCES = ("content", "theme", "pelicanconf.py", "publishconf.py")  # chalicelib/site/
+ROOT_PACKAGES = ("plugins",)  # at the zip root (vendor/), next to app.py and chalicelib/
 PROTECTED_STAGES = frozenset({"prod"})
 FUNCTION_ARN = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
 # Files of wheels that must stay executable in Lambda (zipfile extraction drops the mode bits).
@@ -160,6 +165,8 @@ def stage_project(project: Path, manifest: Path, with_deps: bool) -> None:
     )
     if (LAMBDAS / "vendor").is_dir():
         shutil.copytree(LAMBDAS / "vendor", project / "vendor", ignore=IGNORE)
+    for name in ROOT_PACKAGES:  # Chalice puts vendor/'s contents at the root of the zip
+        shutil.copytree(ROOT / name, project / "vendor" / name, ignore=IGNORE)
     requirements = (LAMBDAS / "requirements.txt").read_text(encoding="utf-8") if with_deps else ""
     (project / "requirements.txt").write_text(requirements, encoding="utf-8")
 
@@ -173,10 +180,6 @@ def stage_project(project: Path, manifest: Path, with_deps: bool) -> None:
             shutil.copytree(source, site / name, ignore=IGNORE)
         else:
             shutil.copy2(source, site / name)
-    # pelicanconf finds the spec at <its folder>/lambdas/chalicelib/spec, as in the repository.
-    shutil.copytree(
-        LAMBDAS / "chalicelib" / "spec", site / "lambdas" / "chalicelib" / "spec", ignore=IGNORE
-    )
 
 
 def _remove(path: Path) -> None:

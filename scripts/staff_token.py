@@ -20,15 +20,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+from rich.console import Console
+from rich.table import Table
+
+from chalicelib import auth
+from scripts.dynamodb_local import DUMMY_ENV
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "lambdas")]
-
-from botocore.exceptions import BotoCoreError, ClientError  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from chalicelib import auth  # noqa: E402
-from scripts.dynamodb_local import DUMMY_ENV  # noqa: E402
 
 logger = logging.getLogger(__name__)
 

@@ -4,19 +4,15 @@ table per test that asks for one, and the project's paths."""
 from __future__ import annotations
 
 import os
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-for extra in (ROOT, ROOT / "lambdas"):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
+from scripts.dynamodb_local import DUMMY_ENV, DynamoDBLocal, create_table
 
-from scripts.dynamodb_local import DUMMY_ENV, DynamoDBLocal, create_table  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 for key, value in DUMMY_ENV.items():
     os.environ.setdefault(key, value)

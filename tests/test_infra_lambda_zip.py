@@ -34,6 +34,12 @@ API_URL = "https://abc123.execute-api.eu-central-1.amazonaws.com/api"
 # What the python3.11 Lambda runtime ships besides the standard library.
 RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
 SITE_MODULES = ("pelican", "markdown", "jinja2", "babel", "jsonschema", "pagefind", "pagefind_bin")
+# The project's own packages: at the zip root, where Lambda's path (and only it) finds them.
+PROJECT_MODULES = {
+    "app": "app.py",
+    "chalicelib.spec": "chalicelib/spec/__init__.py",
+    "plugins.consultations": "plugins/consultations/__init__.py",
+}
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
 BODY = "Χρειάζονται περισσότερα δέντρα και παγκάκια σε αυτό το σημείο της πόλης."
 
@@ -167,7 +173,7 @@ def published(
     }
     python = getattr(sys, "_base_executable", sys.executable)
     proc = subprocess.run(
-        [python, "-S", "-c", HANDLER % (SITE_MODULES,)],
+        [python, "-S", "-c", HANDLER % ((*SITE_MODULES, *PROJECT_MODULES),)],
         cwd=task,
         env=env,
         capture_output=True,
@@ -186,6 +192,8 @@ def test_the_handler_publishes_from_the_zip_alone(published: dict[str, Any]) -> 
     task = str(published["task"])
     for name in SITE_MODULES:
         assert published["origins"][name].startswith(task), name
+    for name, path in PROJECT_MODULES.items():
+        assert published["origins"][name] == os.path.join(task, path), name
     assert not any("site-packages" in entry for entry in published["path"])
 
 
@@ -203,11 +211,16 @@ def test_the_zip_carries_the_site_sources_and_the_manifest(deployment_zip: Path)
         "chalicelib/data/consultations.json",
         "chalicelib/site/pelicanconf.py",
         "chalicelib/site/publishconf.py",
-        "chalicelib/site/lambdas/chalicelib/spec/limits.json",
+        "chalicelib/spec/limits.json",
+        "plugins/__init__.py",
+        "plugins/consultations/__init__.py",
     ):
         assert required in names, required
-    for folder in ("content/", "theme/templates/", "plugins/consultations/"):
+    for folder in ("content/", "theme/templates/"):
         assert any(n.startswith("chalicelib/site/" + folder) for n in names), folder
+    # One copy of the code: the plugins and the spec are not duplicated into the site sources.
+    for folder in ("plugins/", "lambdas/"):
+        assert not any(n.startswith("chalicelib/site/" + folder) for n in names), folder
     assert not any("__pycache__" in n or n.startswith("tests/") for n in names)
 
 
@@ -222,7 +235,6 @@ def normal_build(published: dict[str, Any]) -> Path:
     out = base / "normal"
     code = (
         "import sys; from pathlib import Path\n"
-        "sys.path[:0] = [sys.argv[1], sys.argv[1] + '/lambdas']\n"
         "from chalicelib.sitebuild import build_site\n"
         "build_site(Path(sys.argv[1]), Path(sys.argv[2]), snapshot=Path(sys.argv[3]),"
         " api_url=sys.argv[4], site_url=sys.argv[5], publish=True)\n"
