@@ -4,18 +4,16 @@
 PY      ?= python3
 VENV    := .venv
 PYBIN   := $(VENV)/bin
-PELICAN := $(PYBIN)/pelican
 STAGE   ?= prod
 OUTPUTDIR := output
-CONFFILE  := pelicanconf.py
-PUBLISHCONF := publishconf.py
 export PATH := $(CURDIR)/$(PYBIN):$(PATH)
 
-.PHONY: help install install-browser dev html regenerate serve publish test lint format bench package deploy clean
+.PHONY: help install install-browser dev html publish test test-fast lint format bench package deploy clean
 
 help:
 	@echo "make dev      the whole platform locally (DynamoDB Local, API :8010, site :8000, publish timer)"
-	@echo "make test     every test (unit, API on DynamoDB Local, site build, browser)"
+	@echo "make test     every test (lint and types, unit, API on DynamoDB Local, site build, browser)"
+	@echo "make test-fast  the inner loop: lint and types, then every test but the browser and slow ones"
 	@echo "make html     build the site into $(OUTPUTDIR)/"
 	@echo "make publish  one publish run against the local stack (or STAGE=...; FORCE=1 rebuilds)"
 	@echo "make bench    benchmarks: table + build/bench.json"
@@ -45,12 +43,6 @@ install-browser:
 html: install
 	$(PYBIN)/python scripts/build.py --output $(OUTPUTDIR)
 
-regenerate: install
-	$(PELICAN) -r content -o $(OUTPUTDIR) -s $(CONFFILE)
-
-serve:
-	$(PYBIN)/python -m http.server 8000 --bind 127.0.0.1 --directory $(OUTPUTDIR)
-
 # --- the platform --------------------------------------------------------------------------
 dev: install
 	$(PYBIN)/python scripts/dev.py
@@ -62,15 +54,17 @@ publish: install
 lint: install
 	$(PYBIN)/ruff check .
 	$(PYBIN)/ruff format --check .
+	$(PYBIN)/mypy
 
 format: install
 	$(PYBIN)/ruff format .
 	$(PYBIN)/ruff check --fix .
 
-test: install install-browser
-	$(PYBIN)/ruff check .
-	$(PYBIN)/ruff format --check .
+test: lint install-browser
 	$(PYBIN)/python -m pytest -n 2 --dist loadgroup
+
+test-fast: lint
+	$(PYBIN)/python -m pytest -n 2 --dist loadgroup -m "not browser and not slow"
 
 bench: install
 	$(PYBIN)/python scripts/bench.py

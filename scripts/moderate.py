@@ -227,9 +227,30 @@ def settings(args: argparse.Namespace) -> tuple[str, str]:
     return api, token
 
 
+def utf8_arguments(argv: list[str]) -> list[str]:
+    """The arguments as UTF-8, whatever the terminal's locale: Python decodes ``sys.argv`` with
+    the locale's encoding and keeps undecodable bytes as lone surrogates, which must never be
+    sent as a redacted body or a note. ``ApiFailure`` names the argument that is not UTF-8."""
+    decoded = []
+    for position, arg in enumerate(argv, 1):
+        try:
+            decoded.append(os.fsencode(arg).decode("utf-8"))
+        except UnicodeError as exc:
+            raise ApiFailure(
+                f"Το όρισμα {position} δεν είναι έγκυρο κείμενο UTF-8. Ρυθμίστε το τερματικό σε "
+                "UTF-8 (π.χ. LANG=el_GR.UTF-8) και δοκιμάστε ξανά."
+            ) from exc
+    return decoded
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
     console = Console()
+    try:
+        arguments = utf8_arguments(sys.argv[1:] if argv is None else argv)
+    except ApiFailure as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    args = parser().parse_args(arguments)
     try:
         run(Api(*settings(args)), args, console)
     except ApiFailure as exc:

@@ -7,6 +7,10 @@ missing there, the CloudFormation stack's outputs (TableName, BucketName, Distri
 SiteUrl, ApiUrl of the stack ``diavoulefsi-<stage>`` or ``$STACK_NAME``).
 
     python scripts/publish.py [--force] [--stage local|prod] [--export snapshot.json]
+    python scripts/publish.py --break-lock [--force] [--stage local|prod]
+
+``--break-lock`` removes the publish lock of a run that died; it refuses while the holder is still
+renewing its lease (a live run), unless ``--force``.
 """
 
 from __future__ import annotations
@@ -21,18 +25,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from chalicelib import publish, snapshot
+from chalicelib.store import lock
+from chalicelib.targets import LocalDirTarget, S3Target, Target
+from scripts.dynamodb_local import DUMMY_ENV, DynamoDBLocal, client_for
+
 ROOT = Path(__file__).resolve().parent.parent
-for extra in (ROOT, ROOT / "lambdas"):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
-
-from rich.console import Console  # noqa: E402
-from rich.logging import RichHandler  # noqa: E402
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn  # noqa: E402
-
-from chalicelib import publish, snapshot  # noqa: E402
-from chalicelib.targets import LocalDirTarget, S3Target, Target  # noqa: E402
-from scripts.dynamodb_local import DUMMY_ENV, DynamoDBLocal, client_for  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,14 @@ STACK_OUTPUTS = {
 
 def local_dir() -> Path:
     return Path(os.environ.get("DIAVOULEFSI_LOCAL_DIR") or ROOT / ".local")
+
+
+def local_workdir() -> Path:
+    """The local publish's folder, pelicanconf's LOCAL_PUBLISH_DIR: the snapshot.json the publish
+    exports there is the one `make html` (SNAPSHOT_PATH) builds from."""
+    from scripts.build import site_settings
+
+    return Path(site_settings()["LOCAL_PUBLISH_DIR"])
 
 
 def dynamodb_table(endpoint: str | None, name: str) -> Any:
@@ -89,7 +99,7 @@ def local_stage() -> Iterator[dict[str, Any]]:
         }
     settings = {
         "target": LocalDirTarget(base / "site"),
-        "workdir": base / "publish",
+        "workdir": local_workdir(),
         "site_url": dev["site_url"],
         "api_url": dev["api_url"],
     }
@@ -158,17 +168,45 @@ def export_only(table: Any, path: Path, console: Console) -> int:
     return 0
 
 
+def break_lock(table: Any, force: bool, console: Console) -> int:
+    """Staff's way out of a lock left behind; 0 when the lock is free afterwards."""
+    try:
+        broken = lock.break_lock(table, force=force)
+    except lock.LockHeld as exc:
+        console.print(
+            f"Η δημοσίευση τρέχει ακόμη και ανανεώνει το κλείδωμα ({exc}). "
+            "Περιμένετε να τελειώσει, ή χρησιμοποιήστε --force αν είστε βέβαιοι "
+            "ότι έχει σταματήσει."
+        )
+        return 2
+    if broken is None:
+        console.print("Το κλείδωμα της δημοσίευσης είναι ήδη ελεύθερο.")
+    else:
+        console.print(f"Το κλείδωμα του {broken.get('owner')} αφαιρέθηκε.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stage", default="local", help="local (default) or an AWS stage")
     parser.add_argument("--force", action="store_true", help="publish even if nothing changed")
     parser.add_argument("--export", type=Path, help="only write the snapshot to this file")
+    parser.add_argument(
+        "--break-lock",
+        action="store_true",
+        help="remove the lock of a publish run that died (with --force: even a live one)",
+    )
     args = parser.parse_args(argv)
     console = Console(stderr=True)
     logging.basicConfig(
         level=logging.INFO, format="%(message)s", handlers=[RichHandler(console=console)]
     )
     logging.getLogger("pelican").setLevel(logging.WARNING)  # one line per written page otherwise
+    if args.break_lock and args.stage == "local":
+        with local_stage() as settings:
+            return break_lock(settings["table"], args.force, console)
+    if args.break_lock:
+        return break_lock(aws_stage(args.stage)["table"], args.force, console)
     if args.export and args.stage == "local":
         with local_stage() as settings:
             return export_only(settings["table"], args.export, console)

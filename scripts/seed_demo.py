@@ -16,27 +16,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "lambdas"))
+from chalicelib.db import conditionally
+from chalicelib.spec import limits
+from chalicelib.store import keys
 
-from chalicelib.db import conditionally  # noqa: E402
-from chalicelib.spec import limits  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 logger = logging.getLogger(__name__)
 
 DEMO_SNAPSHOT = ROOT / "tests" / "fixtures" / "snapshot.json"
-STATE_KEY = {"PK": "META#publish", "SK": "STATE"}
 
 
 def demo_email(n: int) -> str:
     return f"demo+{n}@example.invalid"
-
-
-def target_key(entry: dict[str, Any]) -> str:
-    """The by_target partition of a comment (proposals have none, as in chalicelib.store)."""
-    if entry.get("proposal"):
-        return f"TARGET#{entry['consultation']}#proposal#{entry['proposal']}"
-    return f"TARGET#{entry['consultation']}#{entry['text']}"
 
 
 def _millis(stamp: str) -> str:
@@ -52,12 +44,9 @@ def submission_item(
     author = entry["author"]
     created, updated = _millis(entry["created_at"]), _millis(entry["approved_at"])
     item: dict[str, Any] = {
-        "PK": f"SUB#{entry['id']}",
-        "SK": "SUB",
-        "GSI2PK": f"STATUS#{status}",
-        "GSI2SK": f"{updated}#{entry['id']}",
-        "GSI3PK": f"CONS#{entry['consultation']}",
-        "GSI3SK": f"{status}#{created}#{entry['id']}",
+        **keys.submission(entry["id"]),
+        **keys.status_index(status, updated, entry["id"]),
+        **keys.consultation_index(entry["consultation"], status, created, entry["id"]),
         "id": entry["id"],
         "kind": kind,
         "status": status,
@@ -78,7 +67,7 @@ def submission_item(
         "redacted": False,
     }
     if kind == "comment":
-        item["GSI1PK"], item["GSI1SK"] = target_key(entry), f"{created}#{entry['id']}"
+        item.update(keys.target_index(entry, created, entry["id"]))
     if status == "approved":
         item["approved_at"] = updated
     optional = ("text", "proposal", "paragraph", "parent", "title", "location")
@@ -118,13 +107,13 @@ def mark_decision(table: Any, at: str) -> None:
     """Record a decision at ``at`` on the publish state, as moderation does: one more in the
     count, and the time (here never backwards)."""
     table.update_item(
-        Key=STATE_KEY,
+        Key=keys.PUBLISH_STATE,
         UpdateExpression="ADD decisions :one",
         ExpressionAttributeValues={":one": 1},
     )
     conditionally(
         table.update_item,
-        Key=STATE_KEY,
+        Key=keys.PUBLISH_STATE,
         UpdateExpression="SET last_decision_at = :at",
         ConditionExpression="attribute_not_exists(last_decision_at) OR last_decision_at < :at",
         ExpressionAttributeValues={":at": at},
@@ -154,5 +143,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     sys.exit(main())

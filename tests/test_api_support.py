@@ -7,6 +7,7 @@ import itertools
 import json
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -76,13 +77,15 @@ class Api:
 
 
 @pytest.fixture
-def one_rate_window() -> None:
-    """Start a rate-limit test early enough in its fixed window that it cannot straddle two
-    windows (which would reset the count midway and make the test flaky)."""
+def one_rate_window() -> Iterator[None]:
+    """Run a rate-limit test at the start of a fixed window, so that it cannot straddle two
+    (which would reset the count midway): the app's clock is moved there, and keeps ticking."""
+    from chalicelib import clock
+
     window = limits()["guards"]["rate_limit"]["window_seconds"]
-    left = window - time.time() % window
-    if left < 30:
-        time.sleep(left + 0.1)
+    offset = window - time.time() % window + 1  # one second into the next window
+    with clock.frozen(lambda: datetime.fromtimestamp(time.time() + offset, UTC)):
+        yield
 
 
 @pytest.fixture(name="api")

@@ -4,7 +4,6 @@ the rate count too, and what each cancelled condition answers (replay, 429, 409)
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +16,7 @@ from test_api_support import (  # noqa: F401  (api_fixture provides the api fixt
     table_resource,
 )
 
-from chalicelib import db, guards
+from chalicelib import clock, db, guards
 from chalicelib.spec import limits
 
 
@@ -38,7 +37,7 @@ def calls(api_env: dict[str, str]) -> Iterator[list[str]]:
 def rate_count(env: dict[str, str], ip: str) -> int | None:
     """The count of the network's current window (None: nothing counted)."""
     window = limits()["guards"]["rate_limit"]["window_seconds"]
-    start = int(time.time()) // window * window
+    start = clock.epoch() // window * window
     key = {"PK": f"RATE#{guards.prefix_hash(ip)}#{start}", "SK": "RATE"}
     item = table_resource(env).get_item(Key=key, ConsistentRead=True).get("Item")
     return None if item is None else int(item["count"])

@@ -374,8 +374,14 @@ TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"}
 TRANSACT |= {"ConditionCheck": "ConditionCheckItem"}
 # Which modules run in which function (auth's create/revoke/list are the staff CLI's, not Lambda's).
 CODE = {
-    "ApiHandlerRole": ("intake", "store", "guards", "moderation", "moderation_queue"),
-    "PublishSiteRole": ("publish", "snapshot", "snapshot_delta", "lock", "retention"),
+    "ApiHandlerRole": (
+        *("intake", "guards", "moderation", "moderation_queue"),
+        *("store/submissions", "store/queries", "store/state"),
+    ),
+    "PublishSiteRole": (
+        *("publish", "snapshot", "snapshot_delta", "retention"),
+        *("store/lock", "store/state", "store/queries", "store/purge"),
+    ),
 }
 
 

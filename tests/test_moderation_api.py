@@ -253,7 +253,7 @@ def test_item_context_and_allowlist(http: Any, staff: StaffClient) -> None:
 
 
 def test_summary_and_decided_unpublished(http: Any, staff: StaffClient) -> None:
-    from chalicelib import publish
+    from chalicelib.store import state
 
     ids = [submit_comment(http, f"{BODY} {n}") for n in range(4)]
     staff.decide(ids[0], action="approve")
@@ -264,7 +264,7 @@ def test_summary_and_decided_unpublished(http: Any, staff: StaffClient) -> None:
     waiting = data(staff.get("/v1/moderation/decided-unpublished"))
     assert waiting["count"] == 1 and [i["id"] for i in waiting["items"]] == [ids[0]]
     # A complete publish moves the watermark; later decisions wait again.
-    publish.advance_watermark(_table(), waiting["last_decision_at"])
+    state.advance_watermark(_table(), waiting["last_decision_at"])
     assert data(staff.get("/v1/moderation/decided-unpublished"))["count"] == 0
     staff.decide(ids[2], action="hide", reason="spam")
     staff.decide(ids[0], action="hide", reason="offensive")

@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
 from chalicelib import db, moderation, publish, snapshot, snapshot_delta
 from chalicelib.snapshot_delta import FULL, INCREMENTAL
+from chalicelib.store import keys, state
 from tests.publish_support import comment_entry, decide, put
 
 PROPOSAL = {
@@ -57,16 +57,16 @@ def take_down(item: dict[str, Any], action: str) -> None:
 
 def refresh(ddb: Any, path: Path, **kwargs: Any) -> snapshot_delta.Refresh:
     """What a publish run does: the state read at its start, the watermark advanced after."""
-    state = publish.read_state(ddb)
+    current = state.read(ddb)
     done = snapshot_delta.refresh(
         ddb,
         path,
-        decided_at=state.get("last_decision_at"),
-        watermark=state.get("watermark"),
+        decided_at=current.get("last_decision_at"),
+        watermark=current.get("watermark"),
         **kwargs,
     )
-    if state.get("last_decision_at"):
-        publish.advance_watermark(ddb, state["last_decision_at"])
+    if current.get("last_decision_at"):
+        state.advance_watermark(ddb, current["last_decision_at"])
     return done
 
 
@@ -109,7 +109,7 @@ def test_incremental_equals_full_after_every_kind_of_decision(ddb, tmp_path):
     assert third.mode == INCREMENTAL
     assert path.read_bytes() == full_export(ddb)
     generated = json.loads(path.read_bytes())["generated_at"]
-    assert generated < publish.read_state(ddb)["last_decision_at"]  # the hide was last
+    assert generated < state.read(ddb)["last_decision_at"]  # the hide was last
     assert items["a1"]["body"].encode() not in path.read_bytes()
 
     fourth = refresh(ddb, path)  # nothing decided since: same bytes, file untouched
@@ -155,7 +155,7 @@ def _stamps_disagree(ddb: Any, path: Path) -> None:
 
 
 def _watermark_back(ddb: Any, path: Path) -> None:
-    ddb.put_item(Item={**publish.STATE_KEY, "watermark": "2020-01-01T00:00:00.000Z"})
+    ddb.put_item(Item={**keys.PUBLISH_STATE, "watermark": "2020-01-01T00:00:00.000Z"})
 
 
 @pytest.mark.parametrize(
@@ -196,7 +196,7 @@ def test_force_and_a_missing_watermark_export_everything(ddb, tmp_path):
     assert path.read_bytes() == full_export(ddb)
 
 
-def test_an_invalid_change_stops_the_refresh_before_writing(ddb, tmp_path):
+def test_an_invalid_change_is_left_out_and_the_rest_refreshed(ddb, tmp_path):
     items = seed(ddb)
     path = tmp_path / "snapshot.json"
     approve(items["q21"])
@@ -209,9 +209,14 @@ def test_an_invalid_change_stops_the_refresh_before_writing(ddb, tmp_path):
         ExpressionAttributeValues={":r": "bad reference"},
     )
     approve(items["q22"])
-    with pytest.raises(jsonschema.ValidationError, match="does not match"):
-        refresh(ddb, path)
-    assert path.read_bytes() == before
+    approve(items["q23"])
+    done = refresh(ddb, path)
+    assert done.mode == INCREMENTAL and list(done.left_out) == [items["q22"]["id"]]
+    ids = {c["id"] for c in json.loads(path.read_bytes())["comments"]}
+    assert items["q21"]["id"] in ids and items["q23"]["id"] in ids
+    assert items["q22"]["id"] not in ids and path.read_bytes() != before
+    # still left out on the next refresh (nothing new), until a decision fixes it
+    assert list(refresh(ddb, path).left_out) == [items["q22"]["id"]]
 
 
 def test_a_publish_run_after_a_decision_exports_incrementally(ddb, root, tmp_path):
@@ -233,4 +238,4 @@ def test_a_publish_run_after_a_decision_exports_incrementally(ddb, root, tmp_pat
     second = publish.run(**kwargs)
     assert (second.status, second.export) == (publish.PUBLISHED, INCREMENTAL)
     assert (tmp_path / "work" / "snapshot.json").read_bytes() == full_export(ddb)
-    assert publish.read_state(ddb)["watermark"] == publish.read_state(ddb)["last_decision_at"]
+    assert state.read(ddb)["watermark"] == state.read(ddb)["last_decision_at"]

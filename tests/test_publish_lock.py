@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import lock
+from chalicelib.store import lock
 from tests.publish_support import table_of
 
 
@@ -21,11 +21,11 @@ def test_second_owner_is_refused_until_release(ddb):
     assert lock.release(ddb, "a")
     assert lock.acquire(ddb, "b", now=1003)
     item = ddb.get_item(Key=lock.KEY)["Item"]
-    assert item["owner"] == "b" and item["expires_at"] == 1003 + lock.DEFAULT_TTL_SECONDS
+    assert item["owner"] == "b" and item["expires_at"] == 1003 + lock.LEASE_SECONDS
 
 
 def test_expired_lock_is_taken_over_and_old_owner_cannot_release(ddb):
-    assert lock.acquire(ddb, "dead", ttl_seconds=10, now=1000)
+    assert lock.acquire(ddb, "dead", lease_seconds=10, now=1000)
     assert not lock.acquire(ddb, "new", now=1010)  # not yet expired
     assert lock.acquire(ddb, "new", now=1011)
     assert not lock.release(ddb, "dead")

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib import lock, publish
+from chalicelib import publish
+from chalicelib.store import keys, lock, state
 from chalicelib.targets import MANIFEST_NAME, LocalDirTarget
 from tests.publish_support import comment_entry, decide, put, table_of
 
@@ -80,15 +81,15 @@ def files_containing(directory: Path, needle: str) -> list[str]:
     return sorted(p for p, data in tree_bytes(directory).items() if raw in data)
 
 
-def state(ddb) -> dict:
-    return publish.read_state(ddb)
+def publish_state(ddb) -> dict:
+    return state.read(ddb)
 
 
 def test_second_run_uploads_nothing_and_an_expired_lock_is_taken_over(ddb, project_root, tmp_path):
     for n in (1, 2):
         put(ddb, comment_entry(n))
     decide(ddb, put(ddb, comment_entry(3), status="pending"), "approved", "2026-11-25T10:00:00Z")
-    lock.acquire(ddb, "a run that died", ttl_seconds=1, now=time.time() - 60)
+    lock.acquire(ddb, "a run that died", lease_seconds=1, now=time.time() - 60)
     target = RecordingTarget(tmp_path / "site")
 
     first = run(ddb, target, project_root, tmp_path / "work")
@@ -98,7 +99,7 @@ def test_second_run_uploads_nothing_and_an_expired_lock_is_taken_over(ddb, proje
     assert "index.html" in target.puts and "consultations.json" in target.puts
     assert not [p for p in target.puts[:-1] if "/." in "/" + p]  # no build state published
     assert target.read_manifest() == publish.hash_tree(tmp_path / "work" / "output")
-    assert state(ddb)["watermark"] == "2026-11-25T10:00:00Z" == first.watermark
+    assert publish_state(ddb)["watermark"] == "2026-11-25T10:00:00Z" == first.watermark
     assert ddb.get_item(Key=lock.KEY).get("Item") is None  # released
 
     assert run(ddb, target, project_root, tmp_path / "work").status == publish.NOTHING
@@ -122,7 +123,7 @@ def test_a_run_that_is_locked_out_does_nothing(ddb, project_root, tmp_path):
 
 def test_a_crash_midway_is_completed_by_the_next_run(ddb, project_root, tmp_path):
     put(ddb, comment_entry(1))
-    publish.advance_watermark(ddb, "2026-11-21T00:00:00Z")
+    state.advance_watermark(ddb, "2026-11-21T00:00:00Z")
     target = RecordingTarget(tmp_path / "site")
     run(ddb, target, project_root, tmp_path / "work", force=True)
     old_manifest = target.read_manifest()
@@ -137,7 +138,7 @@ def test_a_crash_midway_is_completed_by_the_next_run(ddb, project_root, tmp_path
     with pytest.raises(ConnectionError):
         run(ddb, dying, project_root, tmp_path / "work")
     assert len(dying.puts) == 1
-    assert state(ddb)["watermark"] == "2026-11-21T00:00:00Z"  # not advanced
+    assert publish_state(ddb)["watermark"] == "2026-11-21T00:00:00Z"  # not advanced
     assert target.read_manifest() == old_manifest  # the manifest is written last
     assert ddb.get_item(Key=lock.KEY).get("Item") is None  # released even on failure
 
@@ -148,7 +149,7 @@ def test_a_crash_midway_is_completed_by_the_next_run(ddb, project_root, tmp_path
     assert set(published) - set(built) == {MANIFEST_NAME}
     assert all(published[path] == data for path, data in built.items() if path[0] != ".")
     assert files_containing(tmp_path / "site", pending["body"])
-    assert state(ddb)["watermark"] == "2026-11-26T12:00:00Z"
+    assert publish_state(ddb)["watermark"] == "2026-11-26T12:00:00Z"
 
 
 def test_a_hidden_comment_disappears_from_every_file(ddb, project_root, tmp_path):
@@ -201,7 +202,7 @@ def test_a_decision_that_commits_out_of_order_is_still_published(ddb, project_ro
     target = RecordingTarget(tmp_path / "site")
     decide(ddb, late, "approved", "2026-11-25T10:00:05.000Z")
     assert run(ddb, target, project_root, tmp_path / "work").status == publish.PUBLISHED
-    assert state(ddb)["watermark"] == "2026-11-25T10:00:05.000Z"
+    assert publish_state(ddb)["watermark"] == "2026-11-25T10:00:05.000Z"
 
     # A's transaction, as moderation.decide writes it: the item, then the state unconditionally.
     stamp = "2026-11-25T10:00:04.000Z"
@@ -217,7 +218,7 @@ def test_a_decision_that_commits_out_of_order_is_still_published(ddb, project_ro
         },
     )
     ddb.update_item(
-        Key=publish.STATE_KEY,
+        Key=keys.PUBLISH_STATE,
         UpdateExpression="SET last_decision_at = :at ADD decisions :one",
         ExpressionAttributeValues={":at": stamp, ":one": 1},
     )

@@ -122,9 +122,13 @@ def test_an_empty_database_gives_a_valid_empty_snapshot(ddb):
     jsonschema.validate(data, snapshot_schema())
 
 
-def test_an_invalid_item_stops_the_export_before_writing(ddb, tmp_path):
-    put(ddb, comment_entry(1, reference="bad reference"))
+def test_an_invalid_item_is_left_out_and_the_rest_exported(ddb, tmp_path):
+    bad = put(ddb, comment_entry(1, reference="bad reference"))
+    put(ddb, comment_entry(2))
+    left_out: dict[str, str] = {}
+    entries = snapshot.public_entries(snapshot.approved_items(ddb), left_out)
+    assert list(left_out) == [bad["id"]] and "σχήμα" in left_out[bad["id"]]
+    assert [e["reference"] for _, e, _ in entries.values()] == [comment_entry(2)["reference"]]
     path = tmp_path / "snapshot.json"
-    with pytest.raises(jsonschema.ValidationError):
-        snapshot.write(snapshot.export(ddb), path)
-    assert not path.exists()
+    snapshot.write(snapshot.export(ddb), path)  # the whole file is valid without it
+    assert [c["id"] for c in json.loads(path.read_bytes())["comments"]] == list(entries)

@@ -13,8 +13,8 @@ import pytest
 from publish_support import comment_entry, put, table_of
 
 from chalicelib import manifest, publish, retention
+from chalicelib.clock import iso as now_iso
 from chalicelib.spec import limits
-from chalicelib.store import now_iso
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 DAYS = timedelta(days=limits()["retention"]["email_days_after_close"])
@@ -114,6 +114,9 @@ class SmallPages:
 
     def update_item(self, **kwargs: Any) -> Any:
         return self.table.update_item(**kwargs)
+
+    def delete_item(self, **kwargs: Any) -> Any:
+        return self.table.delete_item(**kwargs)
 
 
 def test_every_page_of_a_consultation_is_purged(ddb):

@@ -1,9 +1,9 @@
 """Staff identity: bearer tokens, of which only the SHA-256 is stored, and the guard that turns
 the gateway authorizer's verdict into the API's Greek 401.
 
-A token is ``secrets.token_urlsafe(32)``, shown once when created; its item is
-``STAFF#<sha256 hex>``/``TOKEN`` with the staff member's name, ``created_at``, optional
-``expires_at`` and ``revoked``.
+A token is ``secrets.token_urlsafe(32)``, shown once when created; its item is keyed by its
+SHA-256 (chalicelib.store.keys ``staff_token``) and holds the staff member's name,
+``created_at``, optional ``expires_at`` and ``revoked``.
 
 Why the authorizer never denies: API Gateway (and ``chalice local``, which mimics it) answers a
 denying authorizer with its own English 403, which no Chalice code can reshape. So the built-in
@@ -20,34 +20,25 @@ import logging
 import os
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 from chalice import AuthResponse, Response
 
-from chalicelib import db
-from chalicelib.errors import ApiError
-from chalicelib.spec import limits
+from chalicelib import clock, db
+from chalicelib.errors import ApiError, unavailable
+from chalicelib.store import keys
 
 logger = logging.getLogger(__name__)
 
 TOKEN_BYTES = 32
 MIN_PREFIX = 6  # of the hash, to revoke a token by the id that `list` shows
-SK = "TOKEN"
-# Tokens are listed through the by_target index under one key (never a Scan).
-INDEX = "by_target"
-INDEX_PK = "STAFF"
 # The context keys the authorizer hands to the app (API Gateway allows only flat strings).
 CTX_STAFF = "staff"
 CTX_VERDICT = "verdict"
 DEV_SITE_URL = "http://127.0.0.1:8000"
-
-
-def retry_after() -> dict[str, str]:
-    """The Retry-After of a 503 (limits.json)."""
-    return {"Retry-After": str(limits()["guards"]["unavailable_retry_after_seconds"])}
 
 
 def site_origin() -> str:
@@ -58,17 +49,8 @@ def site_origin() -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def now_iso() -> str:
-    """UTC ISO-8601 with milliseconds and ``Z`` (sorts as text)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def key_of(digest: str) -> dict[str, str]:
-    return {"PK": f"STAFF#{digest}", "SK": SK}
 
 
 def create(table: Any, name: str, days: int | None = None) -> tuple[str, dict[str, Any]]:
@@ -79,19 +61,19 @@ def create(table: Any, name: str, days: int | None = None) -> tuple[str, dict[st
     if days is not None and days < 1:
         raise ValueError("expiry must be at least one day")
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    created = datetime.now(UTC)
+    created, digest = clock.now(), token_hash(token)
     item: dict[str, Any] = {
-        **key_of(token_hash(token)),
+        **keys.staff_token(digest),
         "name": name,
-        "created_at": now_iso(),
+        "created_at": clock.iso(created),
         "revoked": False,
+        **keys.staff_index(clock.iso(created), digest),
     }
-    item["GSI1PK"], item["GSI1SK"] = INDEX_PK, f"{item['created_at']}#{item['PK'][6:]}"
     if days is not None:
         expires = created + timedelta(days=days)
         item["expires_at"] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
     table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
-    logger.info("staff token %s created", item["PK"][6:18])
+    logger.info("staff token %s created", digest[:12])
     return token, item
 
 
@@ -104,13 +86,13 @@ def verify(table: Any, header: str | None) -> tuple[bool, str]:
     token = token.strip()
     if scheme.lower() != "bearer" or not token or " " in token or len(token) > 256:
         return False, "malformed"
-    item = table.get_item(Key=key_of(token_hash(token)), ConsistentRead=True).get("Item")
+    item = table.get_item(Key=keys.staff_token(token_hash(token)), ConsistentRead=True).get("Item")
     if item is None:
         return False, "unknown"
     if item.get("revoked"):
         return False, "revoked"
     expires = item.get("expires_at")
-    if expires and expires <= now_iso():
+    if expires and expires <= clock.now_iso():
         return False, "expired"
     return True, str(item["name"])
 
@@ -125,10 +107,10 @@ def revoke(table: Any, digest_prefix: str) -> dict[str, Any]:
         raise LookupError(f"{len(matches)} tokens match {digest_prefix!r}; give a longer prefix")
     digest = matches[0]["hash"]
     table.update_item(
-        Key=key_of(digest),
+        Key=keys.staff_token(digest),
         UpdateExpression="SET revoked = :t, revoked_at = :at",
         ConditionExpression="attribute_exists(PK)",
-        ExpressionAttributeValues={":t": True, ":at": now_iso()},
+        ExpressionAttributeValues={":t": True, ":at": clock.now_iso()},
     )
     logger.info("staff token %s revoked", digest[:12])
     return {**matches[0], "revoked": True}
@@ -138,9 +120,9 @@ def list_tokens(table: Any) -> list[dict[str, Any]]:
     """Every token (hash prefix as ``id``, name, dates, revoked), oldest first: one Query on
     the by_target index, where every token sits under the key ``STAFF``."""
     kwargs: dict[str, Any] = {
-        "IndexName": INDEX,
+        "IndexName": keys.BY_TARGET,
         "KeyConditionExpression": "GSI1PK = :p",
-        "ExpressionAttributeValues": {":p": INDEX_PK},
+        "ExpressionAttributeValues": {":p": keys.STAFF_INDEX_PK},
         "ProjectionExpression": "PK, #n, created_at, expires_at, revoked",
         "ExpressionAttributeNames": {"#n": "name"},
     }
@@ -148,7 +130,7 @@ def list_tokens(table: Any) -> list[dict[str, Any]]:
     while True:
         page = table.query(**kwargs)
         for item in page.get("Items", []):
-            digest = item["PK"].removeprefix("STAFF#")
+            digest = keys.staff_digest(item["PK"])
             tokens.append(
                 {
                     "id": digest[:12],
@@ -206,7 +188,7 @@ def guard(routes: dict[str, dict[str, Any]], request: Any, get_response: Callabl
         # Chalice's own refusal of a non-JSON body, in the contract's shape.
         error = ApiError("unsupported_media_type")
     elif (context.get("authorizer") or {}).get(CTX_VERDICT) == "down":
-        error = ApiError("unavailable", headers=retry_after())
+        error = unavailable()
     else:
         error = ApiError("unauthorized", headers={"WWW-Authenticate": "Bearer"})
     headers = dict(error.headers)

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
 import boto3
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import (
-    ClientError,
-    ConnectionError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
 from chalicelib import config
+from chalicelib.errors import unavailable
+
+logger = logging.getLogger(__name__)
 
 # Errors that mean "the database is unreachable or overloaded", answered with 503.
 UNAVAILABLE_CODES = frozenset(
@@ -28,7 +28,9 @@ UNAVAILABLE_CODES = frozenset(
         "ResourceNotFoundException",
     }
 )
-CONNECTION_ERRORS = (ConnectionError, EndpointConnectionError, ReadTimeoutError)
+# Every way the connection can fail: refused, unreachable, timed out connecting
+# (ConnectionError and its subclasses) or reading, closed mid-answer (HTTPClientError's).
+CONNECTION_ERRORS = (ConnectionError, HTTPClientError)
 
 
 # Short timeouts: a request that cannot reach the database answers 503 quickly instead of
@@ -73,6 +75,19 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, ClientError):
         return exc.response.get("Error", {}).get("Code") in UNAVAILABLE_CODES
     return False
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Turn "the database cannot be reached" into 503 ``unavailable``; anything else is a bug
+    and propagates."""
+    try:
+        yield
+    except (ClientError, BotoCoreError) as exc:
+        if not is_unavailable(exc):
+            raise
+        logger.warning("database unavailable: %s", type(exc).__name__)
+        raise unavailable() from exc
 
 
 def reset() -> None:

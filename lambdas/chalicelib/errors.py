@@ -1,8 +1,12 @@
-"""The error shape of DESIGN.md: ``{"error": {"code", "message", "fields"}}``, Greek for people."""
+"""The error shape of the API (docs/contracts.md): ``{"error": {"code", "message",
+"fields"}}``, Greek for people."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from chalicelib.spec import limits
 
 MESSAGES: dict[str, tuple[int, str]] = {
     "invalid_json": (400, "Το αίτημα δεν είναι έγκυρο JSON."),
@@ -36,7 +40,7 @@ class ApiError(Exception):
         code: str,
         message: str | None = None,
         fields: dict[str, str] | None = None,
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         status, default = MESSAGES[code]
         super().__init__(code)
@@ -44,7 +48,15 @@ class ApiError(Exception):
         self.status = status
         self.message = message or default
         self.fields = fields or {}
-        self.headers = headers or {}
+        # Chalice's Response takes multi-valued headers too.
+        self.headers: dict[str, str | list[str]] = {**(headers or {})}
 
     def body(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
+
+
+def unavailable() -> ApiError:
+    """The one 503 of the API: the database (or the manifest) cannot be used now; come back
+    after limits.json's ``unavailable_retry_after_seconds``."""
+    seconds = limits()["guards"]["unavailable_retry_after_seconds"]
+    return ApiError("unavailable", headers={"Retry-After": str(seconds)})

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from chalicelib import config
 from chalicelib.spec import limits
+from chalicelib.store import keys
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def rate_update(ip_hash: str, now: int) -> RateCount:
     update = {
         "Update": {
             "TableName": config.get().table_name,
-            "Key": {"PK": f"RATE#{ip_hash}#{start}", "SK": "RATE"},
+            "Key": keys.rate(ip_hash, start),
             "UpdateExpression": "ADD #n :one SET expires_at = :exp",
             "ConditionExpression": "attribute_not_exists(#n) OR #n < :max",
             "ExpressionAttributeNames": {"#n": "count"},
@@ -162,9 +163,8 @@ def duplicate_put(ip_hash: str, dedup_text: str, now: int) -> dict[str, Any]:
         "Put": {
             "TableName": config.get().table_name,
             "Item": {
-                "PK": f"DUP#{digest}",
-                "SK": "DUP",
-                "expires_at": now + int(limits()["guards"]["duplicate_window_seconds"]),
+                **keys.duplicate(digest),
+                keys.TTL_ATTRIBUTE: now + int(limits()["guards"]["duplicate_window_seconds"]),
             },
             "ConditionExpression": "attribute_not_exists(PK) OR expires_at <= :now",
             "ExpressionAttributeValues": {":now": now},

@@ -165,7 +165,7 @@ def preflight(request: Request) -> Response:
         "Access-Control-Allow-Headers": "Content-Type, Accept",
         "Access-Control-Max-Age": "600",
     }
-    return Response(body="", status_code=204, headers=cors)
+    return Response(body="", status_code=204, headers={**cors})
 
 
 def accepted_json(answer: dict[str, str], cors: dict[str, str]) -> Response:
@@ -179,16 +179,21 @@ def error_json(error: ApiError, cors: dict[str, str]) -> Response:
     )
 
 
-def redirect(return_to: str, fragment: str, reference: str | None = None, **extra: str) -> Response:
+def redirect(
+    return_to: str,
+    fragment: str,
+    reference: str | None = None,
+    extra: Mapping[str, str | list[str]] | None = None,
+) -> Response:
     """303 back to the page the form is on, with the notice to show as the fragment."""
     query = f"?ref={reference}" if reference else ""
     location = f"{config.get().site_url}{return_to}{query}#apostoli-{fragment}"
     return Response(
         body="",
         status_code=303,
-        headers={"Location": location, "Cache-Control": "no-store", **extra},
+        headers={"Location": location, "Cache-Control": "no-store", **(extra or {})},
     )
 
 
-def _json_headers(cors: dict[str, str]) -> dict[str, str]:
+def _json_headers(cors: dict[str, str]) -> dict[str, str | list[str]]:
     return {"Content-Type": JSON_TYPE, "Cache-Control": "no-store", **cors}

@@ -16,15 +16,15 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib import guards, http, ids, logs, manifest, store, validation
-from chalicelib.errors import ApiError
-from chalicelib.spec import limits
+from chalicelib import clock, db, guards, http, ids, logs, manifest, validation
+from chalicelib.errors import ApiError, unavailable
+from chalicelib.store import submissions
+from chalicelib.store.submissions import Accepted
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def submit(kind: str, request: Request) -> Response:
     started = time.perf_counter()
     headers = request.headers
     post = _Post(kind, request, http.wants_redirect(headers), http.cors_headers(headers))
-    accepted: store.Accepted | None = None
+    accepted: Accepted | None = None
     try:
         accepted = _accept(post)
         response, code = _success(post, accepted), "honeypot" if accepted.decoy else "ok"
@@ -59,7 +59,7 @@ def submit(kind: str, request: Request) -> Response:
 
 
 def _log(
-    request: Request, started: float, status: int, code: str, accepted: store.Accepted | None
+    request: Request, started: float, status: int, code: str, accepted: Accepted | None
 ) -> None:
     logs.request(
         route=request.context.get("resourcePath"),
@@ -72,7 +72,7 @@ def _log(
     )
 
 
-def _accept(post: _Post) -> store.Accepted:
+def _accept(post: _Post) -> Accepted:
     raw = http.read_body(post.request)
     current = _manifest()
     slug = raw.get("consultation") if isinstance(raw, dict) else None
@@ -84,22 +84,24 @@ def _accept(post: _Post) -> store.Accepted:
     refused = guards.run_chain(guards.Visit(raw, post.request.headers))
     if refused == "honeypot":
         logs.metric("honeypot", kind=post.kind)
-        return store.Accepted(ids.new_id(), ids.new_reference(), "pending", decoy=True)
+        return Accepted(ids.new_id(), ids.new_reference(), "pending", decoy=True)
     if refused:
         raise ApiError(refused)
     cons = validation.find_consultation(current, slug)
     fields = validation.clean(raw, post.kind)
     validation.check_target(cons, fields)
-    now = datetime.now(UTC)
+    now = clock.now()
     validation.check_open(cons, now)
     seconds = int(now.timestamp())
-    with store.database_errors():
-        _check_references(fields)
+    with db.database_errors():
+        table = db.table()
+        _check_references(table, fields)
         ip_hash = guards.prefix_hash(guards.client_ip(post.request.context, post.request.headers))
-        item = store.build_item(post.kind, fields, now)
+        item = submissions.build_item(post.kind, fields, now)
         dup = guards.duplicate_put(ip_hash, validation.dedup_text(fields["body"]), seconds)
         rate = guards.rate_update(ip_hash, seconds)
-        return store.put_submission(item, store.fingerprint(post.kind, fields), dup, rate)
+        fprint = submissions.fingerprint(post.kind, fields)
+        return submissions.put_submission(table, item, fprint, dup, rate)
 
 
 def _manifest() -> manifest.Manifest:
@@ -107,23 +109,22 @@ def _manifest() -> manifest.Manifest:
         return manifest.current()
     except manifest.ManifestError as exc:
         logger.warning("no usable manifest: %s", exc)
-        seconds = limits()["guards"]["unavailable_retry_after_seconds"]
-        raise ApiError("unavailable", headers={"Retry-After": str(seconds)}) from exc
+        raise unavailable() from exc
 
 
-def _check_references(fields: dict[str, Any]) -> None:
+def _check_references(table: Any, fields: dict[str, Any]) -> None:
     """The proposal a comment is on (404) and the comment it answers (422) must be approved
     submissions of the same consultation (and, for the parent, the same target)."""
     target = {"consultation": fields["consultation"]}
     if "proposal" in fields:
-        item = store.get_submission(fields["proposal"])
+        item = submissions.get(table, fields["proposal"])
         if not validation.verify_reference(item, "proposal", target):
             raise ApiError("not_found", fields={"proposal": "Δεν υπάρχει αυτή η πρόταση."})
     if "parent" in fields:
         for key in ("text", "proposal"):
             target[key] = fields.get(key)
         if not validation.verify_reference(
-            store.get_submission(fields["parent"]), "comment", target
+            submissions.get(table, fields["parent"]), "comment", target
         ):
             raise ApiError(
                 "invalid_reference",
@@ -131,7 +132,7 @@ def _check_references(fields: dict[str, Any]) -> None:
             )
 
 
-def _success(post: _Post, accepted: store.Accepted) -> Response:
+def _success(post: _Post, accepted: Accepted) -> Response:
     if post.redirect:
         return http.redirect(post.return_to, "ok", accepted.reference)
     return http.accepted_json(accepted.answer(), post.cors)
@@ -139,5 +140,5 @@ def _success(post: _Post, accepted: store.Accepted) -> Response:
 
 def _failure(post: _Post, error: ApiError) -> Response:
     if post.redirect and error.code != "forbidden_origin":  # no redirect for another site
-        return http.redirect(post.return_to, error.code, **error.headers)
+        return http.redirect(post.return_to, error.code, extra=error.headers)
     return http.error_json(error, post.cors)

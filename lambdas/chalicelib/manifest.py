@@ -32,6 +32,7 @@ class Text:
     slug: str
     url: str
     paragraphs: frozenset[str]
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class Consultation:
     opens: datetime
     closes: datetime
     texts: dict[str, Text]
+    title: str = ""
+    proposal_url: str = ""  # a proposal's path with "{id}"; older manifests lack it
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,21 @@ def parse(data: dict[str, Any]) -> Manifest:
     consultations = {}
     for cons in data["consultations"]:
         texts = {
-            t["slug"]: Text(t["slug"], t["url"], frozenset(t["paragraphs"])) for t in cons["texts"]
+            t["slug"]: Text(t["slug"], t["url"], frozenset(t["paragraphs"]), t["title"])
+            for t in cons["texts"]
         }
         opens, closes = (datetime.fromisoformat(cons[key]) for key in ("opens", "closes"))
         if opens.tzinfo is None or closes.tzinfo is None:
             raise InvalidManifest(f"{cons['slug']}: opens/closes need a UTC offset")
-        consultations[cons["slug"]] = Consultation(cons["slug"], cons["url"], opens, closes, texts)
+        consultations[cons["slug"]] = Consultation(
+            cons["slug"],
+            cons["url"],
+            opens,
+            closes,
+            texts,
+            cons["title"],
+            cons.get("proposal_url", ""),
+        )
     return Manifest(consultations)
 
 

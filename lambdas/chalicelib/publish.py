@@ -1,12 +1,14 @@
 """The publish step: one code path for the schedule, the dev timer and ``make publish``.
 
-Under the lock: if a moderation decision arrived since the last complete publish (the
+Under the lock (a short lease renewed while the run is alive: chalicelib.store.lock): if a
+moderation decision arrived since the last complete publish (the
 watermark), bring the snapshot up to date (only what changed since the previous one, see
 chalicelib.snapshot_delta; ``force`` exports everything), build the site, upload only the
 files whose sha256 differs from the target's manifest, delete the ones that are gone, write the
 manifest last, invalidate exactly what changed, and only then advance the watermark to the
 decision time read at the start. A run that dies midway leaves the watermark behind, so the
-next run finishes the job.
+next run finishes the job. Approved items that cannot be published are left out, and the list of
+them is recorded for staff (chalicelib.store.state) by every run that exports.
 """
 
 from __future__ import annotations
@@ -26,15 +28,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import lock, snapshot_delta
-from chalicelib.db import conditionally
+from chalicelib import clock, snapshot_delta
+from chalicelib.store import lock, state
 from chalicelib.targets import Target, cache_control, content_type
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_SITE_SOURCE = Path(__file__).resolve().parent / "site"
 PAGEFIND_DIR = "pagefind"
-STATE_KEY = {"PK": "META#publish", "SK": "STATE"}
 
 # progress(step, done, total): "export" (total None), "build", "upload".
 Progress = Callable[[str, int, int | None], None]
@@ -42,10 +43,15 @@ Progress = Callable[[str, int, int | None], None]
 PUBLISHED = "published"
 NOTHING = "nothing to publish"
 LOCKED = "skipped: locked"
+LOST = "stopped: lock lost"
 
 
 class PublishConfigError(RuntimeError):
     """The scheduled publish lacks a setting of its stage."""
+
+
+class LockLost(RuntimeError):
+    """Another run took the lock over (this one stalled past its lease): stop before writing."""
 
 
 @dataclass
@@ -59,6 +65,7 @@ class PublishResult:
     uploaded: int = 0
     deleted: int = 0
     unchanged: int = 0
+    left_out: int = 0  # approved items that could not be published (shown to staff)
     watermark: str | None = None
     durations: dict[str, float] = field(default_factory=dict)
 
@@ -74,8 +81,6 @@ def scheduled() -> PublishResult:
     ``PUBLISH_TARGET_DIR`` puts a local directory in place of S3 (the packaged-zip test).
     Then the retention purge runs (chalicelib.retention); its failure is logged, not raised:
     the publish stands and the next run tries again."""
-    from datetime import UTC, datetime
-
     from botocore.exceptions import BotoCoreError
 
     from chalicelib import db, manifest, retention
@@ -96,7 +101,7 @@ def scheduled() -> PublishResult:
         site_url=env.get("SITE_URL", ""),
     )
     try:
-        retention.purge_personal_data(db.table(), manifest.current(), datetime.now(UTC))
+        retention.purge_personal_data(db.table(), manifest.current(), clock.now())
     except (ClientError, BotoCoreError, manifest.ManifestError) as exc:
         logger.error("retention purge failed, will retry on the next run: %s", exc)
     return result
@@ -104,36 +109,6 @@ def scheduled() -> PublishResult:
 
 def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def read_state(table: Any) -> dict[str, Any]:
-    """The publish state item (``last_decision_at``, ``watermark``); empty when never written."""
-    return table.get_item(Key=STATE_KEY, ConsistentRead=True).get("Item") or {}
-
-
-def advance_watermark(table: Any, decided_at: str) -> bool:
-    """Move the watermark forward to ``decided_at``; never backwards (a conditional update)."""
-    return conditionally(
-        table.update_item,
-        Key=STATE_KEY,
-        UpdateExpression="SET watermark = :w, published_at = :p",
-        ConditionExpression="attribute_not_exists(watermark) OR watermark < :w",
-        ExpressionAttributeValues={
-            ":w": decided_at,
-            ":p": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        },
-    )
-
-
-def record_published_decisions(table: Any, decisions: int) -> bool:
-    """Remember how many decisions this publish covered (never fewer than recorded)."""
-    return conditionally(
-        table.update_item,
-        Key=STATE_KEY,
-        UpdateExpression="SET published_decisions = :n",
-        ConditionExpression="attribute_not_exists(published_decisions) OR published_decisions < :n",
-        ExpressionAttributeValues={":n": decisions},
-    )
 
 
 def hash_tree(directory: Path) -> dict[str, str]:
@@ -171,22 +146,24 @@ def run(
         from chalicelib import db
 
         table = db.table()
-    owner = _owner()
-    if not lock.acquire(table, owner):
-        logger.info("publish skipped: another run holds the lock")
-        return PublishResult(status=LOCKED)
-    try:
-        return _locked_run(
-            force,
-            target,
-            Path(project_root),
-            Path(workdir),
-            {"api_url": api_url, "site_url": site_url, "now": now, "content": content},
-            progress,
-            table,
-        )
-    finally:
-        lock.release(table, owner)
+    with lock.held(table, _owner()) as lease:
+        if lease is None:
+            logger.info("publish skipped: another run holds the lock")
+            return PublishResult(status=LOCKED)
+        try:
+            return _locked_run(
+                force,
+                target,
+                Path(project_root),
+                Path(workdir),
+                {"api_url": api_url, "site_url": site_url, "now": now, "content": content},
+                progress,
+                table,
+                lease,
+            )
+        except LockLost:
+            logger.error("publish stopped: the lock was taken over; the next run publishes")
+            return PublishResult(status=LOST)
 
 
 def _locked_run(
@@ -197,17 +174,18 @@ def _locked_run(
     build_options: dict[str, Any],
     progress: Progress | None,
     table: Any,
+    lease: lock.Lease,
 ) -> PublishResult:
     started = time.monotonic()
-    state = read_state(table)
-    decided_at = state.get("last_decision_at")
-    watermark = state.get("watermark")
-    decisions = int(state.get("decisions", 0))
+    current = state.read(table)
+    decided_at = current.get("last_decision_at")
+    watermark = current.get("watermark")
+    decisions = int(current.get("decisions", 0))
     published = target.read_manifest()
     # Two decisions can commit out of order, so last_decision_at may step back below the
     # watermark; the decision count cannot, and catches that case.
     news = (decided_at is not None and (watermark or "") < decided_at) or decisions > int(
-        state.get("published_decisions", 0)
+        current.get("published_decisions", 0)
     )
     if not force and published is not None and not news:
         logger.info("publish: nothing new since %s", watermark)
@@ -226,6 +204,8 @@ def _locked_run(
         progress=export_progress,
     )
     result.export = exported.mode
+    result.left_out = len(exported.left_out)
+    state.record_attention(table, exported.left_out)
     result.durations["export_s"] = time.monotonic() - started
 
     mark = time.monotonic()
@@ -253,6 +233,8 @@ def _locked_run(
     result.durations["build_s"] = time.monotonic() - mark
     result.durations["pagefind_s"] = built_site.durations.get("pagefind_s", 0.0)
 
+    if lease.lost.is_set():
+        raise LockLost
     mark = time.monotonic()
     built = hash_tree(output)
     previous = published or {}
@@ -270,9 +252,9 @@ def _locked_run(
     result.unchanged = len(built) - len(changed)
     result.durations["upload_s"] = time.monotonic() - mark
 
-    if decided_at is not None and advance_watermark(table, decided_at):
+    if decided_at is not None and state.advance_watermark(table, decided_at):
         result.watermark = decided_at
-    record_published_decisions(table, decisions)
+    state.record_published_decisions(table, decisions)
     result.durations["total_s"] = time.monotonic() - started
     logger.info("publish done: %s", json.dumps(result.as_dict(), sort_keys=True))
     return result

@@ -12,18 +12,15 @@ and a pending decision must not fail over it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.db import conditionally
+from chalicelib import clock
 from chalicelib.manifest import Manifest
 from chalicelib.spec import limits
-from chalicelib.store import now_iso
+from chalicelib.store import purge
 
 logger = logging.getLogger(__name__)
-
-INDEX = "by_consultation"
 
 
 def email_cutoff(now: datetime) -> datetime:
@@ -32,48 +29,20 @@ def email_cutoff(now: datetime) -> datetime:
 
 
 def purge_personal_data(table: Any, manifest: Manifest, now: datetime) -> int:
-    """Remove the email of every submission of every consultation closed more than the
-    retention period before ``now`` (timezone-aware); returns how many were removed."""
-    cutoff, stamp = email_cutoff(now), now_iso(now)
+    """Remove the email (and the idempotency record) of every submission of every consultation
+    closed more than the retention period before ``now`` (timezone-aware); returns how many
+    emails were removed."""
+    cutoff, stamp = email_cutoff(now), clock.iso(now)
     expired = [slug for slug, cons in manifest.consultations.items() if cons.closes < cutoff]
     purged = sum(
-        _remove_email(table, key, stamp) for slug in expired for key in _with_email(table, slug)
+        purge.forget_email(table, item, stamp)
+        for slug in expired
+        for item in purge.with_email(table, slug)
     )
     logger.info(
         "retention: %s emails removed from %s consultations closed before %s",
         purged,
         len(expired),
-        now_iso(cutoff),
+        clock.iso(cutoff),
     )
     return purged
-
-
-def _with_email(table: Any, slug: str) -> Iterator[dict[str, str]]:
-    """Keys of the consultation's submissions that still hold an email, page by page."""
-    kwargs: dict[str, Any] = {
-        "IndexName": INDEX,
-        "KeyConditionExpression": "GSI3PK = :c",
-        "FilterExpression": "attribute_exists(#e)",
-        "ProjectionExpression": "PK, SK",
-        "ExpressionAttributeNames": {"#e": "email"},
-        "ExpressionAttributeValues": {":c": f"CONS#{slug}"},
-    }
-    while True:
-        page = table.query(**kwargs)
-        yield from ({"PK": item["PK"], "SK": item["SK"]} for item in page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def _remove_email(table: Any, key: dict[str, str], stamp: str) -> bool:
-    """True when this call removed the email; False when it was already gone (the index is
-    eventually consistent, and another run may have been first)."""
-    return conditionally(
-        table.update_item,
-        Key=key,
-        UpdateExpression="REMOVE #e SET email_purged_at = :at",
-        ConditionExpression="attribute_exists(#e)",
-        ExpressionAttributeNames={"#e": "email"},
-        ExpressionAttributeValues={":at": stamp},
-    )

@@ -8,6 +8,12 @@ database gives a byte-identical file and the build can skip unchanged pages.
 
 A full export reads every approved item; the publish step usually needs only what changed since
 its previous snapshot (chalicelib.snapshot_delta), and both give the same bytes.
+
+One bad item never stops a publish: every entry's text goes through the one cleaner
+(chalicelib.text) and the entry is checked against its part of the schema; an item that fails
+(a lone surrogate or a noncharacter written by some other road than the API, a missing field) is
+left out, logged by id and reported to staff (the moderation summary), and everything else is
+published.
 """
 
 from __future__ import annotations
@@ -25,17 +31,20 @@ import fastjsonschema
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import best_match
 
+from chalicelib import text
 from chalicelib.spec import snapshot_schema
+from chalicelib.store import queries
+from chalicelib.store.keys import Status
 
 logger = logging.getLogger(__name__)
 
-STATUS_INDEX = "by_status"
-APPROVED = "STATUS#approved"
 EMPTY_GENERATED_AT = "1970-01-01T00:00:00Z"
 SCHEMA_VERSION = 1
 
-# progress(done) after every page of the query: the command line shows it with rich.
-Progress = Callable[[int], None]
+Progress = queries.Progress
+# The public text of an entry and the cleaner's rule for each (chalicelib.text.FIELDS).
+PUBLIC_TEXT = ("body", "title", "location")
+AUTHOR_TEXT = ("display_name", "organisation_name")
 
 
 def _author(item: dict[str, Any]) -> dict[str, Any]:
@@ -92,43 +101,11 @@ def public_proposal(item: dict[str, Any]) -> dict[str, Any]:
 PUBLIC = {"comment": ("comments", public_comment), "proposal": ("proposals", public_proposal)}
 
 
-def query_status(
-    table: Any,
-    status: str,
-    after: str | None = None,
-    progress: Progress | None = None,
-    page_size: int | None = None,
-    projection: str | None = None,
-) -> list[dict[str, Any]]:
-    """The items of ``status`` from the by_status index (never a Scan), page by page; with
-    ``after``, only those whose ``GSI2SK`` (decision time, then id) sorts after it."""
-    from boto3.dynamodb.conditions import Key  # here: the site build imports validate() only
-
-    condition = Key("GSI2PK").eq(f"STATUS#{status}")
-    if after is not None:
-        condition &= Key("GSI2SK").gt(after)
-    kwargs: dict[str, Any] = {"IndexName": STATUS_INDEX, "KeyConditionExpression": condition}
-    if page_size:
-        kwargs["Limit"] = page_size
-    if projection:
-        kwargs["ProjectionExpression"] = projection
-        kwargs["ExpressionAttributeNames"] = {"#s": "status"}
-    items: list[dict[str, Any]] = []
-    while True:
-        page = table.query(**kwargs)
-        items.extend(i for i in page.get("Items", []) if i.get("status") == status)
-        if progress:
-            progress(len(items))
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
 def approved_items(
     table: Any, progress: Progress | None = None, page_size: int | None = None
 ) -> list[dict[str, Any]]:
     """Every approved submission."""
-    return query_status(table, "approved", progress=progress, page_size=page_size)
+    return queries.by_status(table, Status.APPROVED, progress=progress, page_size=page_size)
 
 
 def assemble(entries: Iterable[tuple[str, dict[str, Any]]], stamps: Iterable[str]) -> dict:
@@ -146,12 +123,59 @@ def assemble(entries: Iterable[tuple[str, dict[str, Any]]], stamps: Iterable[str
     }
 
 
-def public_entries(items: list[dict[str, Any]]) -> dict[str, tuple[str, dict[str, Any], str]]:
-    """id -> (kind, public entry, stamp) of approved submission items (other kinds dropped)."""
+Entries = dict[str, tuple[str, dict[str, Any], str]]
+
+
+def public_entries(items: list[dict[str, Any]], left_out: dict[str, str] | None = None) -> Entries:
+    """id -> (kind, public entry, stamp) of approved submission items (other kinds dropped).
+    An item that cannot be published goes into ``left_out`` (id -> why) instead."""
+    entries: Entries = {}
+    for item in items:
+        kind = item.get("kind")
+        if kind not in PUBLIC:
+            continue
+        try:
+            entries[item["id"]] = (kind, publishable(kind, PUBLIC[kind][1](item)), stamp(item))
+        except (KeyError, TypeError, ValueError, fastjsonschema.JsonSchemaException) as exc:
+            problem = _problem(exc)
+            logger.warning("snapshot: item %s left out: %s", item.get("id", "?"), problem)
+            if left_out is not None and isinstance(item.get("id"), str):
+                left_out[item["id"]] = problem
+    return entries
+
+
+def publishable(kind: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """``entry`` with its text cleaned as intake cleans it and checked against its part of the
+    schema; raises (``TextError``, ``JsonSchemaException``) when it cannot be published."""
+    for name in PUBLIC_TEXT:
+        if isinstance(entry.get(name), str):
+            entry[name] = text.clean_field(name, entry[name])
+    author = entry["author"]
+    for name in AUTHOR_TEXT:
+        if isinstance(author.get(name), str):
+            author[name] = text.clean_field(name, author[name]) or None
+    _entry_validators()[kind](entry)
+    return entry
+
+
+def _problem(exc: Exception) -> str:
+    """Why an item was left out, in words staff can act on (no text of the item itself)."""
+    if isinstance(exc, text.TextError):
+        return f"Μη δημοσιεύσιμο κείμενο: {exc.reason}"
+    if isinstance(exc, KeyError):
+        return f"Λείπει το πεδίο {exc.args[0]}."
+    if isinstance(exc, fastjsonschema.JsonSchemaException):
+        return f"Δεν ταιριάζει στο σχήμα: {getattr(exc, 'name', '') or 'εγγραφή'}."
+    return f"Μη έγκυρη εγγραφή ({type(exc).__name__})."
+
+
+@cache
+def _entry_validators() -> dict[str, Callable[[Any], Any]]:
+    """One compiled validator per kind of entry: the schema's own definitions."""
+    schema = snapshot_schema()
     return {
-        i["id"]: (i["kind"], PUBLIC[i["kind"]][1](i), stamp(i))
-        for i in items
-        if i.get("kind") in PUBLIC
+        kind: fastjsonschema.compile({"$defs": schema["$defs"], "$ref": f"#/$defs/{kind}"})
+        for kind in PUBLIC
     }
 
 

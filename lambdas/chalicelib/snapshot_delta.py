@@ -28,24 +28,26 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib import snapshot
+from chalicelib.store import keys, queries
 
 logger = logging.getLogger(__name__)
 
 STATE_NAME = "snapshot-state.json"
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 MARGIN = timedelta(minutes=5)
-LEFT = ("hidden", "rejected")  # where an approved item goes when it is taken down
 FULL, INCREMENTAL = "full", "incremental"
 
 
 @dataclass
 class Refresh:
-    """What one refresh did: ``mode`` (full or incremental, and why), the items read."""
+    """What one refresh did: ``mode`` (full or incremental, and why), the items read, and the
+    approved items that could not be published (id -> why: chalicelib.snapshot)."""
 
     mode: str
     reason: str
     read: int
     changed: bool
+    left_out: dict[str, str]
 
 
 def refresh(
@@ -62,10 +64,11 @@ def refresh(
     since, reason = (None, "forced") if full else _since(table, path, state_path, watermark)
     updated = None if since is None else _updated(table, path, state_path, since, progress)
     if updated is not None:
-        (entries, read), mode, reason = updated, INCREMENTAL, f"since {since}"
+        (entries, left_out, read), mode, reason = updated, INCREMENTAL, f"since {since}"
     else:
         items = snapshot.approved_items(table, progress)
-        entries = snapshot.public_entries(items)
+        left_out = {}
+        entries = snapshot.public_entries(items, left_out)
         mode, read, reason = FULL, len(items), reason or "previous snapshot and its state differ"
     data = snapshot.assemble(
         ((kind, entry) for kind, entry, _ in entries.values()), (s for *_, s in entries.values())
@@ -80,10 +83,11 @@ def refresh(
         "watermark": watermark,
         "sha256": hashlib.sha256(raw).hexdigest(),
         "stamps": {entry_id: s for entry_id, (*_, s) in entries.items()},
+        "left_out": left_out,
     }
     snapshot.write_bytes(json.dumps(state, sort_keys=True).encode("utf-8"), state_path)
     logger.info("snapshot %s (%s): %s items read, %s entries", mode, reason, read, len(entries))
-    return Refresh(mode, reason, read, changed)
+    return Refresh(mode, reason, read, changed, left_out)
 
 
 def _since(
@@ -126,22 +130,28 @@ def _updated(
     state_path: Path,
     since: str,
     progress: snapshot.Progress | None,
-) -> tuple[dict[str, tuple[str, dict[str, Any], str]], int] | None:
-    """The previous snapshot's entries with the changes since ``since`` applied; None when the
-    snapshot and its state do not describe the same entries."""
+) -> tuple[snapshot.Entries, dict[str, str], int] | None:
+    """The previous snapshot's entries with the changes since ``since`` applied, and the items
+    still left out; None when the snapshot and its state do not describe the same entries."""
     previous = json.loads(path.read_bytes())
-    stamps = json.loads(state_path.read_text(encoding="utf-8")).get("stamps")
+    state = json.loads(state_path.read_text(encoding="utf-8"))
+    stamps, left_out = state.get("stamps"), state.get("left_out")
     pairs = [(kind, e) for kind, (plural, _) in snapshot.PUBLIC.items() for e in previous[plural]]
     if not isinstance(stamps, dict) or set(stamps) != {e["id"] for _, e in pairs}:
         return None
+    if not isinstance(left_out, dict):
+        return None
     entries = {e["id"]: (kind, e, stamps[e["id"]]) for kind, e in pairs}
-    approved = snapshot.query_status(table, "approved", after=since, progress=progress)
-    entries.update(snapshot.public_entries(approved))
+    approved = queries.by_status(table, keys.Status.APPROVED, after=since, progress=progress)
+    for item in approved:  # decided again: examined afresh below
+        left_out.pop(item.get("id"), None)
+    entries.update(snapshot.public_entries(approved, left_out))
     left = [
         item
-        for status in LEFT
-        for item in snapshot.query_status(table, status, after=since, projection="id, #s")
+        for status in keys.TAKEN_DOWN
+        for item in queries.by_status(table, status, after=since, projection="id, #s")
     ]
     for item in left:
         entries.pop(item["id"], None)
-    return entries, len(approved) + len(left)
+        left_out.pop(item["id"], None)
+    return entries, left_out, len(approved) + len(left)

@@ -1,33 +1,19 @@
-"""Validation of a submission: the accepted fields (an allowlist), their types, their text, their
-limits (spec/limits.json only) and their targets (the manifest).
-
-Text rules, in this order, for every string field:
-
-* lone surrogates (``"\\ud800"`` in JSON) are not Unicode text: 400 ``invalid_encoding``;
-* ``\\r\\n`` and lone ``\\r`` become ``\\n``;
-* **bidi embedding/override/isolate controls (U+202A–U+202E, U+2066–U+2069) and zero-width
-  characters (U+200B–U+200D, U+2060, U+FEFF) are stripped**, silently: they are invisible, they are
-  what text pasted from word processors and PDFs often carries, and stripping them (rather than
-  refusing the whole comment) means they can never reorder the page or hide text in it;
-* NFC, then surrounding whitespace is trimmed; an empty value counts as absent;
-* any other control character (Unicode category Cc) is refused with 422 ``validation``, except
-  ``\\n`` and ``\\t`` in bodies;
-* lengths are counted in characters after all of the above.
+"""Validation of a submission: the accepted fields (an allowlist), their types, their text
+(chalicelib.text, the one cleaner, with each field's rule), their limits (spec/limits.json only)
+and their targets (the manifest). Lengths are counted in characters after cleaning; an optional
+field left empty is absent, a required one a Greek 422.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from chalicelib import clock, text
 from chalicelib.errors import ApiError
 from chalicelib.manifest import Consultation, Manifest
 from chalicelib.spec import limits
-
-ATHENS = ZoneInfo("Europe/Athens")
 
 COMMON_FIELDS = frozenset(
     {
@@ -50,7 +36,6 @@ ACCEPTED_FIELDS = {
 BOOLEAN_FIELDS = frozenset({"publish_name", "consent"})
 NOT_STORED = frozenset({"website", "return_to"})  # the guards and the redirect read these
 TRUE_WORDS, FALSE_WORDS = frozenset({"on", "true"}), frozenset({"off", "false"})
-MULTILINE_FIELDS = frozenset({"body"})
 # Fields that limits.json gives no label; the others take theirs from there.
 LABELS = {
     "consultation": "Διαβούλευση",
@@ -65,9 +50,6 @@ LABELS = {
     "submission_key": "Κλειδί υποβολής",
     "return_to": "Σελίδα επιστροφής",
 }
-INVISIBLE = dict.fromkeys(
-    [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF]
-)
 SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]+")
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
 
@@ -100,34 +82,30 @@ def check_shape(raw: Any, kind: str) -> Fields:
     if wrong:
         raise ApiError("invalid_type", fields=wrong)
     broken = {
-        n: "Μη έγκυρο κείμενο." for n, v in raw.items() if isinstance(v, str) and _surrogates(v)
+        n: "Μη έγκυρο κείμενο."
+        for n, v in raw.items()
+        if isinstance(v, str) and text.has_surrogates(v)
     }
     if broken:
         raise ApiError("invalid_encoding", fields=broken)
     return raw
 
 
-def _surrogates(text: str) -> bool:
-    """Lone surrogates (JSON ``"\\ud800"``) are not Unicode text and cannot be stored."""
-    return any(0xD800 <= ord(c) <= 0xDFFF for c in text)
-
-
 def _shown(name: str) -> str:
     """A field name safe to echo back in an error (printable, short, valid UTF-8)."""
-    text = "".join(c for c in name if c.isprintable() and not _surrogates(c))
-    return text[:64] or "?"
+    shown = "".join(c for c in name if c.isprintable() and not text.has_surrogates(c))
+    return shown[:64] or "?"
 
 
-def normalise(value: str, multiline: bool) -> tuple[str, str | None]:
-    """The cleaned text and, if it must be refused, the Greek reason (verify-style)."""
-    if _surrogates(value):
-        raise ApiError("invalid_encoding")
-    text = value.replace("\r\n", "\n").replace("\r", "\n").translate(INVISIBLE)
-    text = unicodedata.normalize("NFC", text).strip()
-    allowed = "\n\t" if multiline else ""
-    if any(unicodedata.category(c) == "Cc" and c not in allowed for c in text):
-        return text, "Περιέχει χαρακτήρες ελέγχου που δεν επιτρέπονται."
-    return text, None
+def normalise(name: str, value: str) -> tuple[str, str | None]:
+    """The cleaned text of field ``name`` and, if it must be refused, the Greek reason
+    (verify-style); lone surrogates are a 400 ``invalid_encoding`` for the whole request."""
+    try:
+        return text.clean_field(name, value), None
+    except text.TextError as exc:
+        if exc.code == "invalid_encoding":
+            raise ApiError("invalid_encoding", fields={_shown(name): exc.reason}) from exc
+        return "", exc.reason
 
 
 def clean(raw: Fields, kind: str) -> Fields:
@@ -144,16 +122,16 @@ def clean(raw: Fields, kind: str) -> Fields:
                 errors[name] = "Μη έγκυρη τιμή."
             out[name] = bool(flag)
             continue
-        text, problem = normalise(value, name in MULTILINE_FIELDS)
+        cleaned, problem = normalise(name, value)
         if problem:
             errors[name] = problem
-        elif text:
-            out[name] = text
+        elif cleaned:
+            out[name] = cleaned
     _check_people(kind, out, errors)
     _check_content(kind, out, errors)
-    for name, text in out.items():
-        if name not in errors and isinstance(text, str):
-            problem = _length(kind, name, text)
+    for name, value in out.items():
+        if name not in errors and isinstance(value, str):
+            problem = _length(kind, name, value)
             if problem:
                 errors[name] = problem
     if errors:
@@ -219,12 +197,12 @@ def _check_content(kind: str, out: Fields, errors: dict[str, str]) -> None:
         errors["paragraph"] = "Παράγραφοι υπάρχουν μόνο στα κείμενα της διαβούλευσης."
 
 
-def _length(kind: str, name: str, text: str) -> str | None:
+def _length(kind: str, name: str, value: str) -> str | None:
     spec = limits()["fields"].get(limit_name(kind, name), {})
     low, high = spec.get("min"), spec.get("max")
-    if low is not None and len(text) < low:
+    if low is not None and len(value) < low:
         return f"Το πεδίο «{label(kind, name)}» χρειάζεται τουλάχιστον {low} χαρακτήρες."
-    if high is not None and len(text) > high:
+    if high is not None and len(value) > high:
         return f"Το πεδίο «{label(kind, name)}» δέχεται έως {high} χαρακτήρες."
     return None
 
@@ -245,11 +223,11 @@ def check_target(cons: Consultation, fields: Fields) -> None:
     slug = fields.get("text")
     if slug is None:
         return
-    text = cons.texts.get(slug)
-    if text is None:
+    found = cons.texts.get(slug)
+    if found is None:
         raise ApiError("not_found", fields={"text": "Δεν υπάρχει αυτό το κείμενο στη διαβούλευση."})
     paragraph = fields.get("paragraph")
-    if paragraph is not None and paragraph not in text.paragraphs:
+    if paragraph is not None and paragraph not in found.paragraphs:
         raise ApiError(
             "invalid_reference", fields={"paragraph": "Δεν υπάρχει αυτή η παράγραφος στο κείμενο."}
         )
@@ -272,7 +250,7 @@ def check_open(cons: Consultation, now: datetime) -> None:
     from babel.dates import format_date  # only on this path: keeps the cold start small
 
     when = cons.opens if reason == "consultation_not_open" else cons.closes
-    day = format_date(when.astimezone(ATHENS).date(), "d MMMM y", locale="el")
+    day = format_date(when.astimezone(clock.ATHENS).date(), "d MMMM y", locale="el")
     verb = "ανοίγει" if reason == "consultation_not_open" else "έκλεισε"
     raise ApiError(reason, message=f"Η διαβούλευση {verb} στις {day}.")
 

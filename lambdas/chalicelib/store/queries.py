@@ -1,0 +1,144 @@
+"""Reading the table: submissions by status, by consultation, by target, their audit trails and
+counts. Queries on the indexes only, never a Scan; each function pages through DynamoDB's 1 MB
+pages itself unless it is asked for one page (the moderation queue pages for its client)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from boto3.dynamodb.conditions import ConditionBase, Key
+
+from chalicelib.store import keys
+
+# progress(done) after every page of a long query: the command line shows it with rich.
+Progress = Callable[[int], None]
+
+
+def _pages(table: Any, kwargs: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    while True:
+        page = table.query(**kwargs)
+        yield page
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs = {**kwargs, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
+def status_condition(status: str, after: str | None = None) -> ConditionBase:
+    """by_status items of ``status``; with ``after``, decided after that ``GSI2SK`` bound."""
+    condition = Key("GSI2PK").eq(keys.status_pk(status))
+    return condition & Key("GSI2SK").gt(after) if after is not None else condition
+
+
+def consultation_condition(slug: str, status: str) -> ConditionBase:
+    return Key("GSI3PK").eq(keys.consultation_pk(slug)) & Key("GSI3SK").begins_with(
+        keys.consultation_sk_prefix(status)
+    )
+
+
+def by_status(
+    table: Any,
+    status: str,
+    after: str | None = None,
+    progress: Progress | None = None,
+    page_size: int | None = None,
+    projection: str | None = None,
+) -> list[dict[str, Any]]:
+    """Every item of ``status`` (see ``status_condition``), page by page. The index is
+    eventually consistent, so an item whose status moved on since is dropped."""
+    kwargs: dict[str, Any] = {
+        "IndexName": keys.BY_STATUS,
+        "KeyConditionExpression": status_condition(status, after),
+    }
+    if page_size:
+        kwargs["Limit"] = page_size
+    if projection:
+        kwargs["ProjectionExpression"] = projection
+        kwargs["ExpressionAttributeNames"] = {"#s": "status"}
+    items: list[dict[str, Any]] = []
+    for page in _pages(table, kwargs):
+        items.extend(i for i in page.get("Items", []) if i.get("status") == status)
+        if progress:
+            progress(len(items))
+    return items
+
+
+def page(
+    table: Any,
+    status: str,
+    consultation: str | None,
+    *,
+    oldest_first: bool,
+    limit: int,
+    start: dict[str, Any] | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One page of the moderation queue: by_consultation when a consultation is given, else
+    by_status; returns the items and the key to continue from (None at the end)."""
+    if consultation:
+        index, condition = keys.BY_CONSULTATION, consultation_condition(consultation, status)
+    else:
+        index, condition = keys.BY_STATUS, status_condition(status)
+    kwargs: dict[str, Any] = {
+        "IndexName": index,
+        "KeyConditionExpression": condition,
+        "ScanIndexForward": oldest_first,
+        "Limit": limit,
+    }
+    if start:
+        kwargs["ExclusiveStartKey"] = start
+    answer = table.query(**kwargs)
+    return answer.get("Items", []), answer.get("LastEvaluatedKey")
+
+
+def page_key_names(status: str, consultation: str | None) -> tuple[str, str, str]:
+    """(partition attribute, sort attribute, partition value) of a queue page's start key, so
+    that a client's cursor can be checked to belong to this very query."""
+    if consultation:
+        return "GSI3PK", "GSI3SK", keys.consultation_pk(consultation)
+    return "GSI2PK", "GSI2SK", keys.status_pk(status)
+
+
+def newest_decided(
+    table: Any, status: str, after: str | None, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Items of ``status`` decided after ``after`` (a watermark): the newest ``limit`` and how
+    many there are in all."""
+    condition = status_condition(status, keys.status_after(after) if after else None)
+    items = table.query(
+        IndexName=keys.BY_STATUS,
+        KeyConditionExpression=condition,
+        ScanIndexForward=False,
+        Limit=limit,
+    ).get("Items", [])
+    return items, _count(table, keys.BY_STATUS, condition)
+
+
+def count(table: Any, status: str, consultation: str | None = None) -> int:
+    """How many items are in ``status`` (in one consultation, when given): COUNT queries."""
+    if consultation:
+        return _count(table, keys.BY_CONSULTATION, consultation_condition(consultation, status))
+    return _count(table, keys.BY_STATUS, status_condition(status))
+
+
+def _count(table: Any, index: str, condition: ConditionBase) -> int:
+    kwargs = {"IndexName": index, "KeyConditionExpression": condition, "Select": "COUNT"}
+    return sum(p.get("Count", 0) for p in _pages(table, kwargs))
+
+
+def by_target(
+    table: Any, consultation: str, text: str | None = None, proposal: str | None = None
+) -> list[dict[str, Any]]:
+    """Every comment on one text or one proposal, oldest first, whatever its status."""
+    pk = keys.target_pk(consultation, text, proposal)
+    kwargs = {"IndexName": keys.BY_TARGET, "KeyConditionExpression": Key("GSI1PK").eq(pk)}
+    return [i for p in _pages(table, kwargs) for i in p.get("Items", [])]
+
+
+def audit_trail(table: Any, sub_id: str) -> list[dict[str, Any]]:
+    """A submission's decisions, oldest first."""
+    pk, prefix = keys.audit_range(sub_id)
+    kwargs = {
+        "KeyConditionExpression": Key("PK").eq(pk) & Key("SK").begins_with(prefix),
+        "ConsistentRead": True,
+    }
+    return [i for p in _pages(table, kwargs) for i in p.get("Items", [])]

@@ -1,0 +1,56 @@
+"""The publish state item (``keys.PUBLISH_STATE``): what the last complete publish covered and
+what staff must look at.
+
+``last_decision_at`` and ``decisions`` are written by every moderation decision
+(chalicelib.store.submissions.decide); ``watermark``, ``published_decisions`` and ``published_at``
+by a publish that fully succeeded; ``attention`` by every publish: the items it had to leave out
+because they cannot be published as they are (chalicelib.snapshot), shown in the moderation
+summary until a decision fixes them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.db import conditionally
+from chalicelib.store import keys
+
+ATTENTION_LIMIT = 100  # a state item stays far below DynamoDB's 400 KB
+
+
+def read(table: Any) -> dict[str, Any]:
+    """The state item; empty when never written."""
+    return table.get_item(Key=keys.PUBLISH_STATE, ConsistentRead=True).get("Item") or {}
+
+
+def advance_watermark(table: Any, decided_at: str) -> bool:
+    """Move the watermark forward to ``decided_at``; never backwards (a conditional update)."""
+    return conditionally(
+        table.update_item,
+        Key=keys.PUBLISH_STATE,
+        UpdateExpression="SET watermark = :w, published_at = :p",
+        ConditionExpression="attribute_not_exists(watermark) OR watermark < :w",
+        ExpressionAttributeValues={":w": decided_at, ":p": clock.now_iso()},
+    )
+
+
+def record_published_decisions(table: Any, decisions: int) -> bool:
+    """Remember how many decisions this publish covered (never fewer than recorded)."""
+    return conditionally(
+        table.update_item,
+        Key=keys.PUBLISH_STATE,
+        UpdateExpression="SET published_decisions = :n",
+        ConditionExpression="attribute_not_exists(published_decisions) OR published_decisions < :n",
+        ExpressionAttributeValues={":n": decisions},
+    )
+
+
+def record_attention(table: Any, problems: dict[str, str]) -> None:
+    """Replace the list of items the last publish left out (id → why), newest run wins."""
+    listed = [{"id": i, "problem": p} for i, p in sorted(problems.items())[:ATTENTION_LIMIT]]
+    table.update_item(
+        Key=keys.PUBLISH_STATE,
+        UpdateExpression="SET attention = :a, attention_count = :n, attention_at = :at",
+        ExpressionAttributeValues={":a": listed, ":n": len(problems), ":at": clock.now_iso()},
+    )

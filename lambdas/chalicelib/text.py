@@ -1,0 +1,122 @@
+"""The one text-cleaning function: every string that people type and that can reach a page, a
+feed or a file passes here — a citizen's submission (chalicelib.validation), a moderator's note
+and redaction (chalicelib.moderation), the snapshot the site is built from (chalicelib.snapshot,
+for items written by any other road) and the staff's consultation metadata (plugins).
+
+Rules, in this order (docs/contracts.md, "Text"):
+
+1. lone surrogates are not Unicode text: refused (``invalid_encoding``);
+2. ``\\r\\n`` and ``\\r`` become ``\\n``; in a multi-line field the line and paragraph separators
+   U+2028/U+2029 become ``\\n`` too;
+3. invisible characters — bidi controls and marks, zero-width characters, tag characters,
+   invisible fillers, invisible operators — are stripped (``STRIP``: free text, where pasted text
+   brings them in) or refused (``REFUSE``: identifiers, addresses), per field;
+4. NFC, then surrounding whitespace is trimmed;
+5. refused: noncharacters (U+FDD0–U+FDEF, U+xFFFE/U+xFFFF: invalid in XML feeds), control
+   characters other than ``\\n`` and ``\\t`` in multi-line fields, U+2028/U+2029 in single-line
+   ones.
+
+So stored text can never reorder the page, hide part of it or break a feed; a value that is
+empty after cleaning is absent, and a required one gets a Greek 422 from its caller.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+
+# Invisible, zero-advance characters that can reorder or hide text.
+BIDI = [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]
+ZERO_WIDTH = [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x180E, *range(0x2061, 0x2065)]
+DEPRECATED_FORMAT = [*range(0x206A, 0x2070), *range(0xFFF9, 0xFFFC), *range(0x1D173, 0x1D17B)]
+TAGS = list(range(0xE0000, 0xE0080))
+FILLERS = [0x3164, 0x115F, 0x1160, 0x2800, 0xFFA0]
+INVISIBLE = frozenset(BIDI + ZERO_WIDTH + DEPRECATED_FORMAT + TAGS + FILLERS)
+SEPARATORS = frozenset({0x2028, 0x2029})
+_STRIP_TABLE = dict.fromkeys(INVISIBLE)
+_LINES_TABLE = {0x2028: "\n", 0x2029: "\n"}
+
+
+class Invisible(Enum):
+    STRIP = "strip"
+    REFUSE = "refuse"
+
+
+STRIP, REFUSE = Invisible.STRIP, Invisible.REFUSE
+
+
+@dataclass(frozen=True)
+class Rule:
+    multiline: bool = False
+    invisible: Invisible = STRIP
+
+
+# Every field people write, and how it is cleaned; the API's allowlists name the same fields.
+FIELDS: dict[str, Rule] = {
+    "body": Rule(multiline=True),
+    "redacted_body": Rule(multiline=True),
+    "title": Rule(),
+    "location": Rule(),
+    "display_name": Rule(),
+    "organisation_name": Rule(),
+    "note": Rule(),
+    "email": Rule(invisible=REFUSE),
+    "consultation": Rule(invisible=REFUSE),
+    "text": Rule(invisible=REFUSE),
+    "proposal": Rule(invisible=REFUSE),
+    "paragraph": Rule(invisible=REFUSE),
+    "parent": Rule(invisible=REFUSE),
+    "respondent_type": Rule(invisible=REFUSE),
+    "organisation_type": Rule(invisible=REFUSE),
+    "submission_key": Rule(invisible=REFUSE),
+    "reason": Rule(invisible=REFUSE),
+}
+DEFAULT_RULE = Rule(invisible=REFUSE)  # a field nobody classified is treated strictly
+
+
+class TextError(ValueError):
+    """The text cannot be accepted; ``code`` is the API's error code, ``reason`` Greek."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def has_surrogates(value: str) -> bool:
+    return any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+
+
+def is_noncharacter(code: int) -> bool:
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
+def clean(value: str, rule: Rule = DEFAULT_RULE) -> str:
+    """``value`` cleaned by ``rule`` (see the module docstring); ``TextError`` when refused."""
+    if has_surrogates(value):
+        raise TextError("invalid_encoding", "Μη έγκυρο κείμενο (χαλασμένη κωδικοποίηση).")
+    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    if rule.multiline:
+        text = text.translate(_LINES_TABLE)
+    if rule.invisible is REFUSE:
+        if any(ord(c) in INVISIBLE for c in text):
+            raise TextError("validation", "Περιέχει αόρατους χαρακτήρες που δεν επιτρέπονται.")
+    else:
+        text = text.translate(_STRIP_TABLE)
+    text = unicodedata.normalize("NFC", text).strip()
+    allowed = "\n\t" if rule.multiline else ""
+    for char in text:
+        code = ord(char)
+        if is_noncharacter(code):
+            raise TextError("validation", "Περιέχει χαρακτήρες που δεν είναι κείμενο.")
+        if code in SEPARATORS:
+            raise TextError("validation", "Το πεδίο δέχεται μία μόνο γραμμή.")
+        if unicodedata.category(char) == "Cc" and char not in allowed:
+            raise TextError("validation", "Περιέχει χαρακτήρες ελέγχου που δεν επιτρέπονται.")
+    return text
+
+
+def clean_field(name: str, value: str) -> str:
+    """``clean`` with the rule of field ``name``."""
+    return clean(value, FIELDS.get(name, DEFAULT_RULE))
