@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import requests
 
@@ -75,7 +75,7 @@ def serve(argv: list[str]) -> int:
         kept = {k: v for k, v in stage_env.items() if k not in os.environ}
         return load(self, kept, **kwargs)
 
-    factory.CLIFactory.load_chalice_app = load_keeping_env
+    factory.CLIFactory.load_chalice_app = load_keeping_env  # type: ignore[method-assign,assignment]
     sys.argv = [str(Path(__file__).resolve()), *argv]  # what the reloader re-runs
     return main()
 
@@ -92,7 +92,7 @@ def start_api(
     Its output (the API's JSON log lines) goes to ``log_path`` if given, else is discarded.
     """
     full_env = {**os.environ, **DEV_ENV, **env}
-    out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    out: IO[bytes] | int = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     proc = lifelines.popen(  # its own session (the reloader's worker too); dies with this process
         chalice_command(port, autoreload),
         cwd=LAMBDAS,
@@ -100,7 +100,7 @@ def start_api(
         stdout=out,
         stderr=subprocess.STDOUT,
     )
-    if log_path:
+    if not isinstance(out, int):
         out.close()  # the child keeps its own descriptor
     try:
         _wait_healthy(proc, f"http://127.0.0.1:{port}/v1/health", timeout)

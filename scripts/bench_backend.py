@@ -402,7 +402,7 @@ def _publish_runs(report: Report, work: Path, workdir: Path, site: Any) -> None:
                 report.add("publish", label, f"publish_{name}_{step}_s", seconds, note)
     if build_s:
         report.add("publish", "publish / full build", "publish_vs_build_ratio", wall / build_s)
-        step = second.durations.get("build_s")
-        if step is not None:
+        build_step = second.durations.get("build_s")
+        if build_step is not None:
             report.add("publish", "its build step / full build",
-                       "publish_build_vs_full_build_ratio", step / build_s)  # fmt: skip
+                       "publish_build_vs_full_build_ratio", build_step / build_s)  # fmt: skip

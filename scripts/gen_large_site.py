@@ -202,8 +202,8 @@ def _comments_on(
     """``n`` comments on one target: whole-target, on a paragraph, or replies (same target);
     created between ``span[0]`` and ``span[1]``."""
     start, end = span
-    span = max((end - start).total_seconds(), 0.0)
-    times = sorted(start + timedelta(seconds=rng.uniform(0, span)) for _ in range(n))
+    seconds = max((end - start).total_seconds(), 0.0)
+    times = sorted(start + timedelta(seconds=rng.uniform(0, seconds)) for _ in range(n))
     made: list[dict[str, Any]] = []
     for at in times:
         roll = rng.random()
@@ -263,16 +263,16 @@ def generate(
     if (ROOT / "content" / "pages").is_dir():
         shutil.copytree(ROOT / "content" / "pages", content / "pages", dirs_exist_ok=True)
     windows: dict[str, tuple[datetime, datetime]] = {}
-    for c, (slug, *_) in enumerate(CONSULTATIONS[:consultations]):
-        site.states[slug] = STATES[c]
-        windows[slug] = _window(STATES[c], now)
+    for n, (slug, *_) in enumerate(CONSULTATIONS[:consultations]):
+        site.states[slug] = STATES[n]
+        windows[slug] = _window(STATES[n], now)
         folder = content / "consultations" / slug
-        _write_consultation(folder, rng, CONSULTATIONS[c], windows[slug], c + 1)
-        for t in range(texts_per_consultation):
-            subject_slug, subject = SUBJECTS[t % len(SUBJECTS)]
-            text_slug, explicit = f"{subject_slug}-{t + 1}", rng.sample(EXPLICIT_IDS, 3)
-            kind = kinds[t % len(kinds)]
-            meta = f"Title: {subject} {t + 1}\nSlug: {text_slug}\nKind: {kind}\nOrder: {t + 1}\n"
+        _write_consultation(folder, rng, CONSULTATIONS[n], windows[slug], n + 1)
+        for i in range(texts_per_consultation):
+            subject_slug, subject = SUBJECTS[i % len(SUBJECTS)]
+            text_slug, explicit = f"{subject_slug}-{i + 1}", rng.sample(EXPLICIT_IDS, 3)
+            kind = kinds[i % len(kinds)]
+            meta = f"Title: {subject} {i + 1}\nSlug: {text_slug}\nKind: {kind}\nOrder: {i + 1}\n"
             if kind == "project":
                 meta += f"Budget: {rng.randrange(20, 900) * 1000}\n"
             meta += "Location: Νέα Σμύρνη\nDepartment: Διεύθυνση Τεχνικών Υπηρεσιών\n\n"

@@ -27,6 +27,8 @@ from babel.dates import format_datetime
 from rich.console import Console
 from rich.table import Table
 
+from chalicelib import clock
+
 ROOT = Path(__file__).resolve().parent.parent
 DEV_JSON = ROOT / ".local" / "dev.json"
 TIMEOUT_S = 15
@@ -86,7 +88,7 @@ def when(stamp: str | None) -> str:
     if not stamp:
         return "—"
     moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    return format_datetime(moment, "d MMMM y, HH:mm", tzinfo="Europe/Athens", locale="el")
+    return format_datetime(moment, "d MMMM y, HH:mm", tzinfo=clock.ATHENS, locale="el")
 
 
 def author(item: dict[str, Any]) -> str:
@@ -117,7 +119,7 @@ def items_table(title: str, items: list[dict[str, Any]]) -> Table:
             when(item.get("created_at")),
             where(item),
             author(item),
-            (item.get("title") + "\n" if item.get("title") else "") + item.get("body", ""),
+            (f"{item['title']}\n" if item.get("title") else "") + item.get("body", ""),
         )
     return table
 

@@ -16,12 +16,13 @@ import threading
 import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib import clock
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class LogMailer(Mailer):
         message_id = uuid.uuid4().hex
         record = {
             "id": message_id,
-            "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "at": clock.now_iso(),
             "to": message.to,
             "subject": message.subject,
             "body": message.body,

@@ -243,7 +243,7 @@ def verify_open(cons: Consultation, now: datetime) -> tuple[bool, str]:
 
 
 def check_open(cons: Consultation, now: datetime) -> None:
-    """409 with a Greek message that names the date it opens or closed (Europe/Athens)."""
+    """409 with a Greek message that names the date it opens or closed (Athens time)."""
     ok, reason = verify_open(cons, now)
     if ok:
         return
