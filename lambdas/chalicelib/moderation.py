@@ -110,6 +110,8 @@ def parse_decision(raw: str | bytes | None) -> dict[str, Any]:
             try:
                 value = text.clean_field(name, value)
             except text.TextError as exc:
+                if exc.code == "invalid_encoding":
+                    raise ApiError("invalid_encoding", fields={name: exc.reason}) from exc
                 errors[name] = exc.reason
                 continue
         if value is not None and value != "":
@@ -123,7 +125,7 @@ def parse_decision(raw: str | bytes | None) -> dict[str, Any]:
     reason = data.get("reason")
     if reason and reason not in limits()["moderation_reasons"]:
         errors["reason"] = "Άγνωστος λόγος."
-    elif not reason and action in keys.NEEDS_REASON:
+    elif not reason and action in keys.NEEDS_REASON and "reason" not in errors:
         errors["reason"] = "Επιλέξτε λόγο."
     note_max = limits()["fields"]["reason_text"]["max"]
     if len(data.get("note", "")) > note_max:

@@ -44,6 +44,7 @@ SCHEMA_VERSION = 1
 Progress = queries.Progress
 # The public text of an entry and the cleaner's rule for each (chalicelib.text.FIELDS).
 PUBLIC_TEXT = ("body", "title", "location")
+OPTIONAL_TEXT = ("location",)  # empty once cleaned: absent (null), as intake stores it
 AUTHOR_TEXT = ("display_name", "organisation_name")
 
 
@@ -149,7 +150,9 @@ def publishable(kind: str, entry: dict[str, Any]) -> dict[str, Any]:
     schema; raises (``TextError``, ``JsonSchemaException``) when it cannot be published."""
     for name in PUBLIC_TEXT:
         if isinstance(entry.get(name), str):
-            entry[name] = text.clean_field(name, entry[name])
+            cleaned = text.clean_field(name, entry[name])
+            # a required text left empty fails the schema (minLength): the item is left out
+            entry[name] = cleaned if cleaned or name not in OPTIONAL_TEXT else None
     author = entry["author"]
     for name in AUTHOR_TEXT:
         if isinstance(author.get(name), str):
