@@ -17,7 +17,7 @@ def sources(*folders: str) -> list[Path]:
         path
         for folder in folders
         for path in (ROOT / folder).rglob("*.py")
-        if "vendor" not in path.parts and not path.relative_to(ROOT).parts[2:3] == ("site",)
+        if "vendor" not in path.parts and path.relative_to(ROOT).parts[2:3] != ("site",)
     )
 
 

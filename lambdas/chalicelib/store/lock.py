@@ -115,8 +115,9 @@ def break_lock(
 class Lease:
     """A held lock and its heartbeat; ``lost`` is set when a renewal finds another owner."""
 
-    def __init__(self, table: Any, owner: str, every: float = HEARTBEAT_SECONDS) -> None:
-        self.table, self.owner, self.every = table, owner, every
+    def __init__(self, table: Any, owner: str, every: float | None = None) -> None:
+        self.table, self.owner = table, owner
+        self.every = HEARTBEAT_SECONDS if every is None else every
         self.lost = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name="publish-lease", daemon=True)
@@ -141,7 +142,7 @@ class Lease:
 
 
 @contextmanager
-def held(table: Any, owner: str, every: float = HEARTBEAT_SECONDS) -> Iterator[Lease | None]:
+def held(table: Any, owner: str, every: float | None = None) -> Iterator[Lease | None]:
     """The lock for the block, renewed meanwhile: yields the lease, or None when another run
     holds it (the block then runs without it and must do nothing)."""
     if not acquire(table, owner):
