@@ -76,7 +76,7 @@ class PublishResult:
 def scheduled() -> PublishResult:
     """The scheduled run in Lambda, configured by the stage's environment: ``SITE_BUCKET``,
     ``DISTRIBUTION_ID``, ``SITE_URL``, ``API_URL`` (the public API base the forms post to),
-    ``SITE_SOURCE`` (the packaged project: content, theme, plugins; default: chalicelib/site)
+    ``SITE_SOURCE`` (the packaged project: content, theme, settings; default: chalicelib/site)
     and ``PUBLISH_WORKDIR`` (kept between warm runs so unchanged pages are not re-rendered).
     ``PUBLISH_TARGET_DIR`` puts a local directory in place of S3 (the packaged-zip test).
     Then the retention purge runs (chalicelib.retention); its failure is logged, not raised:
