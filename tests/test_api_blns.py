@@ -77,23 +77,33 @@ def _accepted(naughty: list[str], multiline: bool) -> list[str]:
     return out
 
 
+def _fits(text: str, limit: int, multiline: bool) -> bool:
+    """Accepted as a whole (joining accepted strings can make one that is not: a trailing
+    U+2028 is trimmed alone, refused inside a single line) and within ``limit`` once cleaned."""
+    cleaned, problem = _clean(text, multiline)
+    return problem is None and len(cleaned) <= limit
+
+
 def _pack(strings: list[str], limit: int, sep: str, multiline: bool) -> list[str]:
-    """Join strings into chunks whose normalised length stays within ``limit``."""
+    """Join strings into accepted chunks whose normalised length stays within ``limit``."""
     chunks, current = [], ""
     for text in strings:
         candidate = f"{current}{sep}{text}" if current else text
-        if len(_clean(candidate, multiline)[0]) <= limit:
+        if _fits(candidate, limit, multiline):
             current = candidate
             continue
         if current:
             chunks.append(current)
-        current = text if len(_clean(text, multiline)[0]) <= limit else ""
+        current = text if _fits(text, limit, multiline) else ""
     return [*chunks, current] if current else chunks
 
 
 def _padded(chunk: str, minimum: int, multiline: bool) -> str:
-    while len(_clean(chunk, multiline)[0]) < minimum:
+    cleaned, problem = _clean(chunk, multiline)
+    assert problem is None, (chunk, problem)
+    while len(cleaned) < minimum:
         chunk += " κείμενο δοκιμής"
+        cleaned = _clean(chunk, multiline)[0]
     return chunk
 
 
