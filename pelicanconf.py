@@ -1,14 +1,13 @@
 """Pelican settings of the consultation site (development defaults; publishconf overrides)."""
 
 import os
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT / "lambdas"))  # chalicelib.spec: the shared contracts
-sys.path.insert(0, str(ROOT))  # the plugins import each other as plugins.<name>
+# chalicelib (the shared contracts) and plugins are installed packages (`make install`; in
+# Lambda they sit at the root of the zip): no sys.path edits, whatever the working directory.
+from chalicelib.spec import limits
 
-from chalicelib.spec import limits  # noqa: E402
+ROOT = Path(__file__).resolve().parent
 
 AUTHOR = "Δήμος Νέας Σμύρνης"
 SITENAME = "Διαβούλευση — Δήμος Νέας Σμύρνης"
@@ -34,20 +33,47 @@ LIMITS = limits()  # the forms' labels, lengths and choices
 # from the stage (publishconf / DIAVOULEFSI_API_URL).
 API_URL = os.environ.get("DIAVOULEFSI_API_URL", "http://127.0.0.1:8010")
 
-# The approved submissions, exported by the publish step. A missing file = no submissions yet.
-SNAPSHOT_PATH = os.environ.get("DIAVOULEFSI_SNAPSHOT", str(ROOT / ".local" / "snapshot.json"))
+# The local publish (scripts/publish.py, `make dev`) works in LOCAL_PUBLISH_DIR and exports the
+# approved submissions there as snapshot.json; `make html` builds from that same file. A missing
+# file = no submissions yet. DIAVOULEFSI_LOCAL_DIR moves .local (as for the scripts).
+LOCAL_PUBLISH_DIR = str(
+    Path(os.environ.get("DIAVOULEFSI_LOCAL_DIR") or ROOT / ".local") / "publish"
+)
+SNAPSHOT_PATH = os.environ.get("DIAVOULEFSI_SNAPSHOT") or str(
+    Path(LOCAL_PUBLISH_DIR) / "snapshot.json"
+)
 
 # "now" for the consultation states (upcoming / open / closed); tests pin it.
 CONSULTATION_NOW = os.environ.get("DIAVOULEFSI_NOW") or None
+
+# The site's URLs (Latin, ELOT 743), spelled here and nowhere else: Pelican's convention, *_URL
+# the site-relative link and *_SAVE_AS the file, formatted with the fields in braces. The plugins
+# put them on the model (consultation.url, .proposals_url, .feed_url, text.url, proposal.url),
+# the templates read those, and the API gets a proposal's pattern from the manifest
+# (consultations.json "proposal_url"). tests/test_url_patterns.py keeps it that way.
+CONSULTATION_URL = "diavoulefseis/{slug}/"
+CONSULTATION_SAVE_AS = CONSULTATION_URL + "index.html"
+TEXT_URL = "diavoulefseis/{consultation}/{slug}/"
+TEXT_SAVE_AS = TEXT_URL + "index.html"
+PROPOSALS_URL = "diavoulefseis/{consultation}/protaseis/"  # the list and the form
+PROPOSALS_SAVE_AS = PROPOSALS_URL + "index.html"
+PROPOSAL_URL = "diavoulefseis/{consultation}/protaseis/{id}/"
+PROPOSAL_SAVE_AS = PROPOSAL_URL + "index.html"
+CONSULTATION_FEED_URL = CONSULTATION_FEED_SAVE_AS = "diavoulefseis/{slug}/feed.atom"
+OPENDATA_URL = "anoikta-dedomena/"
+OPENDATA_SAVE_AS = OPENDATA_URL + "index.html"
+OPENDATA_FILE_URL = OPENDATA_FILE_SAVE_AS = "anoikta-dedomena/{slug}.{ext}"  # ext: json, csv
+SEARCH_URL = "anazitisi/"
+SEARCH_SAVE_AS = SEARCH_URL + "index.html"
+MODERATION_URL = "moderation/"  # staff page, noindex, not in the sitemap
+MODERATION_SAVE_AS = MODERATION_URL + "index.html"
 
 PAGE_URL = "{slug}/"
 PAGE_SAVE_AS = "{slug}/index.html"
 ARTICLE_URL = ARTICLE_SAVE_AS = ""
 INDEX_SAVE_AS = "index.html"
 DIRECT_TEMPLATES = ["search", "404"]  # the home page is written by plugins/consultations
-TEMPLATE_PAGES = {"moderation.html": "moderation/index.html"}  # staff page, noindex
-SEARCH_SAVE_AS = "anazitisi/index.html"
-SEARCH_URL = "anazitisi/"
+TEMPLATE_PAGES = {"moderation.html": MODERATION_SAVE_AS}
 AUTHOR_SAVE_AS = CATEGORY_SAVE_AS = TAG_SAVE_AS = ""
 AUTHORS_SAVE_AS = CATEGORIES_SAVE_AS = TAGS_SAVE_AS = ARCHIVES_SAVE_AS = ""
 FEED_ALL_ATOM = FEED_ALL_RSS = CATEGORY_FEED_ATOM = TRANSLATION_FEED_ATOM = None

@@ -6,22 +6,27 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+from chalicelib.sitebuild import SiteBuildError, build_site
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "lambdas"))
 
-from chalicelib.sitebuild import SiteBuildError, build_site  # noqa: E402
+
+def site_settings() -> dict[str, Any]:
+    """pelicanconf.py as Pelican reads it (environment applied): the local paths are defined
+    there, once, for `make html`, a local publish and `make dev` alike."""
+    from pelican.settings import get_settings_from_file
+
+    return get_settings_from_file(str(ROOT / "pelicanconf.py"))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", type=Path, default=ROOT / "output")
     parser.add_argument("--content", type=Path, default=ROOT / "content")
-    parser.add_argument(
-        "--snapshot",
-        type=Path,
-        default=os.environ.get("DIAVOULEFSI_SNAPSHOT") or ROOT / ".local" / "snapshot.json",
-    )
+    # pelicanconf's SNAPSHOT_PATH: DIAVOULEFSI_SNAPSHOT, else the last local publish's export.
+    parser.add_argument("--snapshot", type=Path, default=site_settings()["SNAPSHOT_PATH"])
     parser.add_argument(
         "--api-url", default=os.environ.get("DIAVOULEFSI_API_URL", "http://127.0.0.1:8010")
     )

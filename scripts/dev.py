@@ -27,18 +27,16 @@ import urllib.request
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
+
+from chalicelib import publish
+from chalicelib.store import lock
+from chalicelib.targets import CONTENT_TYPES, LocalDirTarget
+from scripts import seed_demo
+from scripts.dynamodb_local import DUMMY_ENV, DynamoDBLocal, create_table
+from scripts.publish import dynamodb_table, local_dir, local_workdir
 
 ROOT = Path(__file__).resolve().parent.parent
-for extra in (ROOT, ROOT / "lambdas"):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
-
-from chalicelib import publish  # noqa: E402
-from chalicelib.targets import CONTENT_TYPES, LocalDirTarget  # noqa: E402
-from scripts import seed_demo  # noqa: E402
-from scripts.dynamodb_local import DUMMY_ENV, DynamoDBLocal, create_table  # noqa: E402
-from scripts.publish import dynamodb_table, local_dir  # noqa: E402
 
 logger = logging.getLogger("dev")
 
@@ -57,8 +55,12 @@ def _port(name: str, default: int) -> int:
 
 
 def ensure_free(port: int, what: str) -> None:
-    """Fail early, in plain words, when a fixed port is taken (another ``make dev``?)."""
+    """Fail early, in plain words, when a fixed port is taken (another ``make dev``?).
+
+    SO_REUSEADDR, as the servers themselves bind: only a listener counts, not the TIME_WAIT
+    connections a stopped or killed stack leaves on its ports for a minute."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((HOST, port))
         except OSError as exc:
@@ -72,7 +74,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
     """Static files of the published site: no directory listings, the site's 404 page, no
     access log (it would hold visitors' IPs)."""
 
-    extensions_map: ClassVar[dict[str, str]] = {
+    extensions_map = {  # noqa: RUF012 (the base class declares it on instances)
         **SimpleHTTPRequestHandler.extensions_map,
         **CONTENT_TYPES,
     }
@@ -199,11 +201,11 @@ class DevStack:
         if create_table(self.db.client(), TABLE) and seed_demo.DEMO_SNAPSHOT.exists():
             seed_demo.seed(table)
         # This process owns the database: a lock left by a killed session is stale.
-        table.delete_item(Key={"PK": "LOCK#publish", "SK": "LOCK"})
+        lock.break_lock(table, force=True)
         publish_args = {
             "target": LocalDirTarget(self.base / "site"),
             "project_root": self.project_root,
-            "workdir": self.base / "publish",
+            "workdir": local_workdir(),  # its snapshot.json is the one `make html` reads
             "api_url": self.api_url,
             "site_url": self.site_url,
             "table": table,
@@ -228,6 +230,8 @@ class DevStack:
 
     def _start_api(self) -> Any:
         from scripts.api_local import start_api
+
+        assert self.db is not None, "DynamoDB Local starts first"
 
         env = {
             **DUMMY_ENV,

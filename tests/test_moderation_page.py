@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import subprocess
 import threading
 import uuid
@@ -85,6 +86,10 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 def _comment(stack: dict[str, str], body: str) -> str:
+    return _submit(stack, body)["reference"]
+
+
+def _submit(stack: dict[str, str], body: str) -> dict[str, str]:
     answer = requests.post(
         f"{stack['api']}/v1/comments",
         json={
@@ -103,7 +108,7 @@ def _comment(stack: dict[str, str], body: str) -> str:
         timeout=10,
     )
     assert answer.status_code == 202, answer.text
-    return answer.json()["reference"]
+    return answer.json()
 
 
 @pytest.mark.browser
@@ -175,6 +180,84 @@ def test_moderating_in_the_browser(root: Path, stack: dict[str, str]) -> None:
         expect(page.locator("#mod-summary")).to_contain_text("Εγκρίθηκε: 1")
         browser.close()
     assert foreign == []
+
+
+@pytest.mark.browser
+def test_the_attention_notice_opens_what_the_publish_left_out(
+    root: Path, stack: dict[str, str]
+) -> None:
+    """The items the last publish had to leave out head the page, each with its Greek problem
+    and id, and open in place for a decision (here: hide, with a reason)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from chalicelib import auth, db
+    from chalicelib.store import state
+
+    token, _ = auth.create(db.table(), "Άννα Προσοχής")
+    body = "Σχόλιο που η δημοσίευση δεν μπόρεσε να συμπεριλάβει, για έλεγχο."
+    answer = _submit(stack, body)
+    problem = "Μη δημοσιεύσιμο κείμενο: δοκιμαστικός λόγος."
+    state.record_attention(db.table(), {answer["id"]: problem})
+    summary = requests.get(
+        f"{stack['api']}/v1/moderation/summary",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    ).json()
+    assert summary["attention"] == [{"id": answer["id"], "problem": problem}]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(f"{stack['site']}/moderation/")
+        page.get_by_label("Διακριτικό προσωπικού").fill(token)
+        page.keyboard.press("Enter")
+        notice = page.get_by_role("region", name="Εγκεκριμένες υποβολές που δεν δημοσιεύτηκαν")
+        expect(notice).to_be_visible()
+        expect(notice.get_by_role("listitem")).to_have_count(1)
+        expect(notice).to_contain_text(problem)
+        expect(notice).to_contain_text(answer["id"])
+        assert page.evaluate("document.activeElement.id") == "mod-attention-title"
+        expect(page.locator("#mod-items > li")).to_have_count(1)
+        # The statuses of the filter are the API's, pending first.
+        expect(page.locator("#mod-filter-status option")).to_have_count(4)
+        expect(page.locator("#mod-filter-status")).to_have_value("pending")
+        _axe(page, root)
+
+        notice.get_by_role("button", name="Άνοιγμα για απόφαση").click()
+        item = notice.locator("article", has_text=body)
+        expect(item).to_be_visible()
+        expect(
+            item.get_by_label("Σημείωση (προαιρετική, μόνο για το προσωπικό)")
+        ).to_have_attribute("maxlength", str(summary["limits"]["note"]))
+        _axe(page, root)
+        item.get_by_role("button", name="Απόκρυψη").click()
+        expect(item.locator(".error")).to_contain_text("Επιλέξτε λόγο για την απόκρυψη.")
+        item.get_by_label("Λόγος απόρριψης ή απόκρυψης").select_option("off_topic")
+        item.get_by_role("button", name="Απόκρυψη").click()
+        expect(page.locator("#mod-status")).to_contain_text(f"{answer['reference']}: κρυφό")
+        expect(notice).to_contain_text("Η απόφαση καταχωρίστηκε")
+        assert page.evaluate("document.activeElement.id") == "mod-attention-title"
+        browser.close()
+    assert (
+        db.table().get_item(Key={"PK": f"SUB#{answer['id']}", "SK": "SUB"})["Item"]["status"]
+        == "hidden"
+    )
+
+
+def test_the_page_keeps_no_copy_of_statuses_actions_or_limits(root: Path) -> None:
+    """Drift guard: statuses, transitions, action words and the note's length come from
+    GET /v1/moderation/summary, so a change in chalicelib cannot leave the page behind."""
+    from chalicelib.store.keys import Action, Status
+
+    js = (root / "theme" / "static" / "js" / "moderation.js").read_text(encoding="utf-8")
+    page = (root / "theme" / "templates" / "moderation.html").read_text(encoding="utf-8")
+    assert not re.search(r"\w+\s*:\s*\[\s*\"", js), "a status → actions table in moderation.js"
+    assert not re.search(r"\b1000\b", js), "the note's maxlength copied into moderation.js"
+    for name in [s.value for s in Status] + [a.value for a in Action]:
+        assert not re.search(rf"[\"']{name}[\"']", js), name
+        assert f'value="{name}"' not in page, name
+    for word in ["εγκρίθηκε", "απορρίφθηκε", "αποκρύφθηκε", "Κρυφό"]:
+        assert word.casefold() not in js.casefold(), word
+        assert word.casefold() not in page.casefold(), word
 
 
 def _axe(page: object, root: Path) -> None:

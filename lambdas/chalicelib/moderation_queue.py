@@ -29,9 +29,10 @@ logger = logging.getLogger(__name__)
 STATUSES = tuple(s.value for s in Status)
 LIST_PARAMS = frozenset({"status", "consultation", "order", "limit", "cursor"})
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
-SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-ITEM_ID = re.compile(r"^[0-9a-z]{1,64}$")
-LIMIT = re.compile(r"^[0-9]{1,3}$")  # ASCII digits only: "²".isdigit() is True
+# Matched whole (fullmatch): "$" would let a trailing newline through.
+SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+ITEM_ID = re.compile(r"[0-9a-z]{1,64}")
+LIMIT = re.compile(r"[0-9]{1,3}")  # ASCII digits only: "²".isdigit() is True
 
 # Returned to staff; everything else (email, ip_hash, submission_key, consent, keys) stays in.
 ITEM_FIELDS = (
@@ -85,7 +86,7 @@ def list_items(params: Mapping[str, str] | None) -> dict[str, Any]:
     errors = {}
     if status not in STATUSES:
         errors["status"] = "Άγνωστη κατάσταση."
-    if consultation is not None and not SLUG.match(consultation):
+    if consultation is not None and not SLUG.fullmatch(consultation):
         errors["consultation"] = "Μη έγκυρο αναγνωριστικό διαβούλευσης."
     if order not in ("newest", "oldest"):
         errors["order"] = "Η ταξινόμηση είναι newest ή oldest."
@@ -119,7 +120,7 @@ def summary(params: Mapping[str, str] | None) -> dict[str, Any]:
     allowed from each, reasons, limits. The page copies none of these."""
     params = _known(params, {"consultation"})
     consultation = params.get("consultation") or None
-    if consultation is not None and not SLUG.match(consultation):
+    if consultation is not None and not SLUG.fullmatch(consultation):
         raise ApiError("validation", fields={"consultation": "Μη έγκυρο αναγνωριστικό."})
     table = db.table()
     counts = {status: queries.count(table, status, consultation) for status in STATUSES}
@@ -177,7 +178,7 @@ def decided_unpublished(params: Mapping[str, str] | None) -> dict[str, Any]:
 
 
 def read(item_id: str) -> dict[str, Any]:
-    if not ITEM_ID.match(item_id or ""):
+    if not ITEM_ID.fullmatch(item_id or ""):
         raise ApiError("not_found")
     item = submissions.get(db.table(), item_id)
     if item is None:
@@ -197,7 +198,7 @@ def _known(params: Mapping[str, str] | None, allowed: set[str] | frozenset[str])
 def _limit(raw: str | None, errors: dict[str, str]) -> int:
     if raw is None:
         return DEFAULT_LIMIT
-    if not LIMIT.match(raw) or not 1 <= int(raw) <= MAX_LIMIT:
+    if not LIMIT.fullmatch(raw) or not 1 <= int(raw) <= MAX_LIMIT:
         errors["limit"] = f"Ακέραιος από 1 έως {MAX_LIMIT}."
         return DEFAULT_LIMIT
     return int(raw)

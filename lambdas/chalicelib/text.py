@@ -1,7 +1,8 @@
 """The one text-cleaning function: every string that people type and that can reach a page, a
 feed or a file passes here — a citizen's submission (chalicelib.validation), a moderator's note
 and redaction (chalicelib.moderation), the snapshot the site is built from (chalicelib.snapshot,
-for items written by any other road) and the staff's consultation metadata (plugins).
+for items written by any other road) and the staff's consultations: their metadata and rendered
+texts (plugins/consultations, where a refusal is a content error naming the file and field).
 
 Rules, in this order (docs/contracts.md, "Text"):
 
@@ -61,6 +62,12 @@ FIELDS: dict[str, Rule] = {
     "display_name": Rule(),
     "organisation_name": Rule(),
     "note": Rule(),
+    # the staff's consultation metadata (plugins/consultations) and the rendered texts
+    "summary": Rule(multiline=True),
+    "theme": Rule(),
+    "department": Rule(),
+    "contact": Rule(),
+    "content": Rule(multiline=True),
     "email": Rule(invisible=REFUSE),
     "consultation": Rule(invisible=REFUSE),
     "text": Rule(invisible=REFUSE),

@@ -7,11 +7,13 @@ import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pelican.generators import Generator
 from pelican.writers import Writer
 
+from chalicelib.clock import ATHENS, now
+
+from . import urls
 from .models import Consultation
 from .outputs import atom_feed, manifest, write_manifest
 from .reader import read_consultations
@@ -19,7 +21,6 @@ from .render_state import RenderState, digest, tree_digest
 
 logger = logging.getLogger(__name__)
 
-ATHENS = ZoneInfo("Europe/Athens")
 SHARED_SETTINGS = ("SITEURL", "SITENAME", "MUNICIPALITY", "API_URL", "RELATIVE_URLS")
 
 
@@ -27,7 +28,7 @@ def build_now(settings: dict[str, Any]) -> datetime:
     """The build's "now" in Athens: CONSULTATION_NOW (ISO string or datetime) pins it for tests."""
     pinned = settings.get("CONSULTATION_NOW")
     if not pinned:
-        return datetime.now(ATHENS)
+        return now().astimezone(ATHENS)  # the platform's one clock (chalicelib.clock)
     value = pinned if isinstance(pinned, datetime) else datetime.fromisoformat(pinned)
     return value.replace(tzinfo=ATHENS) if value.tzinfo is None else value.astimezone(ATHENS)
 
@@ -50,20 +51,22 @@ class ConsultationsGenerator(Generator):
         """What every page shows besides its own data: theme, settings, the menu of pages."""
         pages = [(p.title, p.url) for p in self.context.get("pages", [])]
         settings = {key: self.settings.get(key) for key in SHARED_SETTINGS}
+        settings |= urls.url_settings(self.settings)  # every page links with them
         return digest([tree_digest(self.theme), settings, pages])
 
     def _write(
         self,
         writer: Writer,
         state: RenderState,
-        save_as: str,
+        page: tuple[str, str],
         template: str,
         data: Any,
         **kwargs: Any,
     ) -> None:
+        """Write ``page`` ((save_as, url), from _page) unless its data is unchanged."""
+        save_as, url = page
         if not state.needs_render(save_as, template, data):
             return
-        url = save_as.removesuffix("index.html")
         writer.write_file(
             save_as,
             self.get_template(template),
@@ -75,18 +78,25 @@ class ConsultationsGenerator(Generator):
             **kwargs,
         )
 
+    def _page(self, name: str, **fields: str) -> tuple[str, str]:
+        return urls.save_as(self.settings, name, **fields), urls.url(self.settings, name, **fields)
+
     def generate_output(self, writer: Writer) -> None:
         state = RenderState(
             self.output_path, self.settings.get("RENDER_STATE_PATH"), self._shared()
         )
         site_url = self.settings.get("SITEURL", "")
-        self._write(
-            writer, state, "index.html", "index", [c.overview() for c in self.consultations]
-        )
+        index = (self.settings.get("INDEX_SAVE_AS") or "index.html", "")
+        self._write(writer, state, index, "index", [c.overview() for c in self.consultations])
         for c in self.consultations:
             header = c.header()
             self._write(
-                writer, state, f"{c.url}index.html", "consultation", c.overview(), consultation=c
+                writer,
+                state,
+                self._page("CONSULTATION", slug=c.slug),
+                "consultation",
+                c.overview(),
+                consultation=c,
             )
             for text in c.texts:
                 data = [
@@ -97,12 +107,18 @@ class ConsultationsGenerator(Generator):
                     [x.fingerprint() for x in text.comments],
                 ]
                 self._write(
-                    writer, state, f"{text.url}index.html", "text", data, consultation=c, text=text
+                    writer,
+                    state,
+                    self._page("TEXT", consultation=c.slug, slug=text.slug),
+                    "text",
+                    data,
+                    consultation=c,
+                    text=text,
                 )
             self._write(
                 writer,
                 state,
-                f"{c.url}protaseis/index.html",
+                self._page("PROPOSALS", consultation=c.slug),
                 "proposals",
                 [header, [p.summary() for p in c.proposals]],
                 consultation=c,
@@ -112,13 +128,13 @@ class ConsultationsGenerator(Generator):
                 self._write(
                     writer,
                     state,
-                    f"{proposal.url}index.html",
+                    self._page("PROPOSAL", consultation=c.slug, id=proposal.id),
                     "proposal",
                     data,
                     consultation=c,
                     proposal=proposal,
                 )
-            feed = f"{c.url}feed.atom"
+            feed = urls.save_as(self.settings, "CONSULTATION_FEED", slug=c.slug)
             if state.needs_render(feed, "atom", [c.overview(), [p.summary() for p in c.proposals]]):
                 path = Path(self.output_path) / feed
                 path.parent.mkdir(parents=True, exist_ok=True)

@@ -128,6 +128,13 @@ class Consultation:
     proposals: list[Proposal] = field(default_factory=list)
     state: str = "upcoming"
     days_left: int = 0
+    # From the URL settings (plugins/consultations/urls.py), so templates spell no path.
+    proposals_url: str = ""
+    proposal_pattern: str = ""  # a proposal's URL, with {id} to fill
+    feed_url: str = ""
+
+    def proposal_url(self, proposal_id: str) -> str:
+        return self.proposal_pattern.format(id=proposal_id)
 
     def set_state(self, now: datetime) -> None:
         """Upcoming, open (with whole days left, rounded up) or closed, at build time."""

@@ -33,6 +33,7 @@ def manifest(consultations: list[Consultation], content_root: Path) -> dict:
                 "opens": c.opens.isoformat(),
                 "closes": c.closes.isoformat(),
                 "url": "/" + c.url,
+                "proposal_url": "/" + c.proposal_pattern,
                 "texts": [
                     {
                         "slug": t.slug,
@@ -72,7 +73,7 @@ def atom_feed(consultation: Consultation, site_url: str) -> bytes:
     _sub(feed, "subtitle", consultation.summary)
     _sub(feed, "id", f"urn:diavoulefsi:{consultation.slug}")
     _sub(feed, "link", href=base + consultation.url)
-    _sub(feed, "link", rel="self", href=f"{base}{consultation.url}feed.atom")
+    _sub(feed, "link", rel="self", href=base + consultation.feed_url)
     entries = [
         (
             consultation.opens.isoformat(),

@@ -7,25 +7,24 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Any, overload
 
 from pelican.readers import MarkdownReader
 
+from chalicelib import text as cleaner
+from chalicelib.clock import ATHENS
 from chalicelib.spec import limits
 from plugins.greek.elot743 import slugify
 
+from . import urls
 from .models import Consultation, ContentError, Text
 from .paragraphs import DuplicateParagraphId, ParagraphIdExtension
 
 logger = logging.getLogger(__name__)
 
-ATHENS = ZoneInfo("Europe/Athens")
 DATE_FORMAT = "%Y-%m-%d %H:%M"
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-RESERVED_SLUGS = {"protaseis"}  # /diavoulefseis/<c>/protaseis/ is the proposals page
 DEFAULT_ORDER = 100
-URL_PREFIX = "diavoulefseis"
 
 
 def _reader(settings: dict[str, Any], paragraph_ids: bool) -> MarkdownReader:
@@ -38,13 +37,26 @@ def _reader(settings: dict[str, Any], paragraph_ids: bool) -> MarkdownReader:
     return MarkdownReader(own)
 
 
+def _clean(source: str, name: str, value: str) -> str:
+    """Staff text through the one cleaner: invisible characters go, what can never be text
+    (noncharacters, control characters) stops the build with the file and the field named."""
+    try:
+        return cleaner.clean_field(name.lower(), value)
+    except cleaner.TextError as exc:
+        raise ContentError(source, name, exc.reason) from None
+
+
 def _required(meta: dict[str, Any], source: str, name: str) -> str:
-    value = str(meta.get(name.lower(), "")).strip()
+    value = _clean(source, name, str(meta.get(name.lower(), "")))
     if not value:
         raise ContentError(source, name, "λείπει (υποχρεωτικό πεδίο)")
     return value
 
 
+@overload
+def _integer(meta: dict[str, Any], source: str, name: str, default: int) -> int: ...
+@overload
+def _integer(meta: dict[str, Any], source: str, name: str, default: None) -> int | None: ...
 def _integer(meta: dict[str, Any], source: str, name: str, default: int | None) -> int | None:
     raw = str(meta.get(name.lower(), "")).strip()
     if not raw:
@@ -72,8 +84,8 @@ def _slug(meta: dict[str, Any], source: str, title: str) -> str:
     return slug
 
 
-def _optional(meta: dict[str, Any], name: str) -> str | None:
-    value = str(meta.get(name, "")).strip()
+def _optional(meta: dict[str, Any], source: str, name: str) -> str | None:
+    value = _clean(source, name, str(meta.get(name, "")))
     return value or None
 
 
@@ -82,7 +94,7 @@ def _source(path: Path, settings: dict[str, Any]) -> str:
     return os.path.relpath(path, settings["PATH"])
 
 
-def read_text(reader: MarkdownReader, path: Path, consultation_url: str) -> Text:
+def read_text(reader: MarkdownReader, path: Path, consultation: str) -> Text:
     source = _source(path, reader.settings)
     try:
         content, meta = reader.read(str(path))
@@ -100,13 +112,13 @@ def read_text(reader: MarkdownReader, path: Path, consultation_url: str) -> Text
         kind=kind,
         kind_label=kinds[kind],
         order=_integer(meta, source, "Order", DEFAULT_ORDER),
-        content=content,
+        content=_clean(source, "content", content),
         paragraphs=list(reader._md.paragraphs),
         source=source,
-        url=f"{consultation_url}{slug}/",
+        url=urls.url(reader.settings, "TEXT", consultation=consultation, slug=slug),
         budget=_integer(meta, source, "Budget", None),
-        location=_optional(meta, "location"),
-        department=_optional(meta, "department"),
+        location=_optional(meta, source, "location"),
+        department=_optional(meta, source, "department"),
     )
 
 
@@ -129,18 +141,22 @@ def read_consultation(settings: dict[str, Any], folder: Path) -> Consultation:
         opens=opens,
         closes=closes,
         order=_integer(meta, source, "Order", DEFAULT_ORDER),
-        content=content,
+        content=_clean(source, "content", content),
         source=source,
-        url=f"{URL_PREFIX}/{slug}/",
-        contact=_optional(meta, "contact"),
+        url=urls.url(settings, "CONSULTATION", slug=slug),
+        contact=_optional(meta, source, "contact"),
+        proposals_url=urls.url(settings, "PROPOSALS", consultation=slug),
+        proposal_pattern=urls.proposal_pattern(settings, slug),
+        feed_url=urls.url(settings, "CONSULTATION_FEED", slug=slug),
     )
     reader = _reader(settings, paragraph_ids=True)
+    reserved = urls.reserved_slugs(settings)  # e.g. the proposals page's segment
     seen: dict[str, str] = {}
     for path in sorted(folder.glob("*.md")):
         if path.name == "index.md":
             continue
-        text = read_text(reader, path, consultation.url)
-        if text.slug in seen or text.slug in RESERVED_SLUGS:
+        text = read_text(reader, path, slug)
+        if text.slug in seen or text.slug in reserved:
             raise ContentError(
                 text.source,
                 "Slug",

@@ -1,4 +1,5 @@
-"""Open data: /anoikta-dedomena/ with a JSON and a CSV file per consultation."""
+"""Open data: an index page (OPENDATA_URL) and a JSON and a CSV file per consultation
+(OPENDATA_FILE_URL), at the URLs pelicanconf.py defines."""
 
 import logging
 from pathlib import Path
@@ -7,11 +8,11 @@ from pelican import Pelican, signals
 from pelican.generators import Generator
 from pelican.writers import Writer
 
+from plugins.consultations import urls
+
 from .data import consultation_data, to_csv, to_json
 
 logger = logging.getLogger(__name__)
-
-FOLDER = "anoikta-dedomena"
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -28,28 +29,30 @@ class ExportsGenerator(Generator):
 
     def generate_output(self, writer: Writer) -> None:
         snapshot = self.context.get("snapshot")
+        output = Path(self.output_path)
         files = []
         for consultation in self.context.get("consultations", []):
             data = consultation_data(consultation, snapshot)
-            base = Path(self.output_path) / FOLDER / consultation.slug
-            write_if_changed(base.with_suffix(".json"), to_json(data))
-            write_if_changed(base.with_suffix(".csv"), to_csv(data))
-            files.append(
-                {
-                    "consultation": consultation,
-                    "comments": len(data["comments"]),
-                    "proposals": len(data["proposals"]),
-                    "json": f"{FOLDER}/{consultation.slug}.json",
-                    "csv": f"{FOLDER}/{consultation.slug}.csv",
-                }
-            )
+            entry = {
+                "consultation": consultation,
+                "comments": len(data["comments"]),
+                "proposals": len(data["proposals"]),
+            }
+            for ext, encode in (("json", to_json), ("csv", to_csv)):
+                name = urls.save_as(self.settings, "OPENDATA_FILE", slug=consultation.slug, ext=ext)
+                write_if_changed(output / name, encode(data))
+                entry[ext] = urls.url(
+                    self.settings, "OPENDATA_FILE", slug=consultation.slug, ext=ext
+                )
+            files.append(entry)
+        url = urls.url(self.settings, "OPENDATA")
         writer.write_file(
-            f"{FOLDER}/index.html",
+            urls.save_as(self.settings, "OPENDATA"),
             self.get_template("opendata"),
             self.context,
             relative_urls=self.settings["RELATIVE_URLS"],
-            url=f"{FOLDER}/",
-            page_url=f"{FOLDER}/",
+            url=url,
+            page_url=url,
             template_name="opendata",
             exports=files,
         )

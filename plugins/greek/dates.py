@@ -4,12 +4,12 @@ locales are not installed in Lambda, and strftime gives "Νοέμβριος" whe
 
 from datetime import date, datetime
 from functools import cache
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
-ATHENS = ZoneInfo("Europe/Athens")
+from chalicelib.clock import ATHENS
+
 LOCALE = "el"
 
 

@@ -6,35 +6,39 @@ from xml.sax.saxutils import escape
 
 from pelican import Pelican, signals
 
+from plugins.consultations import urls
+
 logger = logging.getLogger(__name__)
 
-EXCLUDED = ("moderation/", "404.html")
 
-
-def public_pages(output: Path) -> list[str]:
-    """Site-relative URLs of the HTML pages, without staff pages and the error page."""
-    urls = []
+def public_pages(output: Path, excluded: tuple[str, ...] = ()) -> list[str]:
+    """Site-relative URLs of the HTML pages, without ``excluded`` (staff pages, the error page)
+    and Pagefind's."""
+    pages = []
     for path in sorted(output.rglob("*.html")):
         rel = path.relative_to(output).as_posix()
-        if rel.startswith(EXCLUDED) or rel.startswith(("pagefind/", ".")):
+        if rel.startswith(excluded) or rel.startswith(("pagefind/", ".")):
             continue
-        urls.append(rel.removesuffix("index.html"))
-    return urls
+        pages.append(rel.removesuffix("index.html"))
+    return pages
 
 
 def write_sitemap(pelican: Pelican) -> None:
     output = Path(pelican.output_path)
     site_url = pelican.settings.get("SITEURL", "").rstrip("/")
+    staff = urls.url(pelican.settings, "MODERATION")  # noindex, and no place in the sitemap
+    excluded = (staff, pelican.settings.get("404_SAVE_AS") or "404.html")
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
     ]
     lines += [
-        f"<url><loc>{escape(f'{site_url}/{url}')}</loc></url>" for url in public_pages(output)
+        f"<url><loc>{escape(f'{site_url}/{url}')}</loc></url>"
+        for url in public_pages(output, excluded)
     ]
     lines.append("</urlset>")
     (output / "sitemap.xml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    robots = f"User-agent: *\nDisallow: /moderation/\nSitemap: {site_url}/sitemap.xml\n"
+    robots = f"User-agent: *\nDisallow: /{staff}\nSitemap: {site_url}/sitemap.xml\n"
     (output / "robots.txt").write_text(robots, encoding="utf-8")
     logger.info("Sitemap: %d pages", len(lines) - 3)
 

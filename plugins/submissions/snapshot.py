@@ -106,7 +106,7 @@ def attach(consultations: list[Consultation], snapshot: dict[str, Any]) -> None:
                 author=author(item["author"]),
                 created_at=item["created_at"],
                 approved_at=item["approved_at"],
-                url=f"{consultation.url}protaseis/{item['id']}/",
+                url=consultation.proposal_url(item["id"]),
             )
         )
     targets: dict[tuple[str, str, str], Any] = {}

@@ -1,5 +1,7 @@
 /* Διαβούλευση — the staff moderation page. Talks JSON with the moderation API, with the staff
-   token kept in sessionStorage (this tab only). No libraries, no third-party requests. */
+   token kept in sessionStorage (this tab only). No libraries, no third-party requests.
+   Statuses, the actions allowed from each, reasons and limits come from the API's summary
+   (GET /v1/moderation/summary): this page keeps no copy of them. */
 (function () {
   "use strict";
   var root = document.getElementById("moderation");
@@ -11,16 +13,16 @@
   var KEY = "diavoulefsi-staff-token";
   var $ = function (id) { return document.getElementById(id); };
   var status = $("mod-status");
-  var labels = { reasons: {}, status_labels: {}, respondent_types: {} };
-  var cursor = null;
-  var DONE = {
-    approve: "εγκρίθηκε", reject: "απορρίφθηκε", hide: "αποκρύφθηκε"
+  var labels = {
+    reasons: {}, status_labels: {}, respondent_types: {}, actions: {}, transitions: {}, limits: {}
   };
+  var cursor = null;
   var dateFormat = new Intl.DateTimeFormat("el-GR", {
     day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit",
     timeZone: "Europe/Athens"
   });
 
+  function capital(text) { return text ? text.charAt(0).toUpperCase() + text.slice(1) : ""; }
   function say(text) { status.textContent = ""; window.setTimeout(function () { status.textContent = text; }, 50); }
   function token() { return window.sessionStorage.getItem(KEY); }
   function when(iso) { return iso ? dateFormat.format(new Date(iso)) : "—"; }
@@ -67,10 +69,54 @@
     $("mod-work").hidden = false;
     return call("GET", "/v1/moderation/summary").then(function (data) {
       labels = data;
+      showStatuses(data.status_labels);
       showSummary(data);
-      $("mod-queue-title").focus();
+      var attention = showAttention(data.attention || []);
+      (attention ? $("mod-attention-title") : $("mod-queue-title")).focus();
       return Promise.all([loadItems(false), loadUnpublished()]);
     }).catch(function (error) { if (error.status !== 401) { say(error.message); } });
+  }
+
+  function showStatuses(statusLabels) {
+    var select = $("mod-filter-status");
+    var current = select.value;
+    select.textContent = "";
+    Object.keys(statusLabels).forEach(function (key) {
+      select.appendChild(el("option", { value: key, text: statusLabels[key] }));
+    });
+    if (statusLabels[current]) { select.value = current; }
+  }
+
+  /* What the last publish had to leave out: the problem in Greek, the id, and a button that
+     opens the item here, with its decision form. Returns whether there is anything to show. */
+  function showAttention(items) {
+    var list = $("mod-attention-list");
+    list.textContent = "";
+    items.forEach(function (entry) {
+      var problem = el("p", { id: "mod-attention-problem-" + entry.id, text: entry.problem });
+      var open = el("button", { type: "button", "class": "secondary", text: "Άνοιγμα για απόφαση",
+        "aria-describedby": problem.id });
+      var meta = el("p", { "class": "meta" }, [document.createTextNode("Αναγνωριστικό υποβολής: "),
+        el("code", { text: entry.id }), document.createTextNode(" · "), open]);
+      var li = el("li", { id: "mod-attention-" + entry.id }, [problem, meta]);
+      open.addEventListener("click", function () { openAttention(entry.id, li, open); });
+      list.appendChild(li);
+    });
+    $("mod-attention").hidden = items.length === 0;
+    return items.length > 0;
+  }
+
+  function openAttention(id, li, button) {
+    button.disabled = true;
+    call("GET", "/v1/moderation/items/" + encodeURIComponent(id)).then(function (data) {
+      var node = renderItem(data.item, true, "-a");
+      li.appendChild(el("ol", { "class": "mod-items" }, [node]));
+      button.parentNode.removeChild(button);
+      node.querySelector("h3").focus();
+    }).catch(function (error) {
+      button.disabled = false;
+      if (error.status !== 401) { say(error.message); }
+    });
   }
 
   function showSummary(data) {
@@ -101,7 +147,7 @@
       if (!more) { list.textContent = ""; }
       var first = null;
       data.items.forEach(function (item) {
-        var node = list.appendChild(renderItem(item, true));
+        var node = list.appendChild(renderItem(item, true, ""));
         first = first || node;
       });
       if (more && first) { first.querySelector("h3").focus(); }
@@ -117,7 +163,7 @@
     return call("GET", "/v1/moderation/decided-unpublished?limit=50").then(function (data) {
       var list = $("mod-unpublished");
       list.textContent = "";
-      data.items.forEach(function (item) { list.appendChild(renderItem(item, false)); });
+      data.items.forEach(function (item) { list.appendChild(renderItem(item, false, "-u")); });
       $("mod-unpublished-count").textContent = data.count === 0 ?
         "Όλες οι αποφάσεις έχουν δημοσιευτεί." :
         "Σε αναμονή δημοσίευσης: " + data.count + (data.watermark ? " · τελευταία δημοσίευση αποφάσεων έως " + when(data.watermark) : "");
@@ -146,9 +192,10 @@
     return [meta, person];
   }
 
-  function renderItem(item, withActions) {
+  /* ``suffix`` keeps the ids unique when one item shows in two lists (queue, attention). */
+  function renderItem(item, withActions, suffix) {
     var id = item.id;
-    var heading = el("h3", { id: "mod-h-" + id + (withActions ? "" : "-u"), tabindex: "-1",
+    var heading = el("h3", { id: "mod-h-" + id + suffix, tabindex: "-1",
       text: kindLabel(item) + " " + (item.reference || id) });
     var article = el("article", { "class": "mod-item", "aria-labelledby": heading.id }, [heading]);
     describe(item).forEach(function (node) { article.appendChild(node); });
@@ -159,9 +206,9 @@
         " από " + (item.decided_by || "—") + ", " + when(item.decided_at) +
         (item.decision_reason ? " · " + (labels.reasons[item.decision_reason] || item.decision_reason) : "") }));
     } else {
-      article.appendChild(decisionForm(item));
+      article.appendChild(decisionForm(item, suffix));
     }
-    return el("li", { id: "mod-item-" + id + (withActions ? "" : "-u") }, [article]);
+    return el("li", { id: "mod-item-" + id + suffix }, [article]);
   }
 
   function field(labelText, control, hint) {
@@ -171,41 +218,43 @@
     return wrap;
   }
 
-  function decisionForm(item) {
-    var id = item.id;
+  /* The buttons are the actions the API allows from the item's status; the one that keeps an
+     item in the redactable status republishes it with the edited text. */
+  function decisionForm(item, suffix) {
+    var id = item.id + suffix;
     var form = el("form", { "class": "mod-decision", "aria-label": "Απόφαση για " + (item.reference || id) });
     var reason = el("select", { id: "mod-reason-" + id });
     reason.appendChild(el("option", { value: "", text: "— επιλέξτε λόγο —" }));
     Object.keys(labels.reasons).forEach(function (key) {
       reason.appendChild(el("option", { value: key, text: labels.reasons[key] }));
     });
-    var note = el("input", { type: "text", id: "mod-note-" + id, maxlength: "1000", autocomplete: "off" });
+    var note = el("input", { type: "text", id: "mod-note-" + id, autocomplete: "off" });
+    if (labels.limits.note) { note.setAttribute("maxlength", String(labels.limits.note)); }
     var redacted = el("textarea", { id: "mod-redact-" + id, rows: "5" });
     redacted.value = item.body || "";
     var error = el("p", { id: "mod-error-" + id, "class": "error", hidden: "" });
     var actions = el("div", { "class": "mod-actions" });
-    var allowed = {
-      pending: ["approve", "reject", "hide"], approved: ["hide", "approve"],
-      hidden: ["approve"], rejected: ["approve"]
-    }[item.status] || [];
-    var texts = { approve: item.status === "approved" ? "Δημοσίευση με απαλοιφή" : "Έγκριση",
-      reject: "Απόρριψη", hide: "Απόκρυψη" };
+    var allowed = (labels.transitions[item.status] || []).filter(function (action) {
+      return labels.actions[action];
+    });
+    var redacting = item.status === labels.redactable;
+    var ui = { reason: reason, note: note, redacted: redacted, error: error, buttons: actions, suffix: suffix };
     allowed.forEach(function (action) {
-      var button = el("button", { type: "button", "class": "mod-" + action, text: texts[action] });
-      button.addEventListener("click", function () {
-        decide(item, action, { reason: reason, note: note, redacted: redacted, error: error, buttons: actions });
-      });
+      var spec = labels.actions[action];
+      var text = redacting && spec.to === item.status ? "Δημοσίευση με απαλοιφή" : capital(spec.label);
+      var button = el("button", { type: "button", "class": "mod-" + action, text: text });
+      button.addEventListener("click", function () { decide(item, action, ui); });
       actions.appendChild(button);
     });
+    var needsReason = allowed.some(function (action) { return labels.actions[action].needs_reason; });
+    var publishes = allowed.some(function (action) { return labels.actions[action].to === labels.redactable; });
     var details = el("details", {}, [el("summary", { text: "Απαλοιφή κειμένου πριν την έγκριση" }),
       field("Κείμενο που θα δημοσιευτεί", redacted,
         el("p", { "class": "hint", text: "Αφαιρέστε προσωπικά δεδομένα. Το αρχικό κείμενο φυλάσσεται μόνο στο ιστορικό αποφάσεων." }))]);
-    if (item.status === "approved") { details.open = true; }
-    if (allowed.indexOf("reject") >= 0 || allowed.indexOf("hide") >= 0) {
-      form.appendChild(field("Λόγος απόρριψης ή απόκρυψης", reason));
-    }
+    if (redacting) { details.open = true; }
+    if (needsReason) { form.appendChild(field("Λόγος απόρριψης ή απόκρυψης", reason)); }
     form.appendChild(field("Σημείωση (προαιρετική, μόνο για το προσωπικό)", note));
-    if (allowed.indexOf("approve") >= 0) { form.appendChild(details); }
+    if (publishes) { form.appendChild(details); }
     form.appendChild(actions);
     form.appendChild(error);
     form.addEventListener("submit", function (event) { event.preventDefault(); });
@@ -213,11 +262,12 @@
   }
 
   function decide(item, action, ui) {
+    var spec = labels.actions[action];
     var body = { action: action, version: item.version };
     ui.error.hidden = true;
-    if (action !== "approve") {
+    if (spec.needs_reason) {
       if (!ui.reason.value) {
-        showError(ui, "Επιλέξτε λόγο για την " + (action === "reject" ? "απόρριψη." : "απόκρυψη."));
+        showError(ui, "Επιλέξτε λόγο για την " + spec.label + ".");
         ui.reason.setAttribute("aria-invalid", "true");
         ui.reason.focus();
         return;
@@ -226,18 +276,24 @@
     }
     ui.reason.removeAttribute("aria-invalid");
     if (ui.note.value.trim()) { body.note = ui.note.value.trim(); }
-    if (action === "approve" && ui.redacted.value.trim() !== (item.body || "").trim()) {
+    if (spec.to === labels.redactable && ui.redacted.value.trim() !== (item.body || "").trim()) {
       body.redacted_body = ui.redacted.value;
     }
     Array.prototype.forEach.call(ui.buttons.children, function (b) { b.disabled = true; });
     call("POST", "/v1/moderation/items/" + encodeURIComponent(item.id), body).then(function (data) {
-      var li = $("mod-item-" + item.id);
+      var li = $("mod-item-" + item.id + ui.suffix);
       var next = li.nextElementSibling || li.previousElementSibling;
       li.parentNode.removeChild(li);
+      if (ui.suffix === "-a") {
+        $("mod-attention-" + item.id).appendChild(el("p", { "class": "meta",
+          text: "Η απόφαση καταχωρίστηκε· η επόμενη δημοσίευση θα τη λάβει υπόψη." }));
+      }
       $("mod-empty").hidden = $("mod-items").children.length > 0;
-      say(kindLabel(item) + " " + (data.item.reference || item.id) + ": " + DONE[action] +
+      var done = labels.status_labels[spec.to] || spec.to;
+      say(kindLabel(item) + " " + (data.item.reference || item.id) + ": " + done.toLowerCase() +
         (body.redacted_body ? " με απαλοιφή" : "") + ".");
-      (next ? next.querySelector("h3") : $("mod-queue-title")).focus();
+      var home = ui.suffix === "-a" ? $("mod-attention-title") : $("mod-queue-title");
+      (next ? next.querySelector("h3") : home).focus();
       refreshSummary();
       loadUnpublished();
     }).catch(function (error) {
