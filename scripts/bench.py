@@ -202,8 +202,13 @@ def bench_site(report: Report, work: Path, site: Any) -> Path | None:
 
 
 def _page_weights(report: Report, output: Path, site: Any) -> None:
+    from plugins.consultations import urls
+    from scripts.build import site_settings
+
+    settings = site_settings()
+
     def page(key: tuple[str, str]) -> Path:
-        return output / "diavoulefseis" / key[0] / key[1] / "index.html"
+        return output / urls.save_as(settings, "TEXT", consultation=key[0], slug=key[1])
 
     heaviest = max(
         site.texts, key=lambda key: page(key).stat().st_size if page(key).exists() else 0

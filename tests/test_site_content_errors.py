@@ -63,6 +63,10 @@ def build(root: Path, tmp_path: Path, project: Path, snapshot: Path | None = Non
         ({"texts": {"a.md": text(), "b.md": text()}}, "b.md", "Slug"),  # same title, same slug
         ({"texts": {"a.md": text(extra="Slug: Κακό Slug")}}, "a.md", "Slug"),
         ({"texts": {"a.md": text(extra="Budget: πολλά")}}, "a.md", "Budget"),
+        ({"texts": {"a.md": text(title="Τίτλος \ufffe")}}, "a.md", "Title"),
+        ({"texts": {"a.md": text(extra="Location: Πλατεία\u0007")}}, "a.md", "location"),
+        ({"texts": {"a.md": text(title="\U000e0041\u3164")}}, "a.md", "Title"),  # empty
+        ({"texts": {"a.md": text(body="Παράγραφος \ufdd0.")}}, "a.md", "content"),
     ],
     ids=[
         "missing-title",
@@ -73,6 +77,10 @@ def build(root: Path, tmp_path: Path, project: Path, snapshot: Path | None = Non
         "duplicate-slug",
         "bad-slug",
         "bad-number",
+        "noncharacter-in-title",
+        "control-in-location",
+        "invisible-title",
+        "noncharacter-in-text",
     ],
 )
 def test_content_error_names_file_and_field(
@@ -133,3 +141,14 @@ def test_pelican_cli_exits_non_zero_on_a_content_error(tmp_path: Path, root: Pat
     )
     assert done.returncode != 0
     assert "a.md: Kind:" in done.stdout + done.stderr
+
+
+def test_invisible_characters_in_staff_text_are_stripped(tmp_path: Path, root: Path) -> None:
+    hidden = "".join(chr(0xE0000 + ord(c)) for c in "κρυφό")  # tag characters
+    title = f"Ανάπλαση\u200f πλατείας{hidden}"
+    folder = content(tmp_path, texts={"a.md": text(title=title, body=f"Ορατό.{hidden}\u2066")})
+    build(folder, tmp_path, root)
+    page = (tmp_path / "out" / "diavoulefseis" / "dokimi").glob("*/index.html")
+    html = next(iter(page)).read_text(encoding="utf-8")
+    assert "Ανάπλαση πλατείας" in html and "Ορατό." in html
+    assert not any(0xE0000 <= ord(c) <= 0xE007F or c in "\u200f\u2066" for c in html)
