@@ -109,7 +109,9 @@ def where(item: dict[str, Any]) -> str:
 
 def items_table(title: str, items: list[dict[str, Any]]) -> Table:
     table = Table(title=title, show_lines=True)
-    for column in ("id", "Αναφορά", "Κατάσταση", "Υποβλήθηκε", "Πού", "Από", "Κείμενο"):
+    # The id is what staff copy to act on: never folded, whatever the terminal's width.
+    table.add_column("id", no_wrap=True, min_width=26)
+    for column in ("Αναφορά", "Κατάσταση", "Υποβλήθηκε", "Πού", "Από", "Κείμενο"):
         table.add_column(column, overflow="fold")
     for item in items:
         table.add_row(

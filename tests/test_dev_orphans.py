@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from proc_support import alive, descendants
 
 from scripts import lifelines
 from scripts.dynamodb_local import free_port
@@ -38,41 +39,6 @@ else:
     start()
 time.sleep(120)
 """
-
-
-def processes() -> dict[int, tuple[int, str]]:
-    """pid: (parent pid, state) of every process, from /proc."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            found[int(entry.name)] = (int(fields[1]), fields[0])
-    return found
-
-
-def descendants(pid: int) -> set[int]:
-    """Every process below ``pid``, whatever session it started."""
-    table = processes()
-    found, todo = set(), [pid]
-    while todo:
-        parent = todo.pop()
-        for child, (ppid, _) in table.items():
-            if ppid == parent and child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    """Running, not a zombie (the container's init may never reap the killed)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def can_listen(port: int) -> bool:

@@ -20,38 +20,12 @@ from pathlib import Path
 
 import pytest
 import requests
+from proc_support import alive, descendants
 
 from scripts.dynamodb_local import DynamoDBLocal, free_port
 from scripts.publish import dynamodb_table
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dev_stack")]
-
-
-def descendants(pid: int) -> set[int]:
-    """Every process below ``pid`` (from /proc), whatever session it started."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(parent, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def wait_until(check, timeout: float, what: str):

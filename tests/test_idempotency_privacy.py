@@ -20,6 +20,7 @@ from test_api_support import (  # noqa: F401  (api_fixture provides the api fixt
     pending,
     table_resource,
 )
+from test_retention import consultation
 
 from chalicelib import clock, config, db, manifest, retention, validation
 from chalicelib.spec import limits
@@ -144,26 +145,6 @@ def test_same_key_other_content_after_expiry_is_a_new_submission(api, api_env):
     assert len(pending(api_env)) == 2
 
 
-def _consultation(slug: str, closes: datetime) -> dict[str, Any]:
-    return {
-        "slug": slug,
-        "title": f"Διαβούλευση {slug}",
-        "theme": "Περιβάλλον και Ποιότητα Ζωής",
-        "opens": (closes - timedelta(days=30)).isoformat(),
-        "closes": closes.isoformat(),
-        "url": f"/diavoulefseis/{slug}/",
-        "texts": [
-            {
-                "slug": "proto-keimeno",
-                "title": "Κείμενο",
-                "kind": "project",
-                "url": f"/diavoulefseis/{slug}/proto-keimeno/",
-                "paragraphs": ["eisagogi"],
-            }
-        ],
-    }
-
-
 @pytest.fixture
 def purge_manifest() -> manifest.Manifest:
     """``anoichti`` closed more than the retention period before NOW + 2 years; ``kleisti``
@@ -174,8 +155,8 @@ def purge_manifest() -> manifest.Manifest:
             "schema_version": 1,
             "generated_at": "2029-03-10T09:30:00Z",
             "consultations": [
-                _consultation("anoichti", later - RETENTION - timedelta(days=1)),
-                _consultation("kleisti", later - timedelta(days=1)),
+                consultation("anoichti", later - RETENTION - timedelta(days=1)),
+                consultation("kleisti", later - timedelta(days=1)),
             ],
         }
     )
