@@ -33,7 +33,6 @@ from jsonschema.exceptions import best_match
 
 from chalicelib import text
 from chalicelib.spec import snapshot_schema
-from chalicelib.store import queries
 from chalicelib.store.keys import Status
 
 logger = logging.getLogger(__name__)
@@ -41,7 +40,8 @@ logger = logging.getLogger(__name__)
 EMPTY_GENERATED_AT = "1970-01-01T00:00:00Z"
 SCHEMA_VERSION = 1
 
-Progress = queries.Progress
+# progress(done) after every page of the query: the command line shows it with rich.
+Progress = Callable[[int], None]
 # The public text of an entry and the cleaner's rule for each (chalicelib.text.FIELDS).
 PUBLIC_TEXT = ("body", "title", "location")
 OPTIONAL_TEXT = ("location",)  # empty once cleaned: absent (null), as intake stores it
@@ -106,6 +106,8 @@ def approved_items(
     table: Any, progress: Progress | None = None, page_size: int | None = None
 ) -> list[dict[str, Any]]:
     """Every approved submission."""
+    from chalicelib.store import queries  # here: the site build imports validate() only
+
     return queries.by_status(table, Status.APPROVED, progress=progress, page_size=page_size)
 
 
