@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
+
+
+def start_dev(root: Path, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """``scripts/dev.py`` as ``make dev`` runs it, in a session of its own, its output to
+    ``log_path``."""
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, str(root / "scripts" / "dev.py")],
+            cwd=root,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def descendants(pid: int) -> set[int]:

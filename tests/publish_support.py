@@ -3,6 +3,8 @@ DynamoDB Local table, with private fields that must never reach a snapshot or a 
 
 from __future__ import annotations
 
+import gzip
+from pathlib import Path
 from typing import Any
 
 from scripts.publish import dynamodb_table
@@ -70,3 +72,15 @@ def decide(table: Any, item: dict[str, Any], status: str, at: str) -> None:
         },
     )
     mark_decision(table, at)
+
+
+def tree_bytes(directory: Path) -> dict[str, bytes]:
+    """Every file under ``directory`` by site path, gzip (Pagefind's index) decompressed."""
+    files = {}
+    for path in directory.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if data[:2] == b"\x1f\x8b":
+                data = gzip.decompress(data)
+            files[path.relative_to(directory).as_posix()] = data
+    return files

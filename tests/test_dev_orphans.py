@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from proc_support import alive, descendants, listeners
+from proc_support import alive, descendants, listeners, start_dev
 
 from scripts import lifelines
 from scripts.dynamodb_local import free_port
@@ -194,15 +194,7 @@ def test_killed_dev_leaves_no_orphans(root, tmp_path):
         "DIAVOULEFSI_PUBLISH_INTERVAL": "3600",
     }
     log_path = tmp_path / "dev.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, str(root / "scripts" / "dev.py")],
-            cwd=root,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    proc = start_dev(root, env, log_path)
     children: set[int] = set()
     try:
         deadline = time.monotonic() + 240

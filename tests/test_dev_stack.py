@@ -11,8 +11,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime
@@ -20,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from proc_support import alive, descendants
+from proc_support import alive, descendants, start_dev
 
 from scripts.dynamodb_local import DynamoDBLocal, free_port
 from scripts.publish import dynamodb_table
@@ -85,15 +83,7 @@ def test_dev_stack_end_to_end(root, tmp_path):
         "DIAVOULEFSI_API_PORT": str(free_port()),
         "DIAVOULEFSI_PUBLISH_INTERVAL": "2",
     }
-    log = (tmp_path / "dev.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, str(root / "scripts" / "dev.py")],
-        cwd=root,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    proc = start_dev(root, env, tmp_path / "dev.log")
     children: set[int] = set()
     try:
         dev_json = local / "dev.json"
@@ -157,7 +147,6 @@ def test_dev_stack_end_to_end(root, tmp_path):
         try:
             proc.wait(timeout=150)
         finally:
-            log.close()
             for pid in children | {proc.pid}:
                 if alive(pid):
                     os.kill(pid, signal.SIGKILL)

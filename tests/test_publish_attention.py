@@ -7,7 +7,6 @@ through the publish state item and the moderation summary until a decision fixes
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
 import re
@@ -18,7 +17,7 @@ from typing import Any
 
 import pytest
 from moderation_support import StaffClient, data
-from publish_support import comment_entry, decide, put
+from publish_support import comment_entry, decide, put, tree_bytes
 
 from chalicelib import publish
 from chalicelib.snapshot_delta import FULL, INCREMENTAL
@@ -56,18 +55,6 @@ def proposal_entry(n: int, **changes: Any) -> dict[str, Any]:
     }
     entry.update(changes)
     return entry
-
-
-def tree_bytes(directory: Path) -> dict[str, bytes]:
-    """Every file under ``directory``, gzip (Pagefind's index) decompressed."""
-    files = {}
-    for path in directory.rglob("*"):
-        if path.is_file():
-            raw = path.read_bytes()
-            if raw[:2] == b"\x1f\x8b":
-                raw = gzip.decompress(raw)
-            files[path.relative_to(directory).as_posix()] = raw
-    return files
 
 
 def files_mentioning(directory: Path, needle: str) -> list[str]:

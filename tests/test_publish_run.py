@@ -3,7 +3,6 @@ idempotence, a crash midway, the lock, and what a hidden comment leaves behind (
 
 from __future__ import annotations
 
-import gzip
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 from chalicelib import publish
 from chalicelib.store import keys, lock, state
 from chalicelib.targets import MANIFEST_NAME, LocalDirTarget
-from tests.publish_support import comment_entry, decide, put, table_of
+from tests.publish_support import comment_entry, decide, put, table_of, tree_bytes
 
 SITE_URL = "http://127.0.0.1:8000"
 API_URL = "http://127.0.0.1:8010"
@@ -62,18 +61,6 @@ def run(ddb, target, project_root, workdir, **kwargs):
         now=NOW,
         **kwargs,
     )
-
-
-def tree_bytes(directory: Path) -> dict[str, bytes]:
-    """Every published file's content, gzip (Pagefind's index) decompressed."""
-    files = {}
-    for path in directory.rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            if data[:2] == b"\x1f\x8b":
-                data = gzip.decompress(data)
-            files[path.relative_to(directory).as_posix()] = data
-    return files
 
 
 def files_containing(directory: Path, needle: str) -> list[str]:
