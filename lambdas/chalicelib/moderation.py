@@ -21,7 +21,7 @@ from chalicelib.errors import ApiError
 from chalicelib.moderation_queue import public_audit, read, with_context
 from chalicelib.spec import limits
 from chalicelib.store import keys, submissions
-from chalicelib.store.keys import Action, Status
+from chalicelib.store.keys import Action
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def decide(item_id: str, raw_body: str | bytes | None, staff: str) -> dict[str, 
     if redacted is not None:
         redacted = _check_redaction(item, redacted)
     if not keys.allowed(source, action.target, redacting=redacted is not None):
-        label = Status(source).label if source in {s.value for s in Status} else source
+        label = keys.STATUS_LABELS.get(source, source)  # StrEnum keys: found by their value
         raise ApiError(
             "conflict",
             message=(
@@ -120,7 +120,7 @@ def parse_decision(raw: str | bytes | None) -> dict[str, Any]:
             errors[name] = "Το κείμενο μετά την απαλοιφή δεν μπορεί να είναι κενό."
     data = cleaned
     action = data.get("action")
-    if action not in set(Action):
+    if action not in keys.ACTION_TARGETS:
         errors["action"] = "Επιλέξτε έγκριση, απόρριψη ή απόκρυψη."
     reason = data.get("reason")
     if reason and reason not in limits()["moderation_reasons"]:
