@@ -218,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         result = run_with_progress(aws_stage(args.stage), args.force, console)
     print(json.dumps(result, ensure_ascii=False, indent=2))
-    return 0 if result["status"] != publish.LOCKED else 2
+    # A run that found the lock taken, or lost it midway, published nothing: say so to a script.
+    return 2 if result["status"] in (publish.LOCKED, publish.LOST) else 0
 
 
 if __name__ == "__main__":

@@ -197,6 +197,24 @@ def test_the_cli_flag_breaks_the_lock(ddb, monkeypatch):
     assert lock_item(ddb) is None
 
 
+def test_the_cli_says_when_a_run_published_nothing_because_of_the_lock(ddb, tmp_path, monkeypatch):
+    from chalicelib.targets import LocalDirTarget
+    from scripts import publish as cli
+
+    assert lock.acquire(ddb, "a live run")
+    stage = {
+        "table": ddb,
+        "target": LocalDirTarget(tmp_path / "site"),
+        "workdir": tmp_path / "work",
+        "site_url": "http://127.0.0.1:8000",
+        "api_url": "http://127.0.0.1:8010",
+    }
+    monkeypatch.setattr(cli, "aws_stage", lambda name: stage)
+    monkeypatch.setattr(cli.logging, "basicConfig", lambda **_: None)  # keep pytest's logging
+    assert cli.main(["--stage", "prod"]) == 2
+    assert not (tmp_path / "site").exists()  # nothing built, nothing uploaded
+
+
 def test_a_run_whose_lease_is_taken_over_stops_before_uploading(ddb, root, tmp_path, monkeypatch):
     from chalicelib import publish
     from chalicelib.store import state

@@ -1,9 +1,9 @@
 """The publish step: one code path for the schedule, the dev timer and ``make publish``.
 
 Under the lock (a short lease renewed while the run is alive: chalicelib.store.lock): if a
-moderation decision arrived since the last complete publish (the
-watermark), bring the snapshot up to date (only what changed since the previous one, see
-chalicelib.snapshot_delta; ``force`` exports everything), build the site, upload only the
+moderation decision arrived since the last complete publish (the watermark), bring the snapshot
+up to date (only what changed since the previous one, see chalicelib.snapshot_delta; ``force``
+exports everything), build the site, upload only the
 files whose sha256 differs from the target's manifest, delete the ones that are gone, write the
 manifest last, invalidate exactly what changed, and only then advance the watermark to the
 decision time read at the start. A run that dies midway leaves the watermark behind, so the
