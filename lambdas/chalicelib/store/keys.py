@@ -114,10 +114,6 @@ def submission(sub_id: str) -> dict[str, str]:
     return {"PK": _SUB + sub_id, "SK": "SUB"}
 
 
-def submission_id(pk: str) -> str:
-    return pk.removeprefix(_SUB)
-
-
 def audit(sub_id: str, at: str, version: int) -> dict[str, str]:
     """A decision's audit entry sits in its submission's partition, in time order."""
     return {"PK": _SUB + sub_id, "SK": f"{_AUDIT}{at}#{version:06d}"}
