@@ -93,7 +93,7 @@ def test_home_lists_consultations_with_state_and_counts(site: Path) -> None:
         "Μελλοντική διαβούλευση",
     ]
     open_, closed, upcoming = (c.text() for c in cards)
-    assert "Ανοιχτή έως 20 Δεκεμβρίου 2026, 23:59 · απομένουν 25 ημέρες" in open_
+    assert "Ανοιχτή έως 20 Δεκεμβρίου 2026, 23:59 · απομένουν 24 ημέρες" in open_
     assert "2 κείμενα · 7 σχόλια · 1 πρόταση" in open_
     assert "Ολοκληρώθηκε στις 1 Φεβρουαρίου 2026" in closed
     assert "1 κείμενο · 1 σχόλιο · 1 πρόταση" in closed

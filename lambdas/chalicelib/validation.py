@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from chalicelib import clock, text
+from chalicelib import clock, text, timeline
 from chalicelib.errors import ApiError
 from chalicelib.manifest import Consultation, Manifest
 from chalicelib.spec import limits
@@ -234,10 +234,11 @@ def check_target(cons: Consultation, fields: Fields) -> None:
 
 
 def verify_open(cons: Consultation, now: datetime) -> tuple[bool, str]:
-    """(ok, reason): open from ``opens`` (inclusive) until ``closes`` (exclusive)."""
-    if now < cons.opens:
+    """(ok, reason) by the rule the site shows its forms by (chalicelib.timeline)."""
+    current = timeline.state(cons.opens, cons.closes, now)
+    if current == timeline.UPCOMING:
         return False, "consultation_not_open"
-    if now >= cons.closes:
+    if current == timeline.CLOSED:
         return False, "consultation_closed"
     return True, ""
 

@@ -4,14 +4,15 @@ Plain dataclasses, so that the templates read attributes and the render fingerpr
 computed from exactly the data a page shows.
 """
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from chalicelib import timeline
+
 from .paragraphs import Paragraph
 
-STATES = ("upcoming", "open", "closed")
+MISSING = "λείπει (υποχρεωτικό πεδίο)"  # a required field's problem, also for Pelican's pages
 
 
 class ContentError(Exception):
@@ -21,6 +22,7 @@ class ContentError(Exception):
         super().__init__(f"{source}: {field_name}: {problem}")
         self.source = source
         self.field = field_name
+        self.problem = problem
 
 
 @dataclass
@@ -137,14 +139,10 @@ class Consultation:
         return self.proposal_pattern.format(id=proposal_id)
 
     def set_state(self, now: datetime) -> None:
-        """Upcoming, open (with whole days left, rounded up) or closed, at build time."""
-        if now < self.opens:
-            self.state = "upcoming"
-        elif now < self.closes:
-            self.state = "open"
-            self.days_left = math.ceil((self.closes - now).total_seconds() / 86400)
-        else:
-            self.state = "closed"
+        """Upcoming, open (with the Athens days left) or closed at build time, by the rule the
+        API accepts submissions by (chalicelib.timeline)."""
+        self.state = timeline.state(self.opens, self.closes, now)
+        self.days_left = timeline.days_left(self.closes, now) if self.is_open else 0
 
     @property
     def is_open(self) -> bool:

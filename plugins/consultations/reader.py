@@ -17,7 +17,7 @@ from chalicelib.spec import limits
 from plugins.greek.elot743 import slugify
 
 from . import urls
-from .models import Consultation, ContentError, Text
+from .models import MISSING, Consultation, ContentError, Text
 from .paragraphs import DuplicateParagraphId, ParagraphIdExtension
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def _clean(source: str, name: str, value: str) -> str:
 def _required(meta: dict[str, Any], source: str, name: str) -> str:
     value = _clean(source, name, str(meta.get(name.lower(), "")))
     if not value:
-        raise ContentError(source, name, "λείπει (υποχρεωτικό πεδίο)")
+        raise ContentError(source, name, MISSING)
     return value
 
 
