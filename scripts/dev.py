@@ -135,43 +135,34 @@ def staff_token(table: Any) -> str:
     return token
 
 
-SOURCES = ("content", "theme", "plugins", "pelicanconf.py", "publishconf.py")
-
-
-def sources_stamp(project_root: Path) -> tuple[int, int]:
-    """(file count, newest mtime in ns) of what staff edit: a change forces a rebuild, since
-    the watermark only knows about moderation decisions."""
-    count, newest = 0, 0
-    for name in SOURCES:
-        path = project_root / name
-        for file in path.rglob("*") if path.is_dir() else [path]:
-            if file.is_file():
-                count, newest = count + 1, max(newest, file.stat().st_mtime_ns)
-    return count, newest
-
-
 class PublishTimer(threading.Thread):
-    """Runs ``publish.run`` every ``interval`` seconds until stopped, forced when a source file
-    changed; a failed run is logged and retried next time (the watermark has not moved)."""
+    """Runs ``publish.run`` every ``interval`` seconds until stopped. The run itself notices an
+    edited text, theme or setting (chalicelib.sources) and the calendar; a site that does not
+    build is reported once per distinct error, and a failed run is retried next time."""
 
     def __init__(self, interval: float, stop: threading.Event, **kwargs: Any) -> None:
         super().__init__(name="publish-timer")
         self.interval, self.stop, self.kwargs = interval, stop, kwargs
-        self.stamp = sources_stamp(kwargs["project_root"])
+        self.error: dict[str, Any] | None = None
 
     def run(self) -> None:
         while not self.stop.wait(self.interval):
-            stamp = sources_stamp(self.kwargs["project_root"])
-            edited, self.stamp = stamp != self.stamp, stamp
-            if edited:
-                logger.info("content, theme or settings changed: rebuilding")
             try:
-                result = publish.run(force=edited, **self.kwargs)
+                result = publish.run(**self.kwargs)
             except Exception:
                 logger.exception("publish run failed; the next run retries")
                 continue
             if result.status == publish.PUBLISHED:
-                logger.info("published: %s uploaded, %s deleted", result.uploaded, result.deleted)
+                logger.info(
+                    "published (%s): %s uploaded, %s deleted",
+                    ", ".join(result.reasons),
+                    result.uploaded,
+                    result.deleted,
+                )
+            error = result.error if result.status == publish.FAILED else None
+            if error and error != self.error:
+                logger.error("the site does not build: %s", publish.describe(error))
+            self.error = error
 
 
 class DevStack:
@@ -211,7 +202,9 @@ class DevStack:
             "table": table,
         }
         logger.info("first build of the site")
-        publish.run(force=True, **publish_args)
+        first = publish.run(force=True, **publish_args)
+        if first.status == publish.FAILED and first.error:
+            raise DevError(f"ο ιστότοπος δεν χτίζεται: {publish.describe(first.error)}")
         self.site = serve_site(self.base / "site", self.site_port)
         self.api = self._start_api()
         self.timer = PublishTimer(self.interval, self.stop, **publish_args)

@@ -218,6 +218,12 @@ def main(argv: list[str] | None = None) -> int:
     else:
         result = run_with_progress(aws_stage(args.stage), args.force, console)
     print(json.dumps(result, ensure_ascii=False, indent=2))
+    if result["status"] == publish.FAILED and result["error"]:
+        console.print(
+            "Ο ιστότοπος δεν χτίζεται, ο δημοσιευμένος έμεινε όπως ήταν. Διορθώστε: "
+            + publish.describe(result["error"])
+        )
+        return 1
     # A run that found the lock taken, or lost it midway, published nothing: say so to a script.
     return 2 if result["status"] in (publish.LOCKED, publish.LOST) else 0
 

@@ -152,3 +152,27 @@ def test_invisible_characters_in_staff_text_are_stripped(tmp_path: Path, root: P
     html = next(iter(page)).read_text(encoding="utf-8")
     assert "Ανάπλαση πλατείας" in html and "Ορατό." in html
     assert not any(0xE0000 <= ord(c) <= 0xE007F or c in "\u200f\u2066" for c in html)
+
+
+def test_a_page_pelican_would_skip_stops_the_build(tmp_path: Path, root: Path) -> None:
+    """Pelican logs a page without a title and leaves it out: a publish would delete it from
+    the live site. The build fails instead, naming the file and the field."""
+    folder = content(tmp_path)
+    (folder / "pages" / "schetika.md").write_text("Slug: schetika\n\nΚείμενο.\n", "utf-8")
+    with pytest.raises(SiteBuildError) as caught:
+        build(folder, tmp_path, root)
+    error = caught.value
+    assert (error.file, error.field, error.problem) == (
+        "pages/schetika.md",
+        "Title",
+        "λείπει (υποχρεωτικό πεδίο)",
+    )
+
+
+def test_a_content_error_carries_its_file_and_field(tmp_path: Path, root: Path) -> None:
+    folder = content(tmp_path, texts={"a.md": text(kind="poem")})
+    with pytest.raises(SiteBuildError) as caught:
+        build(folder, tmp_path, root)
+    error = caught.value
+    assert (error.file, error.field) == ("consultations/dokimi/a.md", "Kind")
+    assert error.problem.startswith("«poem»: επιτρέπονται")

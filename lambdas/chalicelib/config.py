@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-BUNDLED_MANIFEST = Path(__file__).resolve().parent / "data" / "consultations.json"
+MANIFEST_FILE = "consultations.json"  # written by the site build, read by the API and publish
+BUNDLED_MANIFEST = Path(__file__).resolve().parent / "data" / MANIFEST_FILE
 
 
 class ConfigError(RuntimeError):

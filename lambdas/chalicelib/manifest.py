@@ -88,6 +88,12 @@ def parse(data: dict[str, Any]) -> Manifest:
     return Manifest(consultations)
 
 
+def read(path: Path) -> Manifest:
+    """Parse the manifest file at ``path`` (OSError or InvalidManifest when it is unusable)."""
+    with open(path, encoding="utf-8") as fh:
+        return parse(json.load(fh))
+
+
 class _Loader:
     """Holds the parsed manifest of one path and re-reads it when its mtime changes."""
 
@@ -105,8 +111,7 @@ class _Loader:
             return self._manifest
         with self._lock:
             try:
-                with open(path, encoding="utf-8") as fh:
-                    manifest = parse(json.load(fh))
+                manifest = read(path)
             except (OSError, ValueError) as exc:  # InvalidManifest is a ValueError
                 return self._fallback(path, exc)
             self._key, self._manifest = (path, mtime), manifest

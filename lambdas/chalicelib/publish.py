@@ -1,14 +1,17 @@
 """The publish step: one code path for the schedule, the dev timer and ``make publish``.
 
-Under the lock (a short lease renewed while the run is alive: chalicelib.store.lock): if a
-moderation decision arrived since the last complete publish (the watermark), bring the snapshot
-up to date (only what changed since the previous one, see chalicelib.snapshot_delta; ``force``
-exports everything), build the site, upload only the
-files whose sha256 differs from the target's manifest, delete the ones that are gone, write the
-manifest last, invalidate exactly what changed, and only then advance the watermark to the
-decision time read at the start. A run that dies midway leaves the watermark behind, so the
-next run finishes the job. Approved items that cannot be published are left out, and the list of
-them is recorded for staff (chalicelib.store.state) by every run that exports.
+A run publishes when something the live site shows has changed since the last complete publish:
+a moderation decision arrived (the watermark), the sources the site is built from changed (a
+deploy brought new texts, chalicelib.sources), or the calendar moved past an opening, a closing or
+the midnight of a day count (chalicelib.timeline). Under the lock (a short lease renewed while
+the run is alive: chalicelib.store.lock) it brings the snapshot up to date (only what changed
+since the previous one, see chalicelib.snapshot_delta; ``force`` exports everything), builds the
+site at one "now", uploads only the files whose sha256 differs from the target's manifest,
+deletes the ones that are gone, writes the manifest last, invalidates exactly what changed, and
+only then records what it covered. A run that dies midway leaves the record behind, so the next
+run finishes the job. A site that does not build is not uploaded: the live site stays as it was
+and the error is recorded for staff. Approved items that cannot be published are left out, and
+the list of them is recorded for staff (chalicelib.store.state) by every run that exports.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import clock, snapshot_delta
+from chalicelib import clock, config, snapshot_delta, sources, timeline
+from chalicelib.sitebuild import SiteBuildError
 from chalicelib.store import lock, state
 from chalicelib.targets import Target, cache_control, content_type
 
@@ -44,6 +49,10 @@ PUBLISHED = "published"
 NOTHING = "nothing to publish"
 LOCKED = "skipped: locked"
 LOST = "stopped: lock lost"
+FAILED = "failed: the site does not build"
+
+
+PROBLEM_MAX = 500  # characters of a build error kept for staff
 
 
 class PublishConfigError(RuntimeError):
@@ -66,6 +75,9 @@ class PublishResult:
     deleted: int = 0
     unchanged: int = 0
     left_out: int = 0  # approved items that could not be published (shown to staff)
+    reasons: list[str] = field(default_factory=list)  # why it ran: see _reasons
+    next_change: str | None = None  # when a page of this site stops being true
+    error: dict[str, str | None] | None = None  # FAILED: file, field, problem
     watermark: str | None = None
     durations: dict[str, float] = field(default_factory=dict)
 
@@ -135,13 +147,13 @@ def run(
     workdir: Path,
     api_url: str,
     site_url: str,
-    now: Any = None,
+    now: datetime | None = None,
     progress: Progress | None = None,
     table: Any = None,
     content: Path | None = None,
 ) -> PublishResult:
-    """One publish run (see the module docstring). ``table`` defaults to the app's table;
-    ``content`` to ``project_root/content`` (tests build a tiny fixture site)."""
+    """One publish run (see the module docstring). ``now`` defaults to the clock's (tests move
+    it); ``table`` to the app's table; ``content`` to ``project_root/content``."""
     if table is None:
         from chalicelib import db
 
@@ -156,7 +168,12 @@ def run(
                 target,
                 Path(project_root),
                 Path(workdir),
-                {"api_url": api_url, "site_url": site_url, "now": now, "content": content},
+                {
+                    "api_url": api_url,
+                    "site_url": site_url,
+                    "now": now or clock.now(),
+                    "content": content,
+                },
                 progress,
                 table,
                 lease,
@@ -164,6 +181,40 @@ def run(
         except LockLost:
             logger.error("publish stopped: the lock was taken over; the next run publishes")
             return PublishResult(status=LOST)
+
+
+def _reasons(
+    current: dict[str, Any], *, force: bool, first: bool, source: str, now: datetime
+) -> list[str]:
+    """Why this run must publish; empty when the live site is still true."""
+    decided_at, watermark = current.get("last_decision_at"), current.get("watermark")
+    # Two decisions can commit out of order, so last_decision_at may step back below the
+    # watermark; the decision count cannot, and catches that case.
+    decisions = (decided_at is not None and (watermark or "") < decided_at) or int(
+        current.get("decisions", 0)
+    ) > int(current.get("published_decisions", 0))
+    next_change = current.get("next_change")
+    return [
+        reason
+        for reason, due in (
+            ("forced", force),
+            ("first", first),
+            ("decisions", decisions),
+            ("sources", current.get("source") != source),
+            ("calendar", next_change is not None and next_change <= clock.iso(now)),
+        )
+        if due
+    ]
+
+
+def _next_change(output: Path, now: datetime) -> str | None:
+    """When a page built at ``now`` stops being true, from the manifest the build wrote."""
+    from chalicelib import manifest
+
+    built = manifest.read(output / config.MANIFEST_FILE)
+    periods = [(c.opens, c.closes) for c in built.consultations.values()]
+    moment = timeline.next_change(periods, now)
+    return clock.iso(moment) if moment else None
 
 
 def _locked_run(
@@ -177,21 +228,20 @@ def _locked_run(
     lease: lock.Lease,
 ) -> PublishResult:
     started = time.monotonic()
+    now: datetime = build_options["now"]
     current = state.read(table)
     decided_at = current.get("last_decision_at")
     watermark = current.get("watermark")
     decisions = int(current.get("decisions", 0))
     published = target.read_manifest()
-    # Two decisions can commit out of order, so last_decision_at may step back below the
-    # watermark; the decision count cannot, and catches that case.
-    news = (decided_at is not None and (watermark or "") < decided_at) or decisions > int(
-        current.get("published_decisions", 0)
-    )
-    if not force and published is not None and not news:
-        logger.info("publish: nothing new since %s", watermark)
+    source = sources.fingerprint(project_root, build_options["content"])
+    reasons = _reasons(current, force=force, first=published is None, source=source, now=now)
+    if not reasons:
+        logger.info("publish: nothing new since %s", current.get("published_at"))
         return PublishResult(status=NOTHING, watermark=watermark)
 
-    result = PublishResult(status=PUBLISHED, watermark=watermark)
+    logger.info("publish: %s", ", ".join(reasons))
+    result = PublishResult(status=PUBLISHED, watermark=watermark, reasons=reasons)
     workdir.mkdir(parents=True, exist_ok=True)
     snapshot_path = workdir / "snapshot.json"
     export_progress = (lambda done: progress("export", done, None)) if progress else None
@@ -217,15 +267,18 @@ def _locked_run(
     # Pagefind adds its chunks beside the old ones; a stale chunk would keep a hidden comment
     # searchable. The index is rebuilt whole every time, so start it from nothing.
     shutil.rmtree(output / PAGEFIND_DIR, ignore_errors=True)
-    built_site = build_site(
-        project_root,
-        output,
-        snapshot=snapshot_path,
-        snapshot_validated=True,  # refresh() validated it: once per publish is enough
-        publish=True,
-        stats_path=workdir / "build-stats.json",
-        **build_options,
-    )
+    try:
+        built_site = build_site(
+            project_root,
+            output,
+            snapshot=snapshot_path,
+            snapshot_validated=True,  # refresh() validated it: once per publish is enough
+            publish=True,
+            stats_path=workdir / "build-stats.json",
+            **build_options,
+        )
+    except SiteBuildError as exc:
+        return _failed(table, result, exc)
     result.rendered = built_site.stats.get("rendered", 0)
     result.skipped = built_site.stats.get("skipped", 0)
     if progress:
@@ -255,6 +308,23 @@ def _locked_run(
     if decided_at is not None and state.advance_watermark(table, decided_at):
         result.watermark = decided_at
     state.record_published_decisions(table, decisions)
+    result.next_change = _next_change(output, now)
+    state.record_site(table, source=source, next_change=result.next_change)
     result.durations["total_s"] = time.monotonic() - started
     logger.info("publish done: %s", json.dumps(result.as_dict(), sort_keys=True))
+    return result
+
+
+def describe(error: dict[str, str | None]) -> str:
+    """A build error as one line for people: file: field: problem (what is known of them)."""
+    return ": ".join(str(error[k]) for k in ("file", "field", "problem") if error.get(k))
+
+
+def _failed(table: Any, result: PublishResult, exc: SiteBuildError) -> PublishResult:
+    """Nothing is uploaded and nothing recorded as published: the live site stays as it was,
+    the watermark too (decisions meanwhile are published once the site builds again)."""
+    logger.error("publish: the site does not build, the live site is unchanged: %s", exc)
+    result.status = FAILED
+    result.error = {"file": exc.file, "field": exc.field, "problem": exc.problem[:PROBLEM_MAX]}
+    state.record_build_error(table, result.error)
     return result

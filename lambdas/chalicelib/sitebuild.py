@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -18,9 +19,47 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
+MISSING_METADATA = "Skipping %s: could not find information about '%s'"  # pelican.contents
+
 
 class SiteBuildError(Exception):
-    """Pelican or Pagefind failed; the site in ``output`` must not be published."""
+    """Pelican or Pagefind failed; the site in ``output`` must not be published. ``file`` and
+    ``field`` name the content mistake when there is one, ``problem`` says it (for staff)."""
+
+    def __init__(
+        self, message: str, *, file: str | None = None, field: str | None = None, problem: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.file, self.field, self.problem = file, field, problem or message
+
+
+class _Errors(logging.Handler):
+    """Pelican logs a page it cannot read and leaves it out of the site: a published site would
+    silently lose it. Collect those errors (with the exception being handled, if any)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[tuple[logging.LogRecord, BaseException | None]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record, sys.exc_info()[1]))
+
+
+def _logged_error(
+    record: logging.LogRecord, cause: BaseException | None, content: str
+) -> SiteBuildError:
+    """The first error Pelican logged, as staff can act on it: the file, the field if known."""
+    message = record.getMessage()
+    args = record.args if isinstance(record.args, tuple) else ()
+    file = str(args[0]) if args else None
+    if file and os.path.isabs(file) and content:
+        file = os.path.relpath(file, content)
+    if record.msg == MISSING_METADATA and len(args) == 2:
+        from plugins.consultations.models import MISSING
+
+        return SiteBuildError(message, file=file, field=str(args[1]).capitalize(), problem=MISSING)
+    problem = f"{type(cause).__name__}: {cause}" if cause else message
+    return SiteBuildError(f"{message}: {problem}" if cause else message, file=file, problem=problem)
 
 
 @dataclass
@@ -41,10 +80,22 @@ def _settings(project_root: Path, output: Path, overrides: dict, publish: bool) 
 def run_pelican(settings: dict) -> None:
     from pelican import Pelican
 
+    errors = _Errors()
+    pelican_logger = logging.getLogger("pelican")
+    pelican_logger.addHandler(errors)
     try:
         Pelican(settings).run()
     except Exception as exc:  # Pelican and its plugins raise anything; the caller needs one type
-        raise SiteBuildError(f"{type(exc).__name__}: {exc}") from exc
+        raise SiteBuildError(
+            f"{type(exc).__name__}: {exc}",
+            file=getattr(exc, "source", None),
+            field=getattr(exc, "field", None),
+            problem=getattr(exc, "problem", ""),
+        ) from exc
+    finally:
+        pelican_logger.removeHandler(errors)
+    if errors.records:
+        raise _logged_error(*errors.records[0], str(settings.get("PATH", "")))
 
 
 def run_pagefind(output: Path) -> None:

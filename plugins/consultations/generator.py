@@ -12,12 +12,13 @@ from pelican.generators import Generator
 from pelican.writers import Writer
 
 from chalicelib.clock import ATHENS, now
+from chalicelib.sources import tree_digest
 
 from . import urls
 from .models import Consultation
 from .outputs import atom_feed, manifest, write_manifest
 from .reader import read_consultations
-from .render_state import RenderState, digest, tree_digest
+from .render_state import RenderState, digest
 
 logger = logging.getLogger(__name__)
 

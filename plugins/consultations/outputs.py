@@ -7,12 +7,13 @@ from pathlib import Path
 
 import jsonschema
 
+from chalicelib import config
 from chalicelib.spec import manifest_schema
 
 from .models import Consultation
 
 ATOM = "http://www.w3.org/2005/Atom"
-MANIFEST_NAME = "consultations.json"
+MANIFEST_NAME = config.MANIFEST_FILE
 
 
 def manifest(consultations: list[Consultation], content_root: Path) -> dict:

@@ -22,17 +22,6 @@ def digest(value: Any) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def tree_digest(*folders: str | Path) -> str:
-    """One hash over every file's path and bytes (the theme: any change re-renders all)."""
-    sha = hashlib.sha256()
-    for folder in folders:
-        for path in sorted(Path(folder).rglob("*")):
-            if path.is_file():
-                sha.update(str(path.relative_to(folder)).encode())
-                sha.update(path.read_bytes())
-    return sha.hexdigest()
-
-
 class RenderState:
     """Fingerprints of the previous build, and counts of what this build did."""
 

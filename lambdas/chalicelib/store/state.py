@@ -3,9 +3,12 @@ what staff must look at.
 
 ``last_decision_at`` and ``decisions`` are written by every moderation decision
 (chalicelib.store.submissions.decide); ``watermark``, ``published_decisions`` and ``published_at``
-by a publish that fully succeeded; ``attention`` by every publish: the items it had to leave out
-because they cannot be published as they are (chalicelib.snapshot), shown in the moderation
-summary until a decision fixes them.
+by a publish that fully succeeded, with ``source`` (the fingerprint of what the site was built
+from, chalicelib.sources) and ``next_change`` (when a page of it stops being true,
+chalicelib.timeline); ``attention`` by every publish: the items it had to leave out because they
+cannot be published as they are (chalicelib.snapshot), shown in the moderation summary until a
+decision fixes them; ``build_error`` by a publish whose site did not build (the file, the field
+and the problem, for staff), removed by the next one that builds.
 """
 
 from __future__ import annotations
@@ -53,4 +56,30 @@ def record_attention(table: Any, problems: dict[str, str]) -> None:
         Key=keys.PUBLISH_STATE,
         UpdateExpression="SET attention = :a, attention_count = :n, attention_at = :at",
         ExpressionAttributeValues={":a": listed, ":n": len(problems), ":at": clock.now_iso()},
+    )
+
+
+def record_site(table: Any, *, source: str, next_change: str | None) -> None:
+    """What the complete publish just made was built from, and until when it stays true."""
+    values: dict[str, Any] = {":s": source}
+    update = "SET #source = :s"
+    if next_change is None:
+        update += " REMOVE next_change, build_error"
+    else:
+        update += ", next_change = :n REMOVE build_error"
+        values[":n"] = next_change
+    table.update_item(
+        Key=keys.PUBLISH_STATE,
+        UpdateExpression=update,
+        ExpressionAttributeNames={"#source": "source"},  # a DynamoDB reserved word
+        ExpressionAttributeValues=values,
+    )
+
+
+def record_build_error(table: Any, error: dict[str, str | None]) -> None:
+    """Why the site did not build (``file``, ``field``, ``problem``): shown to staff until fixed."""
+    table.update_item(
+        Key=keys.PUBLISH_STATE,
+        UpdateExpression="SET build_error = :e",
+        ExpressionAttributeValues={":e": {**error, "at": clock.now_iso()}},
     )
