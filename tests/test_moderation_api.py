@@ -272,3 +272,39 @@ def test_summary_and_decided_unpublished(http: Any, staff: StaffClient) -> None:
     assert waiting["count"] == 2 and [i["id"] for i in waiting["items"]] == [ids[0]]
     per_consultation = data(staff.get("/v1/moderation/summary?consultation=kleisti"))
     assert sum(per_consultation["counts"].values()) == 0
+
+
+def test_summary_build_error_is_allowlisted_and_cleared(staff: StaffClient) -> None:
+    """A site that did not build shows in the summary (file, field, problem, at: nothing else)
+    until the next publish that builds removes it."""
+    from chalicelib.store import state
+
+    assert data(staff.get("/v1/moderation/summary"))["build_error"] is None
+    state.record_build_error(
+        _table(),
+        {
+            "file": "consultations/dokimi/a.md",
+            "field": "Title",
+            "problem": "λείπει (υποχρεωτικό πεδίο)",
+            "trace": "an internal detail staff must not see",
+        },
+    )
+    stored = state.read(_table())["build_error"]
+    assert stored["trace"]  # stored, yet not returned
+    summary = data(staff.get("/v1/moderation/summary"))
+    assert summary["build_error"] == {
+        "file": "consultations/dokimi/a.md",
+        "field": "Title",
+        "problem": "λείπει (υποχρεωτικό πεδίο)",
+        "at": stored["at"],
+    }
+    assert summary["counts"] and "attention" in summary  # the other keys stay
+    state.record_build_error(_table(), {"file": None, "field": None, "problem": "Σφάλμα."})
+    assert data(staff.get("/v1/moderation/summary"))["build_error"] == {
+        "file": None,
+        "field": None,
+        "problem": "Σφάλμα.",
+        "at": state.read(_table())["build_error"]["at"],
+    }
+    state.record_site(_table(), source="x", next_change=None)
+    assert data(staff.get("/v1/moderation/summary"))["build_error"] is None

@@ -145,6 +145,7 @@ def test_moderating_in_the_browser(root: Path, stack: dict[str, str]) -> None:
         page.keyboard.press("Enter")
         expect(page.locator("#mod-items > li")).to_have_count(2)
         expect(page.locator("#mod-summary")).to_contain_text("Σε αναμονή: 2")
+        expect(page.locator("#mod-build-error")).to_be_hidden()
         item = page.locator("article", has_text=first)
         expect(item).to_contain_text("Ανοιχτή διαβούλευση δοκιμής › Πρώτο κείμενο")
         link = item.get_by_role("link", name="δείτε την παράγραφο στον ιστότοπο")
@@ -241,6 +242,56 @@ def test_the_attention_notice_opens_what_the_publish_left_out(
         db.table().get_item(Key={"PK": f"SUB#{answer['id']}", "SK": "SUB"})["Item"]["status"]
         == "hidden"
     )
+
+
+@pytest.mark.browser
+def test_the_build_error_notice_heads_the_page(root: Path, stack: dict[str, str]) -> None:
+    """A publish that stopped on a content file's mistake heads the page, before the attention
+    list: the file, the field, the problem and when (in Athens time), with its heading focused."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from chalicelib import auth, clock, db
+    from chalicelib.store import state
+
+    token, _ = auth.create(db.table(), "Νίκος Δημοσίευσης")
+    answer = _submit(stack, "Σχόλιο που η δημοσίευση άφησε έξω, δίπλα στο σφάλμα των κειμένων.")
+    state.record_attention(db.table(), {answer["id"]: "Μη δημοσιεύσιμο κείμενο: δοκιμή."})
+    problem = "λείπει (υποχρεωτικό πεδίο)"
+    with clock.frozen(datetime(2026, 11, 26, 12, 5, tzinfo=ZoneInfo("Europe/Athens"))):
+        state.record_build_error(
+            db.table(),
+            {"file": "consultations/dokimi/a.md", "field": "Title", "problem": problem},
+        )
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(f"{stack['site']}/moderation/")
+        expect(page.locator("#mod-build-error")).to_be_hidden()
+        page.get_by_label("Διακριτικό προσωπικού").fill(token)
+        page.keyboard.press("Enter")
+        notice = page.get_by_role("region", name="Ο ιστότοπος δεν ενημερώνεται: σφάλμα στα κείμενα")
+        expect(notice).to_be_visible()
+        expect(notice.locator("code", has_text="consultations/dokimi/a.md")).to_be_visible()
+        expect(notice).to_contain_text("Title")
+        expect(notice).to_contain_text(problem)
+        expect(notice).to_contain_text("μένει όπως ήταν")
+        expect(notice).to_contain_text("make publish")
+        moment = notice.locator("time")
+        expect(moment).to_have_attribute("datetime", "2026-11-26T10:05:00.000Z")
+        expect(moment).to_contain_text("2026")
+        expect(moment).to_contain_text("12:05")  # Athens time, not UTC
+        expect(page.locator("#mod-attention")).to_be_visible()
+        assert page.evaluate("document.activeElement.id") == "mod-build-error-title"
+        expect(page.locator("#mod-items > li")).to_have_count(1)
+        _axe(page, root)
+
+        # The next publish that builds removes it: the next sign-in shows no notice.
+        state.record_site(db.table(), source="x", next_change=None)
+        page.reload()
+        expect(page.locator("#mod-items > li")).to_have_count(1)
+        expect(page.locator("#mod-build-error")).to_be_hidden()
+        assert page.evaluate("document.activeElement.id") == "mod-attention-title"
+        browser.close()
 
 
 def test_the_page_keeps_no_copy_of_statuses_actions_or_limits(root: Path) -> None:

@@ -33,6 +33,8 @@ DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 ITEM_ID = re.compile(r"[0-9a-z]{1,64}")
 LIMIT = re.compile(r"[0-9]{1,3}")  # ASCII digits only: "²".isdigit() is True
+# The publish state's build_error as staff see it (a content file's mistake stops the publish).
+BUILD_ERROR_FIELDS = ("file", "field", "problem", "at")
 
 # Returned to staff; everything else (email, ip_hash, submission_key, consent, keys) stays in.
 ITEM_FIELDS = (
@@ -116,8 +118,9 @@ def get_item(item_id: str) -> dict[str, Any]:
 
 def summary(params: Mapping[str, str] | None) -> dict[str, Any]:
     """Counts per status (COUNT queries on the indexes, never a Scan), what the last publish had
-    to leave out, and everything the moderation page shows or checks: statuses, the actions
-    allowed from each, reasons, limits. The page copies none of these."""
+    to leave out, why the site did not build (``build_error``, None when it did), and everything
+    the moderation page shows or checks: statuses, the actions allowed from each, reasons,
+    limits. The page copies none of these."""
     params = _known(params, {"consultation"})
     consultation = params.get("consultation") or None
     if consultation is not None and not SLUG.fullmatch(consultation):
@@ -132,6 +135,7 @@ def summary(params: Mapping[str, str] | None) -> dict[str, Any]:
             {"id": str(a["id"]), "problem": str(a["problem"])}
             for a in published.get("attention", [])
         ],
+        "build_error": _build_error(published.get("build_error")),
         "status_labels": {s.value: s.label for s in Status},
         "actions": {
             a.value: {
@@ -150,6 +154,16 @@ def summary(params: Mapping[str, str] | None) -> dict[str, Any]:
             "body": spec["fields"]["body"],
             "proposal_body": spec["fields"]["proposal_body"],
         },
+    }
+
+
+def _build_error(stored: Any) -> dict[str, str | None] | None:
+    """Why the last publish did not build the site (recorded by ``state.record_build_error``,
+    removed by the next publish that builds): only the allowlisted keys, each a string or None."""
+    if not isinstance(stored, Mapping):
+        return None
+    return {
+        name: None if stored.get(name) is None else str(stored[name]) for name in BUILD_ERROR_FIELDS
     }
 
 

@@ -71,8 +71,10 @@
       labels = data;
       showStatuses(data.status_labels);
       showSummary(data);
+      var broken = showBuildError(data.build_error);
       var attention = showAttention(data.attention || []);
-      (attention ? $("mod-attention-title") : $("mod-queue-title")).focus();
+      (broken ? $("mod-build-error-title")
+        : attention ? $("mod-attention-title") : $("mod-queue-title")).focus();
       return Promise.all([loadItems(false), loadUnpublished()]);
     }).catch(function (error) { if (error.status !== 401) { say(error.message); } });
   }
@@ -85,6 +87,25 @@
       select.appendChild(el("option", { value: key, text: statusLabels[key] }));
     });
     if (statusLabels[current]) { select.value = current; }
+  }
+
+  /* Why the last publish did not build the site (a mistake in a content file): the file, the
+     field, the problem and when, as the API gives them. Returns whether there is one. */
+  function showBuildError(error) {
+    var details = $("mod-build-error-details");
+    details.textContent = "";
+    if (error) {
+      var rows = [];
+      if (error.file) { rows.push(["Αρχείο", el("code", { text: error.file })]); }
+      if (error.field) { rows.push(["Πεδίο", document.createTextNode(error.field)]); }
+      rows.push(["Πρόβλημα", document.createTextNode(error.problem || "—")]);
+      if (error.at) { rows.push(["Πότε", el("time", { datetime: error.at, text: when(error.at) })]); }
+      details.appendChild(el("dl", { "class": "facts mod-facts" }, rows.reduce(function (nodes, row) {
+        return nodes.concat([el("dt", { text: row[0] }), el("dd", {}, [row[1]])]);
+      }, [])));
+    }
+    $("mod-build-error").hidden = !error;
+    return Boolean(error);
   }
 
   /* What the last publish had to leave out: the problem in Greek, the id, and a button that
