@@ -14,7 +14,7 @@ there by name, as they do from the editable install (`make install`) everywhere 
 edits sys.path.
 
 Deploying uploads both to an artifacts bucket and creates/executes a CloudFormation change set
-with boto3 (the AWS CLI is not needed).
+with boto3 (the AWS CLI is not needed), then starts one run of the publish function at once.
 
     python scripts/package.py --stage prod
     python scripts/package.py --stage prod --deploy --parameter DomainName=...
@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,8 @@ from typing import Any
 import yaml
 from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
+from chalicelib import sources
+from chalicelib.config import MANIFEST_FILE
 from chalicelib.errors import ApiError
 from chalicelib.spec import table_definition
 
@@ -50,7 +53,6 @@ logger = logging.getLogger(__name__)
 RESOURCES = LAMBDAS / "infra" / "resources.yaml"
 DEFAULT_OUT = ROOT / "build" / "package"
 DEFAULT_WORK = ROOT / "build" / "package-work"
-SITE_SOURCES = ("content", "theme", "pelicanconf.py", "publishconf.py")  # chalicelib/site/
 ROOT_PACKAGES = ("plugins",)  # at the zip root (vendor/), next to app.py and chalicelib/
 PROTECTED_STAGES = frozenset({"prod"})
 FUNCTION_ARN = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
@@ -139,7 +141,7 @@ def build_manifest(workdir: Path) -> Path:
     env = {**os.environ, "DIAVOULEFSI_SNAPSHOT": str(workdir / "no-snapshot.json")}
     cmd = [sys.executable, "-m", "pelican", "content", "-o", str(output), "-s", "pelicanconf.py"]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    manifest = output / "consultations.json"
+    manifest = output / MANIFEST_FILE
     if proc.returncode != 0 or not manifest.is_file():
         raise PackageError(f"site build for the manifest failed:\n{proc.stdout}{proc.stderr}")
     return manifest
@@ -171,10 +173,10 @@ def stage_project(project: Path, manifest: Path, with_deps: bool) -> None:
     (project / "requirements.txt").write_text(requirements, encoding="utf-8")
 
     (lib / "data").mkdir()
-    shutil.copy2(manifest, lib / "data" / "consultations.json")
+    shutil.copy2(manifest, lib / "data" / MANIFEST_FILE)
     site = lib / "site"
     site.mkdir()
-    for name in SITE_SOURCES:
+    for name in sources.SITE:  # as chalicelib/site/
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, site / name, ignore=IGNORE)
@@ -329,6 +331,47 @@ def outputs(cloudformation: Any, stack: str) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack_info.get("Outputs", [])}
 
 
+def trigger_publish(session: Any, outputs: dict[str, str]) -> str | None:
+    """Start one run of the publish function now (asynchronously), so what was deployed reaches
+    the site without waiting for the schedule's next tick; returns the function's name.
+
+    Best effort: without the ``PublishFunctionName`` output (a stack deployed before it existed)
+    or when Lambda refuses the invoke, log a warning and return None; the schedule publishes
+    anyway within its interval, so the deploy never fails for this."""
+    function = outputs.get("PublishFunctionName")
+    if not function:
+        logger.warning("no PublishFunctionName output: the schedule will publish")
+        return None
+    # publish_site is an @app.schedule handler: Chalice wraps the event in its CloudWatchEvent,
+    # which reads exactly these keys (and nothing checks their values), so send the shape of a
+    # scheduled event. "account" stays empty: nothing reads it, and finding it costs an STS call.
+    event: dict[str, Any] = {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Deploy",
+        "source": "diavoulefsi.deploy",
+        "account": "",
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "region": session.region_name or "",
+        "resources": [],
+        "detail": {},
+    }
+    try:
+        response = session.client("lambda").invoke(
+            FunctionName=function,
+            InvocationType="Event",
+            Payload=json.dumps(event).encode("utf-8"),
+        )
+    except (ClientError, BotoCoreError) as exc:
+        logger.warning("could not start a publish run (the schedule will publish): %s", exc)
+        return None
+    status = response.get("StatusCode")
+    if status != 202:  # what Lambda answers when it has queued an asynchronous invoke
+        logger.warning("publish run of %s not queued (status %s)", function, status)
+        return None
+    return function
+
+
 def _parameters(values: list[str]) -> dict[str, str]:
     parameters = {}
     for value in values:
@@ -397,6 +440,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(result, indent=2))
+    function = trigger_publish(session, result)
+    if function:
+        print(f"started a publish run of {function}")
     return 0
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
+from chalice.app import CloudWatchEvent
 
 from scripts import package
 
@@ -18,16 +19,19 @@ BUCKET = "diavoulefsi-artifacts-123456789012-eu-central-1"
 STACK = "diavoulefsi-prod"
 REGION = "eu-central-1"
 OUTPUTS = {"SiteUrl": "https://d1.cloudfront.net", "ApiUrl": "https://x.execute-api/api"}
+PUBLISH = f"{STACK}-publish"
 
 
 class Session:
-    """The two clients deploy() asks a boto3 Session for, each under a Stubber."""
+    """The clients deploy() and trigger_publish() ask a boto3 Session for, each under a
+    Stubber."""
 
     region_name = REGION
 
     def __init__(self) -> None:
         kwargs = {"region_name": REGION, "aws_access_key_id": "x", "aws_secret_access_key": "x"}
-        self.clients = {name: boto3.client(name, **kwargs) for name in ("s3", "cloudformation")}
+        names = ("s3", "cloudformation", "lambda")
+        self.clients = {name: boto3.client(name, **kwargs) for name in names}
         self.stubs = {name: Stubber(client) for name, client in self.clients.items()}
 
     def client(self, name: str) -> Any:
@@ -165,3 +169,80 @@ def test_parameters_parse_key_value_pairs() -> None:
     assert package._parameters(["DomainName=a.gr", "X=1=2"]) == {"DomainName": "a.gr", "X": "1=2"}
     with pytest.raises(SystemExit):
         package._parameters(["novalue"])
+
+
+# --- the publish run after a deploy -----------------------------------------------------------
+def expect_invoke(session: Session, status: int = 202) -> list[Any]:
+    """Stub one asynchronous invoke of the publish function; returns where its payload lands."""
+    payloads: list[Any] = []
+
+    class Payload:
+        """Matches any payload, and keeps it for the test to read."""
+
+        def __eq__(self, other: object) -> bool:
+            payloads.append(other)
+            return True
+
+    session.stubs["lambda"].add_response(
+        "invoke",
+        {"StatusCode": status},
+        {"FunctionName": PUBLISH, "InvocationType": "Event", "Payload": Payload()},
+    )
+    return payloads
+
+
+def test_deploy_starts_one_asynchronous_publish_run(session: Session) -> None:
+    payloads = expect_invoke(session)
+    outputs = {**OUTPUTS, "PublishFunctionName": PUBLISH}
+    assert package.trigger_publish(session, outputs) == PUBLISH
+    # The schedule's handler gets the payload wrapped by Chalice: it must read it as its own.
+    (payload,) = payloads
+    event = CloudWatchEvent(json.loads(payload), None)
+    assert (event.source, event.detail_type, event.detail) == ("diavoulefsi.deploy", "Deploy", {})
+    assert event.region == REGION and event.resources == []
+    assert event.time.endswith("Z") and event.event_id
+
+
+def test_an_older_stack_without_the_output_only_warns(
+    session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert package.trigger_publish(session, OUTPUTS) is None  # no invoke stubbed: none made
+    assert "PublishFunctionName" in caplog.text
+
+
+def test_a_refused_invoke_does_not_fail_the_deploy(
+    session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    session.stubs["lambda"].add_client_error(
+        "invoke", "TooManyRequestsException", "Rate exceeded", http_status_code=429
+    )
+    outputs = {**OUTPUTS, "PublishFunctionName": PUBLISH}
+    assert package.trigger_publish(session, outputs) is None
+    assert "Rate exceeded" in caplog.text
+
+
+def test_an_invoke_lambda_did_not_queue_is_reported(
+    session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    expect_invoke(session, status=200)
+    outputs = {**OUTPUTS, "PublishFunctionName": PUBLISH}
+    assert package.trigger_publish(session, outputs) is None
+    assert "not queued" in caplog.text
+
+
+def test_main_starts_the_publish_run_after_the_deploy(
+    session: Session, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = {**OUTPUTS, "PublishFunctionName": PUBLISH}
+    deployed: list[str] = []
+
+    def deploy(session: Any, stack: str, bucket: str, *args: Any) -> dict[str, str]:
+        deployed.append(stack)
+        return outputs
+
+    monkeypatch.setattr(boto3, "Session", lambda region_name: session)
+    monkeypatch.setattr(package, "deploy", deploy)
+    expect_invoke(session)
+    assert package.main(["--deploy", "--artifacts-bucket", BUCKET]) == 0
+    assert deployed == [STACK]
+    assert f"started a publish run of {PUBLISH}" in capsys.readouterr().out

@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import uuid
@@ -45,9 +46,12 @@ BODY = "Χρειάζονται περισσότερα δέντρα και παγ
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lambda-zip")]
 
+NOW = "2026-11-26T10:00:00+00:00"  # the moment the runs publish at (the clock, moved)
 HANDLER = """
 import importlib, json, sys
+from datetime import datetime
 import app
+from chalicelib import clock
 
 class Context:
     function_name = "diavoulefsi-prod-publish"
@@ -59,7 +63,8 @@ event = {
     "account": "123456789012", "time": "2026-11-26T10:00:00Z", "region": "eu-central-1",
     "resources": ["arn:aws:events:eu-central-1:123456789012:rule/publish"], "detail": {},
 }
-result = app.publish_site(event, Context())
+with clock.frozen(datetime.fromisoformat(sys.argv[1])):
+    result = app.publish_site(event, Context())
 # Where each would come from (pagefind runs as `python -m pagefind`, same path).
 origins = {name: importlib.import_module(name).__file__ for name in %r}
 print(json.dumps({"result": result, "origins": origins, "path": sys.path}))
@@ -171,19 +176,24 @@ def published(
         "PUBLISH_TARGET_DIR": str(base / "site"),
         "PUBLISH_WORKDIR": str(base / "work"),
     }
+    answer = invoke(task, env)
+    return {**answer, "base": base, "task": task, "comment": comment, "env": env}
+
+
+def invoke(task: Path, env: dict[str, str]) -> dict[str, Any]:
+    """The scheduled handler of the unpacked zip in ``task``, in a fresh interpreter."""
     python = getattr(sys, "_base_executable", sys.executable)
     proc = subprocess.run(
-        [python, "-S", "-c", HANDLER % ((*SITE_MODULES, *PROJECT_MODULES),)],
+        [python, "-S", "-c", HANDLER % ((*SITE_MODULES, *PROJECT_MODULES),), NOW],
         cwd=task,
-        env=env,
+        env={**env, "PYTHONPATH": f"{task}:{env['PYTHONPATH'].split(':', 1)[1]}"},
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
-    answer = json.loads(proc.stdout.strip().splitlines()[-1])
-    return {**answer, "base": base, "task": task, "comment": comment}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def test_the_handler_publishes_from_the_zip_alone(published: dict[str, Any]) -> None:
@@ -236,11 +246,13 @@ def normal_build(published: dict[str, Any]) -> Path:
     code = (
         "import sys; from pathlib import Path\n"
         "from chalicelib.sitebuild import build_site\n"
+        "from datetime import datetime\n"
         "build_site(Path(sys.argv[1]), Path(sys.argv[2]), snapshot=Path(sys.argv[3]),"
-        " api_url=sys.argv[4], site_url=sys.argv[5], publish=True)\n"
+        " api_url=sys.argv[4], site_url=sys.argv[5], publish=True,"
+        " now=datetime.fromisoformat(sys.argv[6]))\n"
     )
     snapshot = base / "work" / "snapshot.json"
-    args = [sys.executable, "-c", code, str(ROOT), str(out), str(snapshot), API_URL, SITE_URL]
+    args = [sys.executable, "-c", code, str(ROOT), str(out), str(snapshot), API_URL, SITE_URL, NOW]
     proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return out
@@ -320,3 +332,38 @@ def test_published_pages_work_under_the_csp(published: dict[str, Any]) -> None:
         if audit.blocked:
             blocked[page.name if page.parent.name == "site" else str(page)] = audit.blocked[:3]
     assert blocked == {}
+
+
+def test_a_deployed_text_edit_is_published_with_no_decision(
+    published: dict[str, Any], deployment_zip: Path
+) -> None:
+    """A new package (unpacked afresh, as a deploy gives a cold container with an empty /tmp)
+    publishes nothing while its sources are those already published, and the edited text page
+    alone once a text changed: no moderation decision in between."""
+    base: Path = published["base"]
+    site = base / "site-after-deploy"
+    shutil.copytree(base / "site", site)
+    runs = []
+    for n, edit in enumerate((False, True)):
+        task = base / f"task-{n}"
+        unpack(deployment_zip, task)
+        text = task / "chalicelib" / "site" / "content" / "consultations" / "perivallon"
+        if edit:
+            with open(text / "plateia.md", "a", encoding="utf-8") as fh:
+                fh.write("\n\nΠαράγραφος που πρόσθεσε το προσωπικό μετά τη δημοσίευση.\n")
+        before = {p: f.read_bytes() for p, f in _html_files(site).items()}
+        env = {**published["env"], "PUBLISH_TARGET_DIR": str(site)}
+        env["PUBLISH_WORKDIR"] = str(base / f"work-after-deploy-{n}")
+        runs.append(invoke(task, env)["result"])
+        changed = {p for p, f in _html_files(site).items() if before.get(p) != f.read_bytes()}
+    nothing, edited = runs
+    assert nothing["status"] == "nothing to publish"
+    assert (edited["status"], edited["reasons"]) == ("published", ["sources"])
+    assert len(changed) == 1, changed
+    page = site / changed.pop()
+    assert "Παράγραφος που πρόσθεσε το προσωπικό" in page.read_text(encoding="utf-8")
+    assert edited["uploaded"] < 20 < edited["unchanged"]  # the page, its index, the manifest
+
+
+def _html_files(directory: Path) -> dict[str, Path]:
+    return {p.relative_to(directory).as_posix(): p for p in directory.rglob("*.html")}
