@@ -45,11 +45,11 @@ from scripts.bench_backend import (
     BenchError,
     Report,
     bench_api,
-    bench_publish,
     budget_note,
     has_module,
     project_root,
 )
+from scripts.bench_publish import bench_publish
 from scripts.dynamodb_local import DUMMY_ENV
 
 ROOT = Path(__file__).resolve().parent.parent

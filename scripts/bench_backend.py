@@ -7,9 +7,7 @@ apart. Two raw baselines write to the same DynamoDB Local through the app's own 
 ``put_item`` of the submission item (the floor the budget is set against) and the very
 TransactWriteItems an accepted comment costs (submission, idempotency item, duplicate guard and
 rate count, from chalicelib.store), so the table shows what the API adds to its own write. The
-publish part loads the large site's submissions as approved items, publishes once, approves 20
-new comments through chalicelib.moderation (which records the decision for the publish step)
-and publishes again.
+publish part is in scripts/bench_publish.py.
 """
 
 from __future__ import annotations
@@ -39,7 +37,6 @@ IMPORT_BUDGET_MS = 150.0
 P99_RATIO_BUDGET = 2.0
 IMPORT_RUNS = 5
 CONCURRENCY = (1, 16)
-APPROVALS = 20
 WARMUP = 16  # unmeasured requests per level: one per thread at c=16, first imports done
 SITE_URL = "http://127.0.0.1:8000"
 APP_ENV_KEYS = ("TABLE_NAME", "DYNAMODB_ENDPOINT", "SITE_URL", "IP_HASH_KEY", "MANIFEST_PATH")
@@ -245,8 +242,8 @@ def _bench_raw_put(report: Report, target: tuple[str, str], requests_n: int) -> 
     client, serialize = app_db.client(), _serializer()
     entry = {"reference": "NS-BENCH1", "consultation": target[0], "text": target[1],
              "author": {"respondent_type": "citizen", "display_name": "Δοκιμαστικός"},
-             "body": comment_payload(target, 0, "raw")["body"], "created_at": _now_utc(),
-             "approved_at": _now_utc()}  # fmt: skip
+             "body": comment_payload(target, 0, "raw")["body"], "created_at": now_utc(),
+             "approved_at": now_utc()}  # fmt: skip
 
     def put(tag: str, i: int) -> None:
         item = submission_item({**entry, "id": f"raw{tag}{i:08d}"}, "comment",
@@ -317,92 +314,5 @@ def _serializer() -> Any:
     return lambda item: {k: serializer.serialize(v) for k, v in item.items()}
 
 
-def _now_utc() -> str:
+def now_utc() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# --- publish -------------------------------------------------------------------------------
-def bench_publish(report: Report, work: Path, db: Any, site: Any) -> None:
-    """Load the large site's submissions, publish once, approve 20 comments, publish again."""
-    missing = [m for m in ("chalicelib.publish", "chalicelib.sitebuild", "chalicelib.moderation")
-               if not has_module(m)]  # fmt: skip
-    if missing:
-        report.na("publish", "publish after 20 approvals", f"{', '.join(missing)} not there yet")
-        return
-    from scripts.dynamodb_local import create_table
-
-    create_table(db.client(), "bench-publish")
-    workdir = work / "publish"
-    env = {"TABLE_NAME": "bench-publish", "DYNAMODB_ENDPOINT": db.endpoint, "SITE_URL": SITE_URL,
-           "IP_HASH_KEY": "bench-ip-hash-key",
-           "MANIFEST_PATH": str(workdir / "output" / "consultations.json")}  # fmt: skip
-    with app_environment(env):
-        _publish_runs(report, work, workdir, site)
-
-
-def _publish_runs(report: Report, work: Path, workdir: Path, site: Any) -> None:
-    from chalicelib import db as app_db
-    from chalicelib import moderation, publish
-    from chalicelib.targets import LocalDirTarget
-    from scripts.seed_demo import mark_decision, submission_item
-
-    table = app_db.table()
-    snapshot = json.loads(site.snapshot_path.read_text(encoding="utf-8"))
-    entries = [("proposal", p) for p in snapshot["proposals"]]
-    entries += [("comment", c) for c in snapshot["comments"]]
-    start = time.perf_counter()
-    with table.batch_writer() as batch:
-        for n, (kind, entry) in enumerate(entries):
-            batch.put_item(Item=submission_item(entry, kind, email=f"bench+{n}@example.invalid"))
-    # Approved items got there through decisions, which leave their time on the publish state.
-    latest = max((e["approved_at"] for _, e in entries), default=_now_utc())
-    mark_decision(table, latest.replace("Z", ".000Z") if "." not in latest else latest)
-    report.add("publish", "load submissions into DynamoDB Local", "db_load_s",
-               time.perf_counter() - start, f"{len(entries):,} items")  # fmt: skip
-
-    kwargs = {"target": LocalDirTarget(work / "published"), "workdir": workdir,
-              "project_root": project_root(site.root), "api_url": "http://127.0.0.1:8010",
-              "site_url": SITE_URL, "now": site.now}  # fmt: skip
-    start = time.perf_counter()
-    first = publish.run(**kwargs)
-    report.add("publish", "first publish (everything)", "publish_first_s",
-               time.perf_counter() - start, f"{first.uploaded:,} files uploaded")  # fmt: skip
-    texts = [key for key in site.texts if key[0] == site.open_consultation][:5]
-    for i in range(APPROVALS):
-        consultation, text = texts[i % len(texts)]
-        entry = {"id": f"bench{i:04d}approval", "reference": f"NS-BNCH{i:02d}",
-                 "consultation": consultation, "text": text, "proposal": None,
-                 "paragraph": None, "parent": None, "body": f"Νέο εγκεκριμένο σχόλιο {i + 1}.",
-                 "author": {"respondent_type": "citizen", "display_name": "Νέος Συμμετέχων"},
-                 "created_at": _now_utc(), "approved_at": _now_utc()}  # fmt: skip
-        table.put_item(Item=submission_item(entry, "comment", email="new@example.invalid",
-                                            status="pending"))  # fmt: skip
-        moderation.decide(entry["id"], b'{"action": "approve"}', "bench")
-    start = time.perf_counter()
-    second = publish.run(**kwargs)
-    wall = time.perf_counter() - start
-    if second.status != publish.PUBLISHED:
-        report.na("publish", "publish after 20 approvals", f"status: {second.status}")
-        return
-    build_s = report.numbers.get("site_build_s")
-    note = f"{wall / build_s:.0%} of the full build" if build_s else ""
-    report.add("publish", f"publish after {APPROVALS} approvals", "publish_after_approvals_s",
-               wall, note)  # fmt: skip
-    report.add("publish", "  pages rendered", "publish_rendered_count", second.rendered)
-    report.add("publish", "  pages skipped (unchanged)", "publish_skipped_count", second.skipped)
-    report.add("publish", "  files uploaded", "publish_uploaded_count", second.uploaded)
-    report.add("publish", "  files unchanged", "publish_unchanged_count", second.unchanged)
-    for step in ("export", "build", "pagefind", "upload"):
-        for name, run in (("first", first), ("after_approvals", second)):
-            seconds = run.durations.get(f"{step}_s")
-            if seconds is not None:
-                what = "  its Pagefind index" if step == "pagefind" else f"  {step}"
-                label = f"{what} ({'first' if name == 'first' else 'after approvals'})"
-                note = f"{run.export} export" if step == "export" else ""
-                report.add("publish", label, f"publish_{name}_{step}_s", seconds, note)
-    if build_s:
-        report.add("publish", "publish / full build", "publish_vs_build_ratio", wall / build_s)
-        build_step = second.durations.get("build_s")
-        if build_step is not None:
-            report.add("publish", "its build step / full build",
-                       "publish_build_vs_full_build_ratio", build_step / build_s)  # fmt: skip
