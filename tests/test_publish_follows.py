@@ -219,3 +219,15 @@ def test_make_publish_says_what_to_fix_and_exits_1(
     monkeypatch.setattr(cli, "aws_stage", lambda stage: {})
     assert cli.main(["--stage", "prod"]) == 1
     assert "pages/schetika.md: Title: λείπει" in capsys.readouterr().err
+
+
+def test_an_upcoming_consultation_gains_its_forms_when_it_opens(site: Site) -> None:
+    opens = datetime(2027, 1, 10, 9, 0, tzinfo=ATHENS)  # the upcoming fixture's Opens
+    before = site.run(opens - timedelta(minutes=3))
+    assert before.next_change == clock.iso(opens)
+    page = site.text_page("mellontiki")
+    assert site.forms(page) == [] and "ανοίγει στις" in site.html(page)
+    assert site.run(opens - timedelta(minutes=1)).status == publish.NOTHING
+    opened = site.run(opens + timedelta(minutes=2))
+    assert opened.reasons == ["calendar"]
+    assert any(action.endswith("/v1/comments") for action in site.forms(page))
