@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from chalicelib.sitebuild import SiteBuildError, build_site
+from chalicelib.sitebuild import SiteBuildError, build_site, describe
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             content=args.content,
         )
     except SiteBuildError as exc:
-        print(f"Η κατασκευή του ιστότοπου απέτυχε: {exc}", file=sys.stderr)
+        print(f"Η κατασκευή του ιστότοπου απέτυχε: {describe(exc.details)}", file=sys.stderr)
         return 1
     print(f"{result.output}: {result.stats} σε {result.seconds:.1f} s")
     return 0

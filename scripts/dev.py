@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib import publish
+from chalicelib.sitebuild import describe
 from chalicelib.store import lock
 from chalicelib.targets import CONTENT_TYPES, LocalDirTarget
 from scripts import seed_demo
@@ -161,7 +162,7 @@ class PublishTimer(threading.Thread):
                 )
             error = result.error if result.status == publish.FAILED else None
             if error and error != self.error:
-                logger.error("the site does not build: %s", publish.describe(error))
+                logger.error("the site does not build: %s", describe(error))
             self.error = error
 
 
@@ -204,7 +205,7 @@ class DevStack:
         logger.info("first build of the site")
         first = publish.run(force=True, **publish_args)
         if first.status == publish.FAILED and first.error:
-            raise DevError(f"ο ιστότοπος δεν χτίζεται: {publish.describe(first.error)}")
+            raise DevError(f"ο ιστότοπος δεν χτίζεται: {describe(first.error)}")
         self.site = serve_site(self.base / "site", self.site_port)
         self.api = self._start_api()
         self.timer = PublishTimer(self.interval, self.stop, **publish_args)

@@ -30,6 +30,7 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from chalicelib import publish, snapshot
+from chalicelib.sitebuild import describe
 from chalicelib.store import lock
 from chalicelib.targets import LocalDirTarget, S3Target, Target
 from scripts.dynamodb_local import DUMMY_ENV, DynamoDBLocal, client_for
@@ -221,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     if result["status"] == publish.FAILED and result["error"]:
         console.print(
             "Ο ιστότοπος δεν χτίζεται, ο δημοσιευμένος έμεινε όπως ήταν. Διορθώστε: "
-            + publish.describe(result["error"])
+            + describe(result["error"])
         )
         return 1
     # A run that found the lock taken, or lost it midway, published nothing: say so to a script.

@@ -176,3 +176,16 @@ def test_a_content_error_carries_its_file_and_field(tmp_path: Path, root: Path) 
     error = caught.value
     assert (error.file, error.field) == ("consultations/dokimi/a.md", "Kind")
     assert error.problem.startswith("«poem»: επιτρέπονται")
+
+
+def test_make_html_names_the_file_and_field_in_greek(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scripts import build as make_html
+
+    folder = content(tmp_path)
+    (folder / "pages" / "schetika.md").write_text("Slug: schetika\n\nΚείμενο.\n", "utf-8")
+    argv = ["--content", str(folder), "--output", str(tmp_path / "out")]
+    assert make_html.main([*argv, "--snapshot", str(tmp_path / "none.json")]) == 1
+    said = capsys.readouterr().err
+    assert "απέτυχε: pages/schetika.md: Title: λείπει (υποχρεωτικό πεδίο)" in said

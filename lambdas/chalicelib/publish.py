@@ -52,9 +52,6 @@ LOST = "stopped: lock lost"
 FAILED = "failed: the site does not build"
 
 
-PROBLEM_MAX = 500  # characters of a build error kept for staff
-
-
 class PublishConfigError(RuntimeError):
     """The scheduled publish lacks a setting of its stage."""
 
@@ -315,16 +312,11 @@ def _locked_run(
     return result
 
 
-def describe(error: dict[str, str | None]) -> str:
-    """A build error as one line for people: file: field: problem (what is known of them)."""
-    return ": ".join(str(error[k]) for k in ("file", "field", "problem") if error.get(k))
-
-
 def _failed(table: Any, result: PublishResult, exc: SiteBuildError) -> PublishResult:
     """Nothing is uploaded and nothing recorded as published: the live site stays as it was,
     the watermark too (decisions meanwhile are published once the site builds again)."""
     logger.error("publish: the site does not build, the live site is unchanged: %s", exc)
     result.status = FAILED
-    result.error = {"file": exc.file, "field": exc.field, "problem": exc.problem[:PROBLEM_MAX]}
+    result.error = exc.details
     state.record_build_error(table, result.error)
     return result

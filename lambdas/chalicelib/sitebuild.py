@@ -13,12 +13,14 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
+PROBLEM_MAX = 500  # characters of a build error kept for staff
 MISSING_METADATA = "Skipping %s: could not find information about '%s'"  # pelican.contents
 
 
@@ -31,6 +33,16 @@ class SiteBuildError(Exception):
     ) -> None:
         super().__init__(message)
         self.file, self.field, self.problem = file, field, problem or message
+
+    @property
+    def details(self) -> dict[str, str | None]:
+        """What staff are shown and the publish state keeps."""
+        return {"file": self.file, "field": self.field, "problem": self.problem[:PROBLEM_MAX]}
+
+
+def describe(error: Mapping[str, str | None]) -> str:
+    """A build error as one line for people: file: field: problem (what is known of them)."""
+    return ": ".join(str(error[k]) for k in ("file", "field", "problem") if error.get(k))
 
 
 class _Errors(logging.Handler):
