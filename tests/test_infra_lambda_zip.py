@@ -367,3 +367,16 @@ def test_a_deployed_text_edit_is_published_with_no_decision(
 
 def _html_files(directory: Path) -> dict[str, Path]:
     return {p.relative_to(directory).as_posix(): p for p in directory.rglob("*.html")}
+
+
+def test_the_api_validates_against_the_manifest_the_site_was_built_with(
+    published: dict[str, Any],
+) -> None:
+    """One source: the manifest the API function bundles (made by `make package`) is the one the
+    publish function's build of the packaged sources writes to the site."""
+    bundled = published["task"] / "chalicelib" / "data" / "consultations.json"
+    on_site = published["base"] / "site" / "consultations.json"
+    bundled_data, site_data = (json.loads(p.read_text("utf-8")) for p in (bundled, on_site))
+    for data in (bundled_data, site_data):
+        del data["generated_at"]  # the content files' newest mtime: unzipping changes it
+    assert bundled_data == site_data and bundled_data["consultations"]
