@@ -40,6 +40,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.config import MANIFEST_FILE
 from chalicelib.errors import ApiError
 from scripts.bench_backend import (
     BenchError,
@@ -261,7 +262,7 @@ def run_all(args: argparse.Namespace, work: Path) -> Report:
     report.add("site", "approved comments", "comments_count", site.comments_count)
     report.add("site", "approved proposals", "proposals_count", site.proposals_count)
     output = _guarded(report, "site", lambda: bench_site(report, work, site))
-    manifest = output / "consultations.json" if output else None
+    manifest = output / MANIFEST_FILE if output else None
     if manifest is None or not manifest.exists():
         manifest = ROOT / "tests" / "fixtures" / "consultations.json"
     with DynamoDBLocal() as db:

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from chalicelib.config import MANIFEST_FILE
 from scripts.bench_backend import (
     SITE_URL,
     Report,
@@ -37,7 +38,7 @@ def bench_publish(report: Report, work: Path, db: Any, site: Any) -> None:
     workdir = work / "publish"
     env = {"TABLE_NAME": "bench-publish", "DYNAMODB_ENDPOINT": db.endpoint, "SITE_URL": SITE_URL,
            "IP_HASH_KEY": "bench-ip-hash-key",
-           "MANIFEST_PATH": str(workdir / "output" / "consultations.json")}  # fmt: skip
+           "MANIFEST_PATH": str(workdir / "output" / MANIFEST_FILE)}  # fmt: skip
     with app_environment(env):
         _publish_runs(report, work, workdir, site)
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib import publish
+from chalicelib.config import MANIFEST_FILE
 from chalicelib.sitebuild import describe
 from chalicelib.store import lock
 from chalicelib.targets import CONTENT_TYPES, LocalDirTarget
@@ -235,7 +236,7 @@ class DevStack:
             "SITE_URL": self.site_url,
             "SITE_ORIGINS": self.site_url,
             "IP_HASH_KEY": ip_hash_key(self.base),
-            "MANIFEST_PATH": str(self.base / "site" / "consultations.json"),
+            "MANIFEST_PATH": str(self.base / "site" / MANIFEST_FILE),
         }
         return start_api(self.api_port, env, log_path=self.base / "api.log")
 

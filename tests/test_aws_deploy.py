@@ -1,4 +1,5 @@
-"""`make deploy` (scripts/package.py --deploy): the boto3 calls, against botocore's Stubber."""
+"""`make deploy` (scripts/package.py --deploy, scripts/deploy.py): the boto3 calls, against
+botocore's Stubber."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 from chalice.app import CloudWatchEvent
 
+from scripts import deploy as aws
 from scripts import package
 
 BUCKET = "diavoulefsi-artifacts-123456789012-eu-central-1"
@@ -114,15 +116,13 @@ def test_first_deploy_creates_the_stack(session: Session, packaged: Path) -> Non
     cfn.add_response("describe_stacks", stack("CREATE_COMPLETE"), {"StackName": STACK})
     cfn.add_response("describe_stacks", stack("CREATE_COMPLETE"), {"StackName": STACK})
 
-    result = package.deploy(
-        session, STACK, BUCKET, {"DomainName": "d.example.gr"}, packaged, poll=0.01
-    )
+    result = aws.deploy(session, STACK, BUCKET, {"DomainName": "d.example.gr"}, packaged, poll=0.01)
     assert result == OUTPUTS
     # The packaged template stays as built; the uploaded copy points at the zip in S3.
     on_disk = json.loads((packaged / "sam.json").read_text())
     assert on_disk["Resources"]["APIHandler"]["Properties"]["CodeUri"] == "./deployment.zip"
     recorder = _Recorder()
-    key, rewritten = package.upload_artifacts(recorder, BUCKET, STACK, packaged, on_disk)
+    key, rewritten = aws.upload_artifacts(recorder, BUCKET, STACK, packaged, on_disk)
     assert rewritten["Resources"]["APIHandler"]["Properties"]["CodeUri"] == {
         "Bucket": BUCKET,
         "Key": zip_key,
@@ -140,7 +140,7 @@ def test_unchanged_stack_is_not_an_error(session: Session, packaged: Path) -> No
     cfn.add_response("describe_change_set", failed, None)  # the waiter
     cfn.add_response("describe_change_set", failed, None)  # deploy() reads the reason
     cfn.add_response("describe_stacks", stack("UPDATE_COMPLETE"), {"StackName": STACK})
-    assert package.deploy(session, STACK, BUCKET, {}, packaged, poll=0.01) == OUTPUTS
+    assert aws.deploy(session, STACK, BUCKET, {}, packaged, poll=0.01) == OUTPUTS
 
 
 def test_failed_change_set_is_reported(session: Session, packaged: Path) -> None:
@@ -152,7 +152,7 @@ def test_failed_change_set_is_reported(session: Session, packaged: Path) -> None
     cfn.add_response("describe_change_set", failed, None)
     cfn.add_response("describe_change_set", failed, None)
     with pytest.raises(package.PackageError, match="Circular dependency"):
-        package.deploy(session, STACK, BUCKET, {}, packaged, poll=0.01)
+        aws.deploy(session, STACK, BUCKET, {}, packaged, poll=0.01)
 
 
 class _Recorder:
@@ -194,7 +194,7 @@ def expect_invoke(session: Session, status: int = 202) -> list[Any]:
 def test_deploy_starts_one_asynchronous_publish_run(session: Session) -> None:
     payloads = expect_invoke(session)
     outputs = {**OUTPUTS, "PublishFunctionName": PUBLISH}
-    assert package.trigger_publish(session, outputs) == PUBLISH
+    assert aws.trigger_publish(session, outputs) == PUBLISH
     # The schedule's handler gets the payload wrapped by Chalice: it must read it as its own.
     (payload,) = payloads
     event = CloudWatchEvent(json.loads(payload), None)
@@ -206,7 +206,7 @@ def test_deploy_starts_one_asynchronous_publish_run(session: Session) -> None:
 def test_an_older_stack_without_the_output_only_warns(
     session: Session, caplog: pytest.LogCaptureFixture
 ) -> None:
-    assert package.trigger_publish(session, OUTPUTS) is None  # no invoke stubbed: none made
+    assert aws.trigger_publish(session, OUTPUTS) is None  # no invoke stubbed: none made
     assert "PublishFunctionName" in caplog.text
 
 
@@ -217,7 +217,7 @@ def test_a_refused_invoke_does_not_fail_the_deploy(
         "invoke", "TooManyRequestsException", "Rate exceeded", http_status_code=429
     )
     outputs = {**OUTPUTS, "PublishFunctionName": PUBLISH}
-    assert package.trigger_publish(session, outputs) is None
+    assert aws.trigger_publish(session, outputs) is None
     assert "Rate exceeded" in caplog.text
 
 
@@ -226,7 +226,7 @@ def test_an_invoke_lambda_did_not_queue_is_reported(
 ) -> None:
     expect_invoke(session, status=200)
     outputs = {**OUTPUTS, "PublishFunctionName": PUBLISH}
-    assert package.trigger_publish(session, outputs) is None
+    assert aws.trigger_publish(session, outputs) is None
     assert "not queued" in caplog.text
 
 
@@ -241,7 +241,7 @@ def test_main_starts_the_publish_run_after_the_deploy(
         return outputs
 
     monkeypatch.setattr(boto3, "Session", lambda region_name: session)
-    monkeypatch.setattr(package, "deploy", deploy)
+    monkeypatch.setattr(aws, "deploy", deploy)
     expect_invoke(session)
     assert package.main(["--deploy", "--artifacts-bucket", BUCKET]) == 0
     assert deployed == [STACK]

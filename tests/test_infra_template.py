@@ -270,7 +270,7 @@ def test_functions_get_their_settings_from_the_stack(sam: dict[str, Any]) -> Non
 
 def test_outputs(sam: dict[str, Any]) -> None:
     assert {"SiteUrl", "ApiUrl", "TableName", "BucketName", "DistributionId"} <= set(sam["Outputs"])
-    # scripts/package.py invokes it once after a deploy
+    # scripts/deploy.py invokes it once after a deploy
     assert sam["Outputs"]["PublishFunctionName"]["Value"] == {"Ref": "PublishSite"}
 
 

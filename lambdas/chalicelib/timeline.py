@@ -15,7 +15,6 @@ from datetime import UTC, datetime, time, timedelta
 from chalicelib.clock import ATHENS
 
 UPCOMING, OPEN, CLOSED = "upcoming", "open", "closed"
-STATES = (UPCOMING, OPEN, CLOSED)
 
 
 def state(opens: datetime, closes: datetime, now: datetime) -> str:

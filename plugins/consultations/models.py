@@ -128,7 +128,7 @@ class Consultation:
     contact: str | None = None
     texts: list[Text] = field(default_factory=list)
     proposals: list[Proposal] = field(default_factory=list)
-    state: str = "upcoming"
+    state: str = timeline.UPCOMING
     days_left: int = 0
     # From the URL settings (plugins/consultations/urls.py), so templates spell no path.
     proposals_url: str = ""
@@ -146,7 +146,7 @@ class Consultation:
 
     @property
     def is_open(self) -> bool:
-        return self.state == "open"
+        return self.state == timeline.OPEN
 
     @property
     def comment_count(self) -> int:
