@@ -60,9 +60,18 @@ PROPOSALS_SAVE_AS = PROPOSALS_URL + "index.html"
 PROPOSAL_URL = "diavoulefseis/{consultation}/protaseis/{id}/"
 PROPOSAL_SAVE_AS = PROPOSAL_URL + "index.html"
 CONSULTATION_FEED_URL = CONSULTATION_FEED_SAVE_AS = "diavoulefseis/{slug}/feed.atom"
+# The results of a consultation (plugins/results): the report, participation, the answers and
+# what changed; one page per text (and one for the proposals) when it would be too heavy whole.
+RESULTS_URL = "diavoulefseis/{consultation}/apotelesmata/"
+RESULTS_SAVE_AS = RESULTS_URL + "index.html"
+RESULTS_TEXT_URL = "diavoulefseis/{consultation}/apotelesmata/{slug}/"
+RESULTS_TEXT_SAVE_AS = RESULTS_TEXT_URL + "index.html"
+RESULTS_CHART_URL = RESULTS_CHART_SAVE_AS = "diavoulefseis/{consultation}/apotelesmata/{name}.svg"
 OPENDATA_URL = "anoikta-dedomena/"
 OPENDATA_SAVE_AS = OPENDATA_URL + "index.html"
-OPENDATA_FILE_URL = OPENDATA_FILE_SAVE_AS = "anoikta-dedomena/{slug}.{ext}"  # ext: json, csv
+OPENDATA_FILE_URL = OPENDATA_FILE_SAVE_AS = "anoikta-dedomena/{slug}.{ext}"  # json, csv, xlsx
+OPENDATA_ALL_URL = OPENDATA_ALL_SAVE_AS = "anoikta-dedomena/ola.{ext}"  # the whole site
+DATAPACKAGE_URL = DATAPACKAGE_SAVE_AS = "anoikta-dedomena/datapackage.json"
 SEARCH_URL = "anazitisi/"
 SEARCH_SAVE_AS = SEARCH_URL + "index.html"
 MODERATION_URL = "moderation/"  # staff page, noindex, not in the sitemap

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from chalice import AuthResponse, Chalice, CORSConfig, Rate, Response
 from chalice.app import AuthRequest, Request
 
-from chalicelib import auth, http, intake, moderation, moderation_queue
+from chalicelib import answers, auth, http, intake, moderation, moderation_queue
 
 app = Chalice(app_name="diavoulefsi")
 
@@ -62,32 +62,46 @@ STAFF = {
 
 
 @app.route("/v1/moderation/items", methods=["GET"], **STAFF)
-@moderation.answers
+@moderation.json_errors
 def moderation_items() -> dict[str, object]:
     return moderation_queue.list_items(http.current_request().query_params)
 
 
 @app.route("/v1/moderation/items/{item_id}", methods=["GET"], **STAFF)
-@moderation.answers
+@moderation.json_errors
 def moderation_item(item_id: str) -> dict[str, object]:
     return moderation_queue.get_item(item_id)
 
 
 @app.route("/v1/moderation/items/{item_id}", methods=["POST"], **STAFF)
-@moderation.answers
+@moderation.json_errors
 def moderation_decide(item_id: str) -> dict[str, object]:
     request = http.current_request()
     return moderation.decide(item_id, request.raw_body, auth.staff_name(request))
 
 
+@app.route("/v1/moderation/items/{item_id}/answer", methods=["POST"], **STAFF)
+@moderation.json_errors
+def moderation_answer(item_id: str) -> dict[str, object]:
+    request = http.current_request()
+    return answers.answer(item_id, request.raw_body, auth.staff_name(request))
+
+
+@app.route("/v1/moderation/answers", methods=["POST"], **STAFF)
+@moderation.json_errors
+def moderation_answer_many() -> dict[str, object]:
+    request = http.current_request()
+    return answers.answer_many(request.raw_body, auth.staff_name(request))
+
+
 @app.route("/v1/moderation/summary", methods=["GET"], **STAFF)
-@moderation.answers
+@moderation.json_errors
 def moderation_summary() -> dict[str, object]:
     return moderation_queue.summary(http.current_request().query_params)
 
 
 @app.route("/v1/moderation/decided-unpublished", methods=["GET"], **STAFF)
-@moderation.answers
+@moderation.json_errors
 def moderation_decided_unpublished() -> dict[str, object]:
     return moderation_queue.decided_unpublished(http.current_request().query_params)
 

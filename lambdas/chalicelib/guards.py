@@ -118,6 +118,15 @@ def prefix_hash(ip: str) -> str:
     return hmac.new(key, network_prefix(ip).encode(), hashlib.sha256).hexdigest()
 
 
+def participant(email: str) -> str:
+    """Who wrote, for counting distinct participants only (the results page): a keyed hash of
+    the e-mail, so that it survives the e-mail's purge and proves nothing to anyone without
+    IP_HASH_KEY. Never shown, never exported (spec/snapshot.schema.json)."""
+    key = config.get().ip_hash_key
+    message = b"participant\0" + email.strip().casefold().encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class RateCount:
     """The transaction Update that counts one submission for a network in its window, and the

@@ -26,9 +26,11 @@ from chalicelib.store.keys import Action
 logger = logging.getLogger(__name__)
 
 DECISION_FIELDS = {"action": str, "reason": str, "note": str, "redacted_body": str, "version": int}
+# A body field whose cleaning rule (chalicelib.text.FIELDS) has another name.
+FIELD_RULES = {"text": "answer_text", "disposition": "reason"}
 
 
-def answers(view: Callable[..., Any]) -> Callable[..., Any]:
+def json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
     """Turn an ApiError (or an unreachable database) raised by a view into its JSON answer."""
 
     @functools.wraps(view)
@@ -80,45 +82,12 @@ def decide(item_id: str, raw_body: str | bytes | None, staff: str) -> dict[str, 
 
 def parse_decision(raw: str | bytes | None) -> dict[str, Any]:
     """The decision body: JSON object, allowlisted fields, right types, valid choices."""
-    if isinstance(raw, str):  # chalice hands a JSON body over as text
-        raw = raw.encode("utf-8", "surrogatepass")
-    raw = raw or b""
-    if len(raw) > limits()["max_request_bytes"]:
-        raise ApiError("too_large")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ApiError("invalid_encoding") from exc
-    except (ValueError, RecursionError) as exc:  # RecursionError: nested a thousand deep
-        raise ApiError("invalid_json") from exc
-    if not isinstance(data, dict):
-        raise ApiError("invalid_type", fields={"": "Αναμένεται αντικείμενο JSON."})
-    unknown = sorted(set(data) - set(DECISION_FIELDS))
-    if unknown:
-        raise ApiError("unknown_field", fields={k: "Άγνωστο πεδίο." for k in unknown})
-    wrong = {
-        k: "Λάθος τύπος."
-        for k, v in data.items()
-        if v is not None and (not isinstance(v, DECISION_FIELDS[k]) or isinstance(v, bool))
-    }
-    if wrong:
-        raise ApiError("invalid_type", fields=wrong)
-    errors: dict[str, str] = {}
-    cleaned: dict[str, Any] = {}
-    for name, value in data.items():
-        if isinstance(value, str):
-            try:
-                value = text.clean_field(name, value)
-            except text.TextError as exc:
-                if exc.code == "invalid_encoding":
-                    raise ApiError("invalid_encoding", fields={name: exc.reason}) from exc
-                errors[name] = exc.reason
-                continue
-        if value is not None and value != "":
-            cleaned[name] = value
-        elif name == "redacted_body":  # empty once cleaned: nothing visible would remain
+    data, errors = parse_body(raw, DECISION_FIELDS)
+    for name, value in list(data.items()):
+        if value == "" and name == "redacted_body":  # empty once cleaned: nothing would remain
             errors[name] = "Το κείμενο μετά την απαλοιφή δεν μπορεί να είναι κενό."
-    data = cleaned
+        if value == "":
+            del data[name]
     action = data.get("action")
     if action not in keys.ACTION_TARGETS:
         errors["action"] = "Επιλέξτε έγκριση, απόρριψη ή απόκρυψη."
@@ -137,6 +106,52 @@ def parse_decision(raw: str | bytes | None) -> dict[str, Any]:
     if errors:
         raise ApiError("validation", fields=errors)
     return data
+
+
+def parse_body(
+    raw: str | bytes | None, allowed: dict[str, type]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """A staff route's JSON body: an object of ``allowed`` fields of the right types, its
+    strings through the one cleaner (chalicelib.text, each by its field's rule). Returns the
+    cleaned fields (None dropped; "" kept, for the caller to judge) and the field errors found
+    so far; a body that is not such an object is refused at once (400, 413)."""
+    if isinstance(raw, str):  # chalice hands a JSON body over as text
+        raw = raw.encode("utf-8", "surrogatepass")
+    raw = raw or b""
+    if len(raw) > limits()["max_request_bytes"]:
+        raise ApiError("too_large")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ApiError("invalid_encoding") from exc
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested a thousand deep
+        raise ApiError("invalid_json") from exc
+    if not isinstance(data, dict):
+        raise ApiError("invalid_type", fields={"": "Αναμένεται αντικείμενο JSON."})
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ApiError("unknown_field", fields={k: "Άγνωστο πεδίο." for k in unknown})
+    wrong = {
+        k: "Λάθος τύπος."
+        for k, v in data.items()
+        if v is not None and (not isinstance(v, allowed[k]) or isinstance(v, bool))
+    }
+    if wrong:
+        raise ApiError("invalid_type", fields=wrong)
+    errors: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
+    for name, value in data.items():
+        if isinstance(value, str):
+            try:
+                value = text.clean_field(FIELD_RULES.get(name, name), value)
+            except text.TextError as exc:
+                if exc.code == "invalid_encoding":
+                    raise ApiError("invalid_encoding", fields={name: exc.reason}) from exc
+                errors[name] = exc.reason
+                continue
+        if value is not None:
+            cleaned[name] = value
+    return cleaned, errors
 
 
 def _check_redaction(item: dict[str, Any], body: str) -> str:

@@ -64,6 +64,7 @@ ITEM_FIELDS = (
     "decision_note",
     "approved_at",
     "redacted",
+    "answer",  # disposition, text, answered_at, answered_by (chalicelib.store.answers)
 )
 AUDIT_FIELDS = (
     "at",
@@ -76,6 +77,10 @@ AUDIT_FIELDS = (
     "version",
     "redacted",
     "original_body",
+    "disposition",
+    "answer_text",
+    "previous_disposition",
+    "previous_answer_text",
 )
 
 
@@ -148,11 +153,15 @@ def summary(params: Mapping[str, str] | None) -> dict[str, Any]:
         "transitions": {s.value: keys.actions_from(s) for s in Status},
         "redactable": keys.REDACTABLE.value,
         "reasons": spec["moderation_reasons"],
+        "dispositions": spec["dispositions"]["labels"],
+        "answerable": keys.ANSWERABLE.value,
         "respondent_types": spec["respondent_types"],
         "limits": {
             "note": spec["fields"]["reason_text"]["max"],
             "body": spec["fields"]["body"],
             "proposal_body": spec["fields"]["proposal_body"],
+            "answer": spec["fields"]["answer_text"],
+            "answer_ids": spec["fields"]["answer_ids"]["max"],
         },
     }
 

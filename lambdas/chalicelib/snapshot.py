@@ -2,7 +2,8 @@
 (spec/snapshot.schema.json).
 
 Only an allowlist of public fields leaves the database: names only when the author chose to
-publish them, never an email, an IP hash, a submission key or a moderation note. The output is
+publish them, never an email, an IP hash, a submission key or a moderation note (an entry's
+``participant``, a keyed hash of the e-mail, only lets the build count people). The output is
 deterministic (sorted items, sorted keys, ``generated_at`` taken from the data), so an unchanged
 database gives a byte-identical file and the build can skip unchanged pages.
 
@@ -44,17 +45,33 @@ SCHEMA_VERSION = 1
 Progress = Callable[[int], None]
 # The public text of an entry and the cleaner's rule for each (chalicelib.text.FIELDS).
 PUBLIC_TEXT = ("body", "title", "location")
+ANSWER_TEXT = "answer_text"  # the answer's text, cleaned by the same rules
 OPTIONAL_TEXT = ("location",)  # empty once cleaned: absent (null), as intake stores it
 AUTHOR_TEXT = ("display_name", "organisation_name")
 
 
 def _author(item: dict[str, Any]) -> dict[str, Any]:
+    """An organisation is published by its name only: the person who wrote for it (its
+    ``display_name``) never leaves, whatever they chose; a citizen's name only if they chose."""
     named = item.get("publish_name") is True
+    kind = item.get("respondent_type", "citizen")
     return {
-        "respondent_type": item.get("respondent_type", "citizen"),
-        "display_name": item.get("display_name") if named else None,
+        "respondent_type": kind,
+        "display_name": item.get("display_name") if named and kind != "organisation" else None,
         "organisation_name": item.get("organisation_name") if named else None,
         "organisation_type": item.get("organisation_type"),
+    }
+
+
+def _answer(item: dict[str, Any]) -> dict[str, Any] | None:
+    """The municipality's answer as published: disposition, text and date, never who."""
+    answer = item.get("answer")
+    if not isinstance(answer, dict):
+        return None
+    return {
+        "disposition": answer["disposition"],
+        "text": answer["text"],
+        "answered_at": answer["answered_at"],
     }
 
 
@@ -81,6 +98,8 @@ def public_comment(item: dict[str, Any]) -> dict[str, Any]:
         "body": item["body"],
         "created_at": item["created_at"],
         "approved_at": _approved_at(item),
+        "answer": _answer(item),
+        "participant": item.get("participant"),
     }
 
 
@@ -96,6 +115,8 @@ def public_proposal(item: dict[str, Any]) -> dict[str, Any]:
         "author": _author(item),
         "created_at": item["created_at"],
         "approved_at": _approved_at(item),
+        "answer": _answer(item),
+        "participant": item.get("participant"),
     }
 
 
@@ -155,6 +176,9 @@ def publishable(kind: str, entry: dict[str, Any]) -> dict[str, Any]:
             cleaned = text.clean_field(name, entry[name])
             # a required text left empty fails the schema (minLength): the item is left out
             entry[name] = cleaned if cleaned or name not in OPTIONAL_TEXT else None
+    answer = entry.get("answer")
+    if answer is not None:
+        answer["text"] = text.clean_field(ANSWER_TEXT, answer["text"])
     author = entry["author"]
     for name in AUTHOR_TEXT:
         if isinstance(author.get(name), str):

@@ -62,6 +62,7 @@ FIELDS: dict[str, Rule] = {
     "display_name": Rule(),
     "organisation_name": Rule(),
     "note": Rule(),
+    "answer_text": Rule(multiline=True),  # the municipality's answer (chalicelib.answers)
     # the staff's consultation metadata (plugins/consultations) and the rendered texts
     "summary": Rule(multiline=True),
     "theme": Rule(),

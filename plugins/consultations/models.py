@@ -35,6 +35,16 @@ class Author:
     detail: str  # e.g. the organisation type, or ""
 
 
+@dataclass(frozen=True)
+class Answer:
+    """The municipality's answer to a comment or proposal (limits.json ``dispositions``)."""
+
+    disposition: str
+    label: str  # the disposition in words: shown with its badge, never colour alone
+    text: str
+    answered_at: str
+
+
 @dataclass
 class Comment:
     id: str
@@ -45,12 +55,19 @@ class Comment:
     parent: str | None
     created_at: str
     approved_at: str
+    answer: Answer | None = None
+    participant: str | None = None  # counted on the results page, never shown
     replies: list["Comment"] = field(default_factory=list)
 
     def fingerprint(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items() if k not in ("replies", "author")} | {
-            "author": vars(self.author)
+        return {k: v for k, v in vars(self).items() if k not in ("replies", "author", "answer")} | {
+            "author": vars(self.author),
+            "answer": _answer(self.answer),
         }
+
+
+def _answer(answer: Answer | None) -> dict[str, str] | None:
+    return vars(answer) if answer is not None else None
 
 
 @dataclass
@@ -63,6 +80,8 @@ class Proposal:
     author: Author
     created_at: str
     approved_at: str
+    answer: Answer | None = None
+    participant: str | None = None
     comments: list[Comment] = field(default_factory=list)  # every approved one, by date
     threads: list[Comment] = field(default_factory=list)  # top level, replies nested
     url: str = ""
@@ -75,6 +94,7 @@ class Proposal:
             "location": self.location,
             "author": vars(self.author),
             "approved_at": self.approved_at,
+            "answer": _answer(self.answer),
             "comments": len(self.comments),
         }
 
@@ -96,6 +116,12 @@ class Text:
     comments: list[Comment] = field(default_factory=list)
     threads: dict[str | None, list[Comment]] = field(default_factory=dict)  # paragraph → top
     paragraph_counts: dict[str, int] = field(default_factory=dict)  # with replies
+    # paragraph → disposition → answered comments (with replies): "how they were answered"
+    paragraph_answers: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The text as consulted (``Consulted:`` metadata, frozen at close): the results page's
+    # "what changed" compares it with the text as it stands. None: not frozen (unchanged).
+    consulted: list[Paragraph] | None = None
+    consulted_source: str | None = None
 
     @property
     def paragraph_map(self) -> dict[str, Paragraph]:
@@ -134,6 +160,7 @@ class Consultation:
     proposals_url: str = ""
     proposal_pattern: str = ""  # a proposal's URL, with {id} to fill
     feed_url: str = ""
+    results_url: str = ""
 
     def proposal_url(self, proposal_id: str) -> str:
         return self.proposal_pattern.format(id=proposal_id)

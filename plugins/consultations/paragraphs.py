@@ -24,6 +24,7 @@ class Paragraph:
     id: str
     number: int
     excerpt: str
+    text: str = ""  # the block's plain text, whitespace normalised (the results' word diff)
 
 
 class DuplicateParagraphId(ValueError):
@@ -74,7 +75,7 @@ class ParagraphIds(Treeprocessor):
                     block_id = f"{base}-{n}"
                 used.add(block_id)
                 element.set("id", block_id)
-            paragraphs.append(Paragraph(block_id, number, _excerpt(text)))
+            paragraphs.append(Paragraph(block_id, number, _excerpt(text), text))
             marker = etree.Comment(MARKER + block_id)
             if element.tag == "li":
                 element.append(marker)

@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 DATE_FORMAT = "%Y-%m-%d %H:%M"
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DEFAULT_ORDER = 100
+INDEX_FILE = "index.md"  # the consultation itself
+REPORT_FILE = "report.md"  # its results report (plugins/results), not a text
 
 
 def _reader(settings: dict[str, Any], paragraph_ids: bool) -> MarkdownReader:
@@ -123,7 +125,7 @@ def read_text(reader: MarkdownReader, path: Path, consultation: str) -> Text:
 
 
 def read_consultation(settings: dict[str, Any], folder: Path) -> Consultation:
-    index = folder / "index.md"
+    index = folder / INDEX_FILE
     source = _source(index, settings)
     if not index.is_file():
         raise ContentError(source, "index.md", "λείπει το αρχείο της διαβούλευσης")
@@ -148,12 +150,13 @@ def read_consultation(settings: dict[str, Any], folder: Path) -> Consultation:
         proposals_url=urls.url(settings, "PROPOSALS", consultation=slug),
         proposal_pattern=urls.proposal_pattern(settings, slug),
         feed_url=urls.url(settings, "CONSULTATION_FEED", slug=slug),
+        results_url=urls.url(settings, "RESULTS", consultation=slug),
     )
     reader = _reader(settings, paragraph_ids=True)
     reserved = urls.reserved_slugs(settings)  # e.g. the proposals page's segment
     seen: dict[str, str] = {}
     for path in sorted(folder.glob("*.md")):
-        if path.name == "index.md":
+        if path.name in (INDEX_FILE, REPORT_FILE):
             continue
         text = read_text(reader, path, slug)
         if text.slug in seen or text.slug in reserved:

@@ -13,8 +13,13 @@ PAGES = {
     "PROPOSALS": ("consultation",),
     "PROPOSAL": ("consultation", "id"),
     "CONSULTATION_FEED": ("slug",),
+    "RESULTS": ("consultation",),
+    "RESULTS_TEXT": ("consultation", "slug"),
+    "RESULTS_CHART": ("consultation", "name"),
     "OPENDATA": (),
     "OPENDATA_FILE": ("slug", "ext"),
+    "OPENDATA_ALL": ("ext",),
+    "DATAPACKAGE": (),
     "SEARCH": (),
     "MODERATION": (),
 }

@@ -10,7 +10,7 @@ import jsonschema
 
 from chalicelib.snapshot import validate
 from chalicelib.spec import limits
-from plugins.consultations.models import Author, Comment, Consultation, Proposal
+from plugins.consultations.models import Answer, Author, Comment, Consultation, Proposal
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,19 @@ def author(data: dict[str, Any]) -> Author:
     )
 
 
+def answer(data: dict[str, Any] | None) -> Answer | None:
+    """The municipality's answer with its disposition in words (limits.json)."""
+    if not data:
+        return None
+    labels = limits()["dispositions"]["labels"]
+    return Answer(
+        disposition=data["disposition"],
+        label=labels[data["disposition"]],
+        text=data["text"],
+        answered_at=data["answered_at"],
+    )
+
+
 def _comment(item: dict[str, Any]) -> Comment:
     return Comment(
         id=item["id"],
@@ -71,6 +84,8 @@ def _comment(item: dict[str, Any]) -> Comment:
         parent=item.get("parent"),
         created_at=item["created_at"],
         approved_at=item["approved_at"],
+        answer=answer(item.get("answer")),
+        participant=item.get("participant"),
     )
 
 
@@ -106,6 +121,8 @@ def attach(consultations: list[Consultation], snapshot: dict[str, Any]) -> None:
                 author=author(item["author"]),
                 created_at=item["created_at"],
                 approved_at=item["approved_at"],
+                answer=answer(item.get("answer")),
+                participant=item.get("participant"),
                 url=consultation.proposal_url(item["id"]),
             )
         )
@@ -138,7 +155,23 @@ def attach(consultations: list[Consultation], snapshot: dict[str, Any]) -> None:
         target.paragraph_counts = {
             pid: sum(_size(top) for top in tops) for pid, tops in threads.items() if pid
         }
+        target.paragraph_answers = {
+            pid: _dispositions(tops) for pid, tops in threads.items() if pid
+        }
 
 
 def _size(comment: Comment) -> int:
     return 1 + sum(_size(reply) for reply in comment.replies)
+
+
+def _dispositions(tops: list[Comment]) -> dict[str, int]:
+    """disposition → answered comments of a paragraph, replies included, in limits.json order."""
+    found: dict[str, int] = defaultdict(int)
+    stack = list(tops)
+    while stack:
+        comment = stack.pop()
+        stack.extend(comment.replies)
+        if comment.answer is not None:
+            found[comment.answer.disposition] += 1
+    order = list(limits()["dispositions"]["labels"])
+    return {code: found[code] for code in order if found[code]}

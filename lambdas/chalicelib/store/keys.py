@@ -14,7 +14,7 @@ submission             SUB#<id> / SUB              by_status: STATUS#<status> / 
                                                    <status>#<created>#<id>
                                                    by_target (comments): TARGET#<cons>#<text> or
                                                    TARGET#<cons>#proposal#<id> / <created>#<id>
-decision audit entry   SUB#<id> / AUDIT#<at>#<v>
+decision audit entry   SUB#<id> / AUDIT#<at>#<v>  (answers too: action ``answer``)
 idempotency record     IDEM#<hmac> / IDEM          (TTL)
 rate count             RATE#<hmac>#<window> / RATE (TTL)
 duplicate guard        DUP#<sha256> / DUP          (TTL)
@@ -87,6 +87,7 @@ TRANSITIONS = frozenset(
     }
 )
 REDACTABLE = Status.APPROVED  # approved → approved, with ``redacted_body``
+ANSWERABLE = Status.APPROVED  # the municipality answers what it published (store.answers)
 # Where an approved item goes when it is taken down: the snapshot drops it.
 TAKEN_DOWN = (Status.HIDDEN, Status.REJECTED)
 

@@ -1,0 +1,136 @@
+"""The municipality's answers: the ``answer`` attribute of an approved submission item.
+
+An answer is one transaction, like a decision: the item (conditional on being approved and on
+the version read, so of two members of staff answering at once exactly one wins), its audit
+entry (which keeps the answer it replaced) and the decision count on the publish state item, so
+that the next publish takes it. The item's ``by_status`` sort key moves to the answer's time:
+that is how the publish step's delta (chalicelib.snapshot_delta) finds what changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.errors import ApiError
+from chalicelib.store import keys
+
+logger = logging.getLogger(__name__)
+
+AUDIT_ACTION = "answer"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer, checked by chalicelib.answers: what the write needs."""
+
+    disposition: str
+    text: str
+    at: str
+    by: str
+
+    def stored(self) -> dict[str, str]:
+        """The item's ``answer`` attribute (published without ``answered_by``)."""
+        return {
+            "disposition": self.disposition,
+            "text": self.text,
+            "answered_at": self.at,
+            "answered_by": self.by,
+        }
+
+
+def answerable(item: dict[str, Any]) -> bool:
+    """Only an approved (published) item gets an answer."""
+    return item.get("status") == keys.ANSWERABLE
+
+
+def audit_entry(item: dict[str, Any], answer: Answer) -> dict[str, Any]:
+    """The audit entry of ``answer`` on ``item``; it keeps the answer it replaces."""
+    version = int(item.get("version", 0)) + 1
+    entry: dict[str, Any] = {
+        **keys.audit(item["id"], answer.at, version),
+        "at": answer.at,
+        "by": answer.by,
+        "action": AUDIT_ACTION,
+        "from_status": item["status"],
+        "to_status": item["status"],
+        "version": version,
+        "disposition": answer.disposition,
+        "answer_text": answer.text,
+    }
+    previous = item.get("answer")
+    if isinstance(previous, dict):
+        entry["previous_disposition"] = previous.get("disposition")
+        entry["previous_answer_text"] = previous.get("text")
+    return entry
+
+
+def write(table: Any, item: dict[str, Any], answer: Answer, audit: dict[str, Any]) -> None:
+    """The one transaction of an answer; a failed condition (the item moved on, or someone else
+    answered first) is 409 ``conflict``."""
+    index = keys.status_index(item["status"], answer.at, item["id"])
+    values: dict[str, Any] = {
+        ":answer": answer.stored(),
+        ":at": answer.at,
+        ":approved": keys.ANSWERABLE.value,
+        ":gsi2sk": index["GSI2SK"],
+        ":one": 1,
+        ":zero": 0,
+    }
+    condition = "#s = :approved AND "
+    if "version" in item:
+        condition += "version = :v"
+        values[":v"] = item["version"]
+    else:
+        condition += "attribute_not_exists(version)"
+    actions = [
+        {
+            "Update": {
+                "TableName": table.name,
+                "Key": keys.submission(item["id"]),
+                "UpdateExpression": (
+                    "SET answer = :answer, updated_at = :at, GSI2SK = :gsi2sk, "
+                    "version = if_not_exists(version, :zero) + :one"
+                ),
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": values,
+            }
+        },
+        {
+            "Put": {
+                "TableName": table.name,
+                "Item": audit,
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        },
+        {
+            "Update": {
+                "TableName": table.name,
+                "Key": keys.PUBLISH_STATE,
+                "UpdateExpression": "SET last_decision_at = :at ADD decisions :one",
+                "ExpressionAttributeValues": {":at": answer.at, ":one": 1},
+            }
+        },
+    ]
+    try:
+        table.meta.client.transact_write_items(TransactItems=actions)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            raise
+        logger.info("answers: %s lost the race (%s)", item["id"], exc)
+        raise ApiError("conflict") from exc
+
+
+def applied(item: dict[str, Any], answer: Answer) -> dict[str, Any]:
+    """The item as ``write`` left it (saves a read after the write)."""
+    return {
+        **item,
+        "answer": answer.stored(),
+        "updated_at": answer.at,
+        "version": int(item.get("version", 0)) + 1,
+        **keys.status_index(item["status"], answer.at, item["id"]),
+    }
