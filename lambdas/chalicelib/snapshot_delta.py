@@ -33,7 +33,9 @@ from chalicelib.store import keys, queries
 logger = logging.getLogger(__name__)
 
 STATE_NAME = "snapshot-state.json"
-STATE_FORMAT = 2
+# 3: entries gained answer and participant, and lost an organisation's display_name: a
+# snapshot left by an older format is exported again in full.
+STATE_FORMAT = 3
 MARGIN = timedelta(minutes=5)
 FULL, INCREMENTAL = "full", "incremental"
 

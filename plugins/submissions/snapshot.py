@@ -53,7 +53,8 @@ def author(data: dict[str, Any]) -> Author:
         detail = ""
     return Author(
         respondent_type=kind,
-        display_name=data.get("display_name"),
+        # an organisation is published by its name only, never its representative's
+        display_name=data.get("display_name") if kind != "organisation" else None,
         organisation_name=data.get("organisation_name"),
         organisation_type=org_type,
         label=label,
