@@ -10,6 +10,9 @@ staff token ``--token``, else ``DIAVOULEFSI_STAFF_TOKEN``, else .local/dev.json.
     python scripts/moderate.py hide <id> --reason personal_data
     python scripts/moderate.py redact <id> --body "Κείμενο χωρίς το τηλέφωνο" (approve, redacted)
     python scripts/moderate.py summary | unpublished
+    python scripts/moderate.py answer <id> [<id> ...] --disposition adopted --text "..."
+    python scripts/moderate.py answer --paragraph anoichti/proto-keimeno/eisagogi \
+        --disposition not_adopted --file apantisi.txt  (every approved comment of §)
 """
 
 from __future__ import annotations
@@ -72,6 +75,27 @@ class Api:
     def decide(self, item_id: str, **decision: Any) -> dict[str, Any]:
         return self.call("POST", f"/v1/moderation/items/{item_id}", json=_clean(decision))
 
+    def answer_many(self, ids: list[str], disposition: str, text: str) -> dict[str, Any]:
+        body = {"ids": ids, "disposition": disposition, "text": text}
+        return self.call("POST", "/v1/moderation/answers", json=body)
+
+    def paragraph_items(self, consultation: str, text: str, paragraph: str) -> list[str]:
+        """The ids of every approved comment on one paragraph (all pages)."""
+        params = {
+            "consultation": consultation,
+            "text": text,
+            "paragraph": paragraph,
+            "status": "approved",
+            "limit": 100,
+        }
+        ids: list[str] = []
+        while True:
+            page = self.items(**params)
+            ids += [item["id"] for item in page["items"]]
+            if not page.get("cursor"):
+                return ids
+            params["cursor"] = page["cursor"]
+
     def summary(self) -> dict[str, Any]:
         return self.call("GET", "/v1/moderation/summary")
 
@@ -126,11 +150,18 @@ def items_table(title: str, items: list[dict[str, Any]]) -> Table:
     return table
 
 
-def show(console: Console, data: dict[str, Any]) -> None:
+def show(console: Console, data: dict[str, Any], labels: dict[str, str]) -> None:
     item = data["item"]
     console.print(items_table(f"Υποβολή {item.get('reference', item['id'])}", [item]))
     if item.get("context", {}).get("url"):
         console.print(f"Στον ιστότοπο: {item['context']['url']}")
+    given = item.get("answer")
+    if given:
+        label = labels.get(given["disposition"], given["disposition"])
+        console.print(
+            f"Απάντηση του Δήμου ({when(given['answered_at'])}, {given['answered_by']}): "
+            f"{label} — {given['text']}"
+        )
     trail = Table(title="Ιστορικό αποφάσεων")
     for column in ("Πότε", "Ποιος", "Ενέργεια", "Από → σε", "Λόγος", "Σημείωση"):
         trail.add_column(column, overflow="fold")
@@ -138,7 +169,9 @@ def show(console: Console, data: dict[str, Any]) -> None:
         trail.add_row(
             when(entry["at"]),
             entry["by"],
-            entry["action"] + (" (με απαλοιφή)" if entry.get("redacted") else ""),
+            entry["action"]
+            + (" (με απαλοιφή)" if entry.get("redacted") else "")
+            + (f": {entry['disposition']}" if entry.get("disposition") else ""),
             f"{entry['from_status']} → {entry['to_status']}",
             entry.get("reason", ""),
             entry.get("note", ""),
@@ -158,7 +191,7 @@ def run(api: Api, args: argparse.Namespace, console: Console) -> None:
         if page.get("cursor") and not args.all:
             console.print("Υπάρχουν κι άλλες: --all για όλες.")
     elif args.command == "show":
-        show(console, api.item(args.id))
+        show(console, api.item(args.id), api.summary()["dispositions"])
     elif args.command == "summary":
         data = api.summary()
         table = Table(title="Υποβολές ανά κατάσταση")
@@ -167,6 +200,8 @@ def run(api: Api, args: argparse.Namespace, console: Console) -> None:
         for status, count in data["counts"].items():
             table.add_row(data["status_labels"].get(status, status), str(count))
         console.print(table)
+    elif args.command == "answer":
+        answer(api, args, console)
     elif args.command == "unpublished":
         data = api.unpublished(args.limit)
         title = f"Αποφασισμένα, δεν έχουν δημοσιευτεί ακόμη ({data['count']})"
@@ -190,6 +225,25 @@ def run(api: Api, args: argparse.Namespace, console: Console) -> None:
         )
 
 
+def answer(api: Api, args: argparse.Namespace, console: Console) -> None:
+    """One answer on the ids given, or on every approved comment of ``--paragraph``."""
+    ids = list(args.ids)
+    if args.paragraph:
+        parts = args.paragraph.split("/")
+        if len(parts) != 3:
+            raise ApiFailure("--paragraph: διαβούλευση/κείμενο/παράγραφος")
+        ids += api.paragraph_items(*parts)
+    if not ids:
+        raise ApiFailure("Καμία υποβολή για απάντηση.")
+    text = Path(args.file).read_text(encoding="utf-8") if args.file else args.text
+    result = api.answer_many(ids, args.disposition, text)
+    console.print(f"Απαντήθηκαν {len(result['answered'])} υποβολές.")
+    for failed in result["failed"]:
+        console.print(f"[red]{failed['id']}: {failed['message']}[/red]")
+    if result["failed"]:
+        raise ApiFailure(f"{len(result['failed'])} υποβολές δεν απαντήθηκαν.")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--api", help="API base URL (default: DIAVOULEFSI_API_URL or .local/dev.json)")
@@ -206,6 +260,13 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("unpublished", help="decided, not yet published").add_argument(
         "--limit", type=int, default=50
     )
+    answering = sub.add_parser("answer", help="the municipality's answer on approved items")
+    answering.add_argument("ids", nargs="*", help="the items (or --paragraph)")
+    answering.add_argument("--paragraph", help="consultation/text/paragraph: all its approved")
+    answering.add_argument("--disposition", required=True, help="a key of dispositions")
+    answer_text = answering.add_mutually_exclusive_group(required=True)
+    answer_text.add_argument("--text", help="the answer")
+    answer_text.add_argument("--file", help="read the answer from this file")
     for name in ("approve", "reject", "hide", "redact"):
         decision = sub.add_parser(name, help=f"{name} one item")
         decision.add_argument("id")

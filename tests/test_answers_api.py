@@ -238,3 +238,45 @@ def test_the_next_publish_exports_the_answer_but_not_who_gave_it(
     assert "Ελένη Δοκιμαστική" not in path.read_text()
     assert entry["participant"] == stored["participant"]
     assert len(entry["participant"]) == 16
+
+
+def test_the_approved_comments_of_one_paragraph_are_listed_and_answered_together(
+    http: Any, staff: StaffClient
+) -> None:
+    """What the moderation page does: list a paragraph's approved comments (by_target with
+    filters, paged), select them, answer them with one answer."""
+    on_para = []
+    for n in range(3):
+        item_id = submit_comment(http, f"{BODY} (¶ {n})", paragraph="eisagogi")
+        assert staff.decide(item_id, action="approve").status_code == 200
+        on_para.append(item_id)
+    elsewhere = submit_comment(http, f"{BODY} (άλλη παράγραφος)", paragraph="p-0a1b2c3d")
+    assert staff.decide(elsewhere, action="approve").status_code == 200
+    waiting = submit_comment(http, f"{BODY} (σε αναμονή)", paragraph="eisagogi")
+    query = "consultation=anoichti&text=proto-keimeno&paragraph=eisagogi&status=approved"
+    found: list[str] = []
+    cursor = None
+    while True:
+        more = f"&cursor={cursor}" if cursor else ""
+        page = data(staff.get(f"/v1/moderation/items?{query}&limit=2{more}"))
+        found += [i["id"] for i in page["items"]]
+        cursor = page["cursor"]
+        if not cursor:
+            break
+    assert sorted(found) == sorted(on_para)
+    assert elsewhere not in found and waiting not in found
+    answer = staff.request("POST", "/v1/moderation/answers", body={"ids": found, **ANSWER})
+    assert data(answer)["answered"] == found
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "text=proto-keimeno",  # a text needs its consultation
+        "consultation=anoichti&paragraph=eisagogi",  # a paragraph needs its text
+        "consultation=anoichti&text=Proto",
+        "consultation=anoichti&text=proto-keimeno&paragraph=1x",
+    ],
+)
+def test_listing_by_text_checks_its_parameters(staff: StaffClient, query: str) -> None:
+    assert staff.get(f"/v1/moderation/items?{query}").status_code == 422

@@ -106,13 +106,22 @@ def test_cli_round_trip(
     assert moderate.main([*cli, "redact", second, "--body", redacted]) == 0
     capsys.readouterr()
 
+    # one answer on every approved comment of the paragraph (both are on p-0a1b2c3d)
+    paragraph = "anoichti/proto-keimeno/p-0a1b2c3d"
+    answer = ["answer", "--paragraph", paragraph, "--disposition", "partly"]
+    assert moderate.main([*cli, *answer, "--text", "Εν μέρει, στη φάση Β."]) == 0
+    assert "Απαντήθηκαν 2 υποβολές" in capsys.readouterr().out
+    assert moderate.main([*cli, "answer", "nosuchitem00", *answer[3:], "--text", "Όχι."]) == 1
+    assert "δεν απαντήθηκαν" in capsys.readouterr().out
+
     assert moderate.main([*cli, "show", second]) == 0
     out = capsys.readouterr().out
     assert "με απαλοιφή" in out and "Κώστας CLI" in out and "pending → approved" in out
+    assert "Ενσωματώνεται εν μέρει — Εν μέρει, στη φάση Β." in out
     assert moderate.main([*cli, "summary"]) == 0
     assert "Εγκρίθηκε" in capsys.readouterr().out
     assert moderate.main([*cli, "unpublished"]) == 0
-    assert "(2)" in capsys.readouterr().out
+    assert "(2)" in capsys.readouterr().out  # approved and answered: two items to publish
 
     stored = requests.get(
         f"{api}/v1/moderation/items/{second}",
@@ -120,7 +129,9 @@ def test_cli_round_trip(
         timeout=10,
     ).json()
     assert stored["item"]["body"] == redacted
-    assert "6900000000" in stored["audit"][-1]["original_body"]
+    redaction = next(e for e in stored["audit"] if e.get("redacted"))
+    assert "6900000000" in redaction["original_body"]
+    assert stored["audit"][-1]["action"] == "answer"
     assert EMAIL not in json.dumps(stored, ensure_ascii=False)
 
     # Revoked: the very next request is refused (the authorizer result is never cached).

@@ -27,11 +27,12 @@ from chalicelib.store.keys import Status
 logger = logging.getLogger(__name__)
 
 STATUSES = tuple(s.value for s in Status)
-LIST_PARAMS = frozenset({"status", "consultation", "order", "limit", "cursor"})
+LIST_PARAMS = frozenset({"status", "consultation", "text", "paragraph", "order", "limit", "cursor"})
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 # Matched whole (fullmatch): "$" would let a trailing newline through.
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 ITEM_ID = re.compile(r"[0-9a-z]{1,64}")
+PARAGRAPH = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,79}")  # plugins/consultations/paragraphs.py
 LIMIT = re.compile(r"[0-9]{1,3}")  # ASCII digits only: "²".isdigit() is True
 # The publish state's build_error as staff see it (a content file's mistake stops the publish).
 BUILD_ERROR_FIELDS = ("file", "field", "problem", "at")
@@ -85,26 +86,40 @@ AUDIT_FIELDS = (
 
 
 def list_items(params: Mapping[str, str] | None) -> dict[str, Any]:
-    """One page of the queue: by_status, or by_consultation when a consultation is given."""
+    """One page of the queue: by_status, or by_consultation when a consultation is given, or
+    the comments of one text (and paragraph) when a text is given too."""
     params = _known(params, LIST_PARAMS)
     status = params.get("status", Status.PENDING.value)
     consultation = params.get("consultation") or None
+    text = params.get("text") or None
+    paragraph = params.get("paragraph") or None
     order = params.get("order", "oldest")  # first come, first moderated
     errors = {}
     if status not in STATUSES:
         errors["status"] = "Άγνωστη κατάσταση."
     if consultation is not None and not SLUG.fullmatch(consultation):
         errors["consultation"] = "Μη έγκυρο αναγνωριστικό διαβούλευσης."
+    if text is not None and (consultation is None or not SLUG.fullmatch(text)):
+        errors["text"] = "Μη έγκυρο κείμενο (χρειάζεται και η διαβούλευση)."
+    if paragraph is not None and (text is None or not PARAGRAPH.fullmatch(paragraph)):
+        errors["paragraph"] = "Μη έγκυρη παράγραφος (χρειάζεται και το κείμενο)."
     if order not in ("newest", "oldest"):
         errors["order"] = "Η ταξινόμηση είναι newest ή oldest."
     limit = _limit(params.get("limit"), errors)
     if errors:
         raise ApiError("validation", fields=errors)
-    scope = f"{status}|{consultation or ''}|{order}"
+    scope = f"{status}|{consultation or ''}|{text or ''}|{paragraph or ''}|{order}"
     cursor = params.get("cursor")
-    start = _decode_cursor(cursor, scope, status, consultation) if cursor else None
+    start = _decode_cursor(cursor, scope, status, consultation, text) if cursor else None
     items, last = queries.page(
-        db.table(), status, consultation, oldest_first=order == "oldest", limit=limit, start=start
+        db.table(),
+        status,
+        consultation,
+        oldest_first=order == "oldest",
+        limit=limit,
+        start=start,
+        text=text,
+        paragraph=paragraph,
     )
     return {
         "status": status,
@@ -233,7 +248,7 @@ def _encode_cursor(last_key: dict[str, Any], scope: str) -> str:
 
 
 def _decode_cursor(
-    cursor: str, scope: str, status: str, consultation: str | None
+    cursor: str, scope: str, status: str, consultation: str | None, text: str | None = None
 ) -> dict[str, str]:
     """The ExclusiveStartKey inside an opaque cursor, checked to belong to this very query."""
     invalid = ApiError("validation", fields={"cursor": "Μη έγκυρος δείκτης σελίδας."})
@@ -244,7 +259,7 @@ def _decode_cursor(
     if not isinstance(data, dict):
         raise invalid
     key = data.get("k")
-    pk_name, sk_name, pk = queries.page_key_names(status, consultation)
+    pk_name, sk_name, pk = queries.page_key_names(status, consultation, text)
     if (
         data.get("s") != scope
         or not isinstance(key, dict)

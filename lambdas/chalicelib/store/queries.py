@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from boto3.dynamodb.conditions import ConditionBase, Key
+from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from chalicelib.store import keys
 
@@ -71,28 +71,40 @@ def page(
     oldest_first: bool,
     limit: int,
     start: dict[str, Any] | None = None,
+    text: str | None = None,
+    paragraph: str | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """One page of the moderation queue: by_consultation when a consultation is given, else
-    by_status; returns the items and the key to continue from (None at the end)."""
-    if consultation:
-        index, condition = keys.BY_CONSULTATION, consultation_condition(consultation, status)
+    """One page of the moderation queue: the comments on one text (by_target, filtered by
+    status and paragraph: what staff answer together), by_consultation when a consultation is
+    given, else by_status; returns the items and the key to continue from (None at the end).
+    A filtered page may hold fewer than ``limit`` items and still have a next one."""
+    kwargs: dict[str, Any] = {"ScanIndexForward": oldest_first, "Limit": limit}
+    if consultation and text:
+        kwargs["IndexName"] = keys.BY_TARGET
+        kwargs["KeyConditionExpression"] = Key("GSI1PK").eq(keys.target_pk(consultation, text))
+        wanted = Attr("status").eq(status)
+        if paragraph:
+            wanted = wanted & Attr("paragraph").eq(paragraph)
+        kwargs["FilterExpression"] = wanted
+    elif consultation:
+        kwargs["IndexName"] = keys.BY_CONSULTATION
+        kwargs["KeyConditionExpression"] = consultation_condition(consultation, status)
     else:
-        index, condition = keys.BY_STATUS, status_condition(status)
-    kwargs: dict[str, Any] = {
-        "IndexName": index,
-        "KeyConditionExpression": condition,
-        "ScanIndexForward": oldest_first,
-        "Limit": limit,
-    }
+        kwargs["IndexName"] = keys.BY_STATUS
+        kwargs["KeyConditionExpression"] = status_condition(status)
     if start:
         kwargs["ExclusiveStartKey"] = start
     answer = table.query(**kwargs)
     return answer.get("Items", []), answer.get("LastEvaluatedKey")
 
 
-def page_key_names(status: str, consultation: str | None) -> tuple[str, str, str]:
+def page_key_names(
+    status: str, consultation: str | None, text: str | None = None
+) -> tuple[str, str, str]:
     """(partition attribute, sort attribute, partition value) of a queue page's start key, so
     that a client's cursor can be checked to belong to this very query."""
+    if consultation and text:
+        return "GSI1PK", "GSI1SK", keys.target_pk(consultation, text)
     if consultation:
         return "GSI3PK", "GSI3SK", keys.consultation_pk(consultation)
     return "GSI2PK", "GSI2SK", keys.status_pk(status)
