@@ -8,7 +8,7 @@ STAGE   ?= prod
 OUTPUTDIR := output
 export PATH := $(CURDIR)/$(PYBIN):$(PATH)
 
-.PHONY: help install install-browser dev html publish test test-fast lint format bench package deploy clean
+.PHONY: help install install-browser dev html publish test test-fast lint format bench package deploy clean freeze
 
 help:
 	@echo "make dev      the whole platform locally (DynamoDB Local, API :8010, site :8000, publish timer)"
@@ -46,6 +46,11 @@ html: install
 # --- the platform --------------------------------------------------------------------------
 dev: install
 	$(PYBIN)/python scripts/dev.py
+
+# When a consultation closes, before its texts are edited: keep each text as consulted (commit).
+freeze: install
+	@test -n "$(CONSULTATION)" || { echo "make freeze CONSULTATION=<slug>" >&2; exit 2; }
+	$(PYBIN)/python -m scripts.freeze "$(CONSULTATION)"
 
 publish: install
 	$(PYBIN)/python scripts/publish.py --stage $(if $(filter command line environment,$(origin STAGE)),$(STAGE),local) $(if $(FORCE),--force)

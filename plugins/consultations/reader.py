@@ -5,8 +5,9 @@ import copy
 import logging
 import os
 import re
+from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, overload
 
 from pelican.readers import MarkdownReader
@@ -18,7 +19,7 @@ from plugins.greek.elot743 import slugify
 
 from . import urls
 from .models import MISSING, Consultation, ContentError, Text
-from .paragraphs import DuplicateParagraphId, ParagraphIdExtension
+from .paragraphs import DuplicateParagraphId, Paragraph, ParagraphIdExtension
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +28,10 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DEFAULT_ORDER = 100
 INDEX_FILE = "index.md"  # the consultation itself
 REPORT_FILE = "report.md"  # its results report (plugins/results), not a text
+CONSULTED = "Consulted"  # names the text as consulted, frozen by scripts/freeze.py
 
 
-def _reader(settings: dict[str, Any], paragraph_ids: bool) -> MarkdownReader:
+def markdown_reader(settings: dict[str, Any], paragraph_ids: bool) -> MarkdownReader:
     """Pelican's reader, with paragraph ids for texts and the summary kept as plain text."""
     own = copy.copy(settings)
     own["MARKDOWN"] = copy.deepcopy(settings["MARKDOWN"])
@@ -39,7 +41,7 @@ def _reader(settings: dict[str, Any], paragraph_ids: bool) -> MarkdownReader:
     return MarkdownReader(own)
 
 
-def _clean(source: str, name: str, value: str) -> str:
+def clean(source: str, name: str, value: str) -> str:
     """Staff text through the one cleaner: invisible characters go, what can never be text
     (noncharacters, control characters) stops the build with the file and the field named."""
     try:
@@ -48,8 +50,8 @@ def _clean(source: str, name: str, value: str) -> str:
         raise ContentError(source, name, exc.reason) from None
 
 
-def _required(meta: dict[str, Any], source: str, name: str) -> str:
-    value = _clean(source, name, str(meta.get(name.lower(), "")))
+def required(meta: dict[str, Any], source: str, name: str) -> str:
+    value = clean(source, name, str(meta.get(name.lower(), "")))
     if not value:
         raise ContentError(source, name, MISSING)
     return value
@@ -70,7 +72,7 @@ def _integer(meta: dict[str, Any], source: str, name: str, default: int | None) 
 
 
 def _date(meta: dict[str, Any], source: str, name: str) -> datetime:
-    raw = _required(meta, source, name)
+    raw = required(meta, source, name)
     try:
         return datetime.strptime(raw, DATE_FORMAT).replace(tzinfo=ATHENS)
     except ValueError:
@@ -86,51 +88,104 @@ def _slug(meta: dict[str, Any], source: str, title: str) -> str:
     return slug
 
 
-def _optional(meta: dict[str, Any], source: str, name: str) -> str | None:
-    value = _clean(source, name, str(meta.get(name, "")))
+def optional(meta: dict[str, Any], source: str, name: str) -> str | None:
+    value = clean(source, name, str(meta.get(name, "")))
     return value or None
 
 
-def _source(path: Path, settings: dict[str, Any]) -> str:
+def source_of(path: Path, settings: dict[str, Any]) -> str:
     """The file as staff know it: relative to the content folder."""
     return os.path.relpath(path, settings["PATH"])
 
 
-def read_text(reader: MarkdownReader, path: Path, consultation: str) -> Text:
-    source = _source(path, reader.settings)
+def _paragraphs(
+    reader: MarkdownReader, path: Path, source: str
+) -> tuple[str, dict[str, Any], list[Paragraph]]:
+    """Content, metadata and paragraphs (with their ids) of one Markdown file; the paragraphs'
+    plain text through the cleaner like the content (the results page shows it)."""
     try:
         content, meta = reader.read(str(path))
     except DuplicateParagraphId as exc:
         raise ContentError(source, "id παραγράφου", f"το «{exc}» υπάρχει δύο φορές") from None
-    title = _required(meta, source, "Title")
-    kind = _required(meta, source, "Kind")
+    paragraphs = [
+        replace(
+            p, text=clean(source, "content", p.text), excerpt=clean(source, "content", p.excerpt)
+        )
+        for p in reader._md.paragraphs
+    ]
+    return content, meta, paragraphs
+
+
+def _consulted(
+    reader: MarkdownReader, path: Path, source: str, meta: dict[str, Any]
+) -> tuple[list[Paragraph], str] | tuple[None, None]:
+    """The text as consulted: the file its ``Consulted`` field names, inside its consultation's
+    folder, read like a text (same paragraph ids for unchanged paragraphs). None: not frozen."""
+    raw = clean(source, CONSULTED, str(meta.get(CONSULTED.lower(), "")))
+    if not raw:
+        return None, None
+    folder = path.parent
+    relative = PurePosixPath(raw)
+    target = folder / relative
+    if (
+        relative.is_absolute()
+        or ".." in relative.parts
+        or relative.suffix != ".md"
+        or not target.resolve().is_relative_to(folder.resolve())
+    ):
+        raise ContentError(
+            source,
+            CONSULTED,
+            f"«{raw}»: πρέπει να είναι αρχείο .md μέσα στον φάκελο της διαβούλευσης "
+            f"(π.χ. consulted/{path.name})",
+        )
+    if target.resolve() == path.resolve():
+        raise ContentError(source, CONSULTED, f"«{raw}» είναι το ίδιο το κείμενο")
+    if not target.is_file():
+        raise ContentError(
+            source,
+            CONSULTED,
+            f"δεν βρέθηκε το αρχείο {raw} (η εκδοχή του κειμένου όπως τέθηκε σε διαβούλευση)",
+        )
+    consulted_source = source_of(target, reader.settings)
+    return _paragraphs(reader, target, consulted_source)[2], consulted_source
+
+
+def read_text(reader: MarkdownReader, path: Path, consultation: str) -> Text:
+    source = source_of(path, reader.settings)
+    content, meta, paragraphs = _paragraphs(reader, path, source)
+    title = required(meta, source, "Title")
+    kind = required(meta, source, "Kind")
     kinds = limits()["text_kinds"]
     if kind not in kinds:
         raise ContentError(source, "Kind", f"«{kind}»: επιτρέπονται {', '.join(kinds)}")
     slug = _slug(meta, source, title)
+    consulted, consulted_source = _consulted(reader, path, source, meta)
     return Text(
         slug=slug,
         title=title,
         kind=kind,
         kind_label=kinds[kind],
         order=_integer(meta, source, "Order", DEFAULT_ORDER),
-        content=_clean(source, "content", content),
-        paragraphs=list(reader._md.paragraphs),
+        content=clean(source, "content", content),
+        paragraphs=paragraphs,
         source=source,
         url=urls.url(reader.settings, "TEXT", consultation=consultation, slug=slug),
         budget=_integer(meta, source, "Budget", None),
-        location=_optional(meta, source, "location"),
-        department=_optional(meta, source, "department"),
+        location=optional(meta, source, "location"),
+        department=optional(meta, source, "department"),
+        consulted=consulted,
+        consulted_source=consulted_source,
     )
 
 
 def read_consultation(settings: dict[str, Any], folder: Path) -> Consultation:
     index = folder / INDEX_FILE
-    source = _source(index, settings)
+    source = source_of(index, settings)
     if not index.is_file():
         raise ContentError(source, "index.md", "λείπει το αρχείο της διαβούλευσης")
-    content, meta = _reader(settings, paragraph_ids=False).read(str(index))
-    title = _required(meta, source, "Title")
+    content, meta = markdown_reader(settings, paragraph_ids=False).read(str(index))
+    title = required(meta, source, "Title")
     opens, closes = _date(meta, source, "Opens"), _date(meta, source, "Closes")
     if closes <= opens:
         raise ContentError(source, "Closes", "η λήξη πρέπει να είναι μετά την έναρξη (Opens)")
@@ -138,21 +193,21 @@ def read_consultation(settings: dict[str, Any], folder: Path) -> Consultation:
     consultation = Consultation(
         slug=slug,
         title=title,
-        summary=_required(meta, source, "Summary"),
-        theme=_required(meta, source, "Theme"),
+        summary=required(meta, source, "Summary"),
+        theme=required(meta, source, "Theme"),
         opens=opens,
         closes=closes,
         order=_integer(meta, source, "Order", DEFAULT_ORDER),
-        content=_clean(source, "content", content),
+        content=clean(source, "content", content),
         source=source,
         url=urls.url(settings, "CONSULTATION", slug=slug),
-        contact=_optional(meta, source, "contact"),
+        contact=optional(meta, source, "contact"),
         proposals_url=urls.url(settings, "PROPOSALS", consultation=slug),
         proposal_pattern=urls.proposal_pattern(settings, slug),
         feed_url=urls.url(settings, "CONSULTATION_FEED", slug=slug),
         results_url=urls.url(settings, "RESULTS", consultation=slug),
     )
-    reader = _reader(settings, paragraph_ids=True)
+    reader = markdown_reader(settings, paragraph_ids=True)
     reserved = urls.reserved_slugs(settings)  # e.g. the proposals page's segment
     seen: dict[str, str] = {}
     for path in sorted(folder.glob("*.md")):
