@@ -24,7 +24,8 @@ STATIC_PATHS = []
 THEME = "theme"
 PLUGIN_PATHS = []
 PLUGINS = [
-    f"plugins.{name}" for name in ("greek", "consultations", "submissions", "exports", "sitemap_el")
+    f"plugins.{name}"
+    for name in ("greek", "consultations", "submissions", "results", "exports", "sitemap_el")
 ]
 
 LIMITS = limits()  # the forms' labels, lengths and choices
@@ -66,12 +67,17 @@ RESULTS_URL = "diavoulefseis/{consultation}/apotelesmata/"
 RESULTS_SAVE_AS = RESULTS_URL + "index.html"
 RESULTS_TEXT_URL = "diavoulefseis/{consultation}/apotelesmata/{slug}/"
 RESULTS_TEXT_SAVE_AS = RESULTS_TEXT_URL + "index.html"
+RESULTS_PART_URL = "diavoulefseis/{consultation}/apotelesmata/{slug}/{part}/"  # part 2, 3 …
+RESULTS_PART_SAVE_AS = RESULTS_PART_URL + "index.html"
 RESULTS_CHART_URL = RESULTS_CHART_SAVE_AS = "diavoulefseis/{consultation}/apotelesmata/{name}.svg"
 OPENDATA_URL = "anoikta-dedomena/"
 OPENDATA_SAVE_AS = OPENDATA_URL + "index.html"
 OPENDATA_FILE_URL = OPENDATA_FILE_SAVE_AS = "anoikta-dedomena/{slug}.{ext}"  # json, csv, xlsx
 OPENDATA_ALL_URL = OPENDATA_ALL_SAVE_AS = "anoikta-dedomena/ola.{ext}"  # the whole site
 DATAPACKAGE_URL = DATAPACKAGE_SAVE_AS = "anoikta-dedomena/datapackage.json"
+# A results page holds at most about this many bytes of HTML before it is split (one page per
+# text, then parts): gzipped, that keeps every results page well under 100 KiB.
+RESULTS_PAGE_BYTES = 320_000
 SEARCH_URL = "anazitisi/"
 SEARCH_SAVE_AS = SEARCH_URL + "index.html"
 MODERATION_URL = "moderation/"  # staff page, noindex, not in the sitemap

@@ -145,7 +145,7 @@ def test_a_closing_between_two_runs_removes_the_forms_as_the_api_starts_refusing
     assert (second.status, second.reasons) == (publish.PUBLISHED, ["calendar"])
     assert site.forms(page) == []
     html = site.html(page)
-    assert "Ολοκληρώθηκε" in html and "#apotelesmata" in html
+    assert "Ολοκληρώθηκε" in html and "apotelesmata/" in html  # a link to its results
     consultation = next(c for c in site.manifest["consultations"] if c["slug"] == OPEN_SLUG)
     assert 'id="apotelesmata"' in site.html(consultation["url"].lstrip("/") + "index.html")
     with clock.frozen(after):

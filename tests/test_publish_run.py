@@ -89,7 +89,8 @@ def test_second_run_uploads_nothing_and_an_expired_lock_is_taken_over(ddb, proje
     assert publish_state(ddb)["watermark"] == "2026-11-25T10:00:00Z" == first.watermark
     assert ddb.get_item(Key=lock.KEY).get("Item") is None  # released
 
-    assert run(ddb, target, project_root, tmp_path / "work").status == publish.NOTHING
+    third = run(ddb, target, project_root, tmp_path / "work")
+    assert third.status == publish.NOTHING, third.reasons
     target.puts.clear()
     target.invalidated.clear()
     forced = run(ddb, target, project_root, tmp_path / "work", force=True)
@@ -212,4 +213,5 @@ def test_a_decision_that_commits_out_of_order_is_still_published(ddb, project_ro
     second = run(ddb, target, project_root, tmp_path / "work")
     assert second.status == publish.PUBLISHED
     assert files_containing(tmp_path / "work" / "output", early["body"])
-    assert run(ddb, target, project_root, tmp_path / "work").status == publish.NOTHING
+    third = run(ddb, target, project_root, tmp_path / "work")
+    assert third.status == publish.NOTHING, third.reasons

@@ -56,7 +56,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, root: Path) -> Path:
         now=NOW,
         content=FIXTURE / "content",
     )
-    assert result.stats == {"rendered": 16, "skipped": 0, "deleted": 0}
+    # 16 pages and feeds, and the closed consultation's results page with its five charts
+    assert result.stats == {"rendered": 22, "skipped": 0, "deleted": 0}
     return output
 
 

@@ -34,11 +34,12 @@ def test_rebuild_renders_only_what_changed(tmp_path: Path, root: Path) -> None:
         assert json.loads(stats_path.read_text()) == result.stats
         return result.stats
 
-    assert build() == {"rendered": 16, "skipped": 0, "deleted": 0}
+    # 16 pages and feeds, and the closed consultation's results page and five charts
+    assert build() == {"rendered": 22, "skipped": 0, "deleted": 0}
     manifest = (output / "consultations.json").read_bytes()
     untouched = output / OPEN / "anaplasi-plateias" / "index.html"
     untouched.write_text(untouched.read_text() + "<!-- marker -->")
-    assert build() == {"rendered": 0, "skipped": 16, "deleted": 0}
+    assert build() == {"rendered": 0, "skipped": 22, "deleted": 0}
     assert (output / "consultations.json").read_bytes() == manifest  # nothing new to upload
 
     # one new approved comment on the bicycles text
@@ -52,7 +53,7 @@ def test_rebuild_renders_only_what_changed(tmp_path: Path, root: Path) -> None:
     data["comments"].append(comment)
     snapshot.write_text(json.dumps(data), encoding="utf-8")
     # home (counts), consultation page (counts), the text page, the consultation's feed
-    assert build() == {"rendered": 4, "skipped": 12, "deleted": 0}
+    assert build() == {"rendered": 4, "skipped": 18, "deleted": 0}
     assert "Ένα νέο εγκεκριμένο σχόλιο." in (output / OPEN / "podilata/index.html").read_text()
     assert untouched.read_text().endswith("<!-- marker -->")  # not re-rendered
 

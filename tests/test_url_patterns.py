@@ -185,7 +185,7 @@ def test_other_settings_move_the_pages_links_and_manifest(root: Path, tmp_path: 
     output = tmp_path / "output"
     settings = _build(root, output, **moved)
     _check_proposal_pages(output, settings)
-    assert urls.reserved_slugs(settings) == {"idees"}
+    assert urls.reserved_slugs(settings) == {"idees", "apotelesmata"}  # and the results
     old = urls.url(default, "PROPOSALS", consultation=_proposals()[0]["consultation"])
     assert not (output / old).exists()
     data = json.loads((output / "consultations.json").read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalice import Response
@@ -109,7 +109,7 @@ def parse_decision(raw: str | bytes | None) -> dict[str, Any]:
 
 
 def parse_body(
-    raw: str | bytes | None, allowed: dict[str, type]
+    raw: str | bytes | None, allowed: Mapping[str, type]
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """A staff route's JSON body: an object of ``allowed`` fields of the right types, its
     strings through the one cleaner (chalicelib.text, each by its field's rule). Returns the
@@ -143,7 +143,7 @@ def parse_body(
     for name, value in data.items():
         if isinstance(value, str):
             try:
-                value = text.clean_field(FIELD_RULES.get(name, name), value)
+                value = text.clean_field(FIELD_RULES.get(name) or name, value)
             except text.TextError as exc:
                 if exc.code == "invalid_encoding":
                     raise ApiError("invalid_encoding", fields={name: exc.reason}) from exc

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +131,7 @@ def build_site(
     publish: bool = False,
     stats_path: Path | None = None,
     content: Path | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> BuildResult:
     """Build ``content`` (default ``project_root/content``) into ``output``.
 
@@ -137,7 +139,7 @@ def build_site(
     ``snapshot_validated``: the caller has just validated it, the plugin need not); ``now`` pins the
     consultation states; with ``publish`` the URLs are absolute (publishconf). Pages whose render
     fingerprint did not change are not re-rendered; the counts are returned (and written to
-    ``stats_path`` if given).
+    ``stats_path`` if given). ``settings`` overrides Pelican settings (tests, the benchmark).
     """
     started = time.monotonic()
     project_root, output = Path(project_root).resolve(), Path(output).resolve()
@@ -157,6 +159,7 @@ def build_site(
     }
     if site_url:  # else pelicanconf (relative URLs) or publishconf (DIAVOULEFSI_SITE_URL)
         overrides.update({"SITEURL": site_url.rstrip("/"), "RELATIVE_URLS": False})
+    overrides.update(settings or {})
     run_pelican(_settings(project_root, output, overrides, publish))
     indexing = time.monotonic()
     run_pagefind(output)

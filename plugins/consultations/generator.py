@@ -4,10 +4,13 @@ whose fingerprint did not change), their feeds and the API's manifest."""
 import json
 import logging
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from blinker import signal
 from pelican.generators import Generator
 from pelican.writers import Writer
 
@@ -23,6 +26,10 @@ from .render_state import RenderState, digest
 logger = logging.getLogger(__name__)
 
 SHARED_SETTINGS = ("SITEURL", "SITENAME", "MUNICIPALITY", "API_URL", "RELATIVE_URLS")
+
+# Sent once per consultation while its pages are written, with ``consultation`` and ``pages``
+# (a Pages): how another plugin (plugins/results) adds pages of its own to a consultation.
+consultation_pages = signal("diavoulefsi.consultation_pages")
 
 
 def build_now(settings: dict[str, Any]) -> datetime:
@@ -135,8 +142,10 @@ class ConsultationsGenerator(Generator):
                     consultation=c,
                     proposal=proposal,
                 )
+            consultation_pages.send(self, consultation=c, pages=Pages(self, writer, state))
             feed = urls.save_as(self.settings, "CONSULTATION_FEED", slug=c.slug)
-            if state.needs_render(feed, "atom", [c.overview(), [p.summary() for p in c.proposals]]):
+            entries = [c.overview(), [p.summary() for p in c.proposals], c.results_updated]
+            if state.needs_render(feed, "atom", entries):
                 path = Path(self.output_path) / feed
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(atom_feed(c, site_url))
@@ -147,3 +156,26 @@ class ConsultationsGenerator(Generator):
             os.makedirs(os.path.dirname(os.path.abspath(stats_path)), exist_ok=True)
             with open(stats_path, "w", encoding="utf-8") as fh:
                 json.dump(stats, fh)
+
+
+@dataclass
+class Pages:
+    """Pages and files another plugin adds: skipped, counted and deleted by the same render
+    fingerprints as the consultation's own, so that a publish still re-renders only changes."""
+
+    generator: ConsultationsGenerator
+    writer: Writer
+    state: RenderState
+
+    def page(self, name: str, fields: dict[str, str], template: str, data: Any, **kw: Any) -> str:
+        """Write the ``name`` page (a *_URL/*_SAVE_AS setting) unless unchanged; its URL."""
+        page = self.generator._page(name, **fields)
+        self.generator._write(self.writer, self.state, page, template, data, **kw)
+        return page[1]
+
+    def file(self, save_as: str, kind: str, data: Any, produce: Callable[[], bytes]) -> None:
+        """Write the bytes ``produce()`` makes to ``save_as`` unless ``data`` is unchanged."""
+        if self.state.needs_render(save_as, kind, data):
+            path = Path(self.generator.output_path) / save_as
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(produce())

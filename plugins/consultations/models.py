@@ -161,6 +161,9 @@ class Consultation:
     proposal_pattern: str = ""  # a proposal's URL, with {id} to fill
     feed_url: str = ""
     results_url: str = ""
+    # When the results page last changed in substance (the report's date, else the closing):
+    # its entry in the consultation's feed. Set by plugins/results; None: no results page.
+    results_updated: str | None = None
 
     def proposal_url(self, proposal_id: str) -> str:
         return self.proposal_pattern.format(id=proposal_id)

@@ -94,6 +94,17 @@ def atom_feed(consultation: Consultation, site_url: str) -> bytes:
         )
         for p in consultation.proposals
     ]
+    if consultation.results_updated:
+        entries.append(
+            (
+                consultation.results_updated,
+                f"urn:diavoulefsi:{consultation.slug}:results",
+                f"Αποτελέσματα: {consultation.title}",
+                consultation.results_url,
+                "Η συμμετοχή, οι απαντήσεις του Δήμου σε κάθε σχόλιο και πρόταση, "
+                "τι άλλαξε στα κείμενα και η έκθεση του Δήμου.",
+            )
+        )
     entries.sort(key=lambda e: e[0], reverse=True)
     _sub(feed, "updated", max([e[0] for e in entries], default=consultation.opens.isoformat()))
     author = _sub(feed, "author")

@@ -15,6 +15,7 @@ PAGES = {
     "CONSULTATION_FEED": ("slug",),
     "RESULTS": ("consultation",),
     "RESULTS_TEXT": ("consultation", "slug"),
+    "RESULTS_PART": ("consultation", "slug", "part"),
     "RESULTS_CHART": ("consultation", "name"),
     "OPENDATA": (),
     "OPENDATA_FILE": ("slug", "ext"),

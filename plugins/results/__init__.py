@@ -1,0 +1,18 @@
+"""The results of a consultation: its report, participation, the answers and what changed.
+
+Pages of a closed consultation, added to its own (plugins/consultations ``consultation_pages``)
+so that the same render fingerprints decide what a publish re-renders.
+"""
+
+from pelican import signals
+
+from plugins.consultations.generator import consultation_pages
+
+from .pages import read_reports, write_results
+
+__all__ = ["register"]
+
+
+def register() -> None:
+    signals.all_generators_finalized.connect(read_reports)
+    consultation_pages.connect(write_results)
