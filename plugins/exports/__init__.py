@@ -1,18 +1,35 @@
-"""Open data: an index page (OPENDATA_URL) and a JSON and a CSV file per consultation
-(OPENDATA_FILE_URL), at the URLs pelicanconf.py defines."""
+"""Open data: JSON, CSV and XLSX files per consultation (OPENDATA_FILE_URL) and for the whole
+site (OPENDATA_ALL_URL), the data package that describes them (DATAPACKAGE_URL) and an index
+page (OPENDATA_URL), at the URLs pelicanconf.py defines.
 
+data.py makes the public rows (an allowlist), text_files.py the JSON and the CSV, xlsx.py the
+XLSX, datapackage.py the description. The same snapshot gives the same bytes, and a file whose
+bytes did not change is not rewritten: the publish step uploads only what changed.
+"""
+
+import json
 import logging
+import posixpath
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from pelican import Pelican, signals
 from pelican.generators import Generator
 from pelican.writers import Writer
 
 from plugins.consultations import urls
+from plugins.consultations.models import ContentError
 
-from .data import consultation_data, to_csv, to_json
+from .data import consultation_data, site_data
+from .datapackage import LICENCE_NOTE, DataFile, datapackage
+from .text_files import to_csv, to_json
+from .xlsx import to_xlsx
 
 logger = logging.getLogger(__name__)
+
+FORMATS = ("json", "csv", "xlsx")
+SITE_TITLE = "Όλες οι διαβουλεύσεις"
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -24,27 +41,109 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
+def size(n: int) -> str:
+    """A file size for people, in Greek notation (1,5 KB)."""
+    if n < 1024:
+        return f"{n} B"
+    unit, value = ("KB", n / 1024) if n < 1024 * 1024 else ("MB", n / 1024 / 1024)
+    return f"{value:.1f} {unit}".replace(".", ",")
+
+
+def listed(package: Path, save_as: str) -> set[str]:
+    """The files a data package lists, relative to the output folder (none if unreadable)."""
+    try:
+        resources = json.loads(package.read_bytes())["resources"]
+        paths = {r["path"] for r in resources if isinstance(r.get("path"), str)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return set()
+    base = posixpath.dirname(save_as)
+    found = {posixpath.normpath(posixpath.join(base, path)) for path in paths}
+    return {
+        name
+        for name in found
+        if not name.startswith(("../", "/")) and posixpath.splitext(name)[1][1:] in FORMATS
+    }
+
+
 class ExportsGenerator(Generator):
     """Runs after the submissions are attached (generate_output comes after every context)."""
 
+    def _encoders(self, title: str) -> dict[str, Callable[[dict[str, Any]], bytes]]:
+        author = self.settings.get("MUNICIPALITY") or self.settings.get("AUTHOR") or ""
+        note = f"{title} — {self.settings.get('SITENAME', '')}. {LICENCE_NOTE}"
+        return {
+            "json": to_json,
+            "csv": to_csv,
+            "xlsx": lambda data: to_xlsx(data, title=title, author=author, licence=note),
+        }
+
+    def _write(self, page: str, fields: dict[str, str], title: str, data: dict[str, Any]) -> list:
+        """Write ``data`` in every format; the files, as the data package lists them."""
+        written = []
+        for ext, encode in self._encoders(title).items():
+            file = DataFile(
+                urls.save_as(self.settings, page, ext=ext, **fields), ext, title, encode(data)
+            )
+            write_if_changed(Path(self.output_path) / file.save_as, file.content)
+            written.append(file)
+        return written
+
+    def _links(self, page: str, fields: dict[str, str], files: list[DataFile]) -> list:
+        return [
+            {
+                "format": file.ext.upper(),
+                "url": urls.url(self.settings, page, ext=file.ext, **fields),
+                "size": size(len(file.content)),
+            }
+            for file in files
+        ]
+
+    def _check_names(self, consultations: list[Any]) -> None:
+        """A consultation's file may not take the place of the site's own open-data files."""
+        taken = {urls.save_as(self.settings, "OPENDATA_ALL", ext=ext) for ext in FORMATS}
+        taken |= {urls.save_as(self.settings, p) for p in ("DATAPACKAGE", "OPENDATA")}
+        for c in consultations:
+            for ext in FORMATS:
+                if urls.save_as(self.settings, "OPENDATA_FILE", slug=c.slug, ext=ext) in taken:
+                    raise ContentError(
+                        c.source, "Slug", f"«{c.slug}»: δεσμευμένο όνομα των ανοικτών δεδομένων"
+                    )
+
+    def _remove_stale(self, package_as: str, files: list[DataFile]) -> None:
+        """Files the previous data package listed and this build no longer makes (those of a
+        consultation the site no longer has) are deleted, as its pages are."""
+        output = Path(self.output_path)
+        for name in sorted(listed(output / package_as, package_as) - {f.save_as for f in files}):
+            if (output / name).is_file():
+                (output / name).unlink()
+                logger.info("Open data: removed %s", name)
+
     def generate_output(self, writer: Writer) -> None:
         snapshot = self.context.get("snapshot")
-        output = Path(self.output_path)
-        files = []
-        for consultation in self.context.get("consultations", []):
-            data = consultation_data(consultation, snapshot)
-            entry = {
-                "consultation": consultation,
-                "comments": len(data["comments"]),
-                "proposals": len(data["proposals"]),
-            }
-            for ext, encode in (("json", to_json), ("csv", to_csv)):
-                name = urls.save_as(self.settings, "OPENDATA_FILE", slug=consultation.slug, ext=ext)
-                write_if_changed(output / name, encode(data))
-                entry[ext] = urls.url(
-                    self.settings, "OPENDATA_FILE", slug=consultation.slug, ext=ext
-                )
-            files.append(entry)
+        generated_at = snapshot.get("generated_at") if snapshot else None
+        consultations = self.context.get("consultations", [])
+        self._check_names(consultations)
+        parts, entries, per_consultation = [], [], []
+        for c in consultations:
+            data = consultation_data(c, snapshot)
+            files = self._write("OPENDATA_FILE", {"slug": c.slug}, c.title, data)
+            parts.append(data)
+            per_consultation += files
+            entries.append(
+                {
+                    "consultation": c,
+                    "comments": len(data["comments"]),
+                    "proposals": len(data["proposals"]),
+                    "files": self._links("OPENDATA_FILE", {"slug": c.slug}, files),
+                }
+            )
+        whole = site_data(parts, generated_at)
+        site_files = self._write("OPENDATA_ALL", {}, SITE_TITLE, whole)
+        package_as = urls.save_as(self.settings, "DATAPACKAGE")
+        files = site_files + per_consultation
+        package = datapackage(self.settings, package_as, files, generated_at)
+        self._remove_stale(package_as, files)
+        write_if_changed(Path(self.output_path) / package_as, package)
         url = urls.url(self.settings, "OPENDATA")
         writer.write_file(
             urls.save_as(self.settings, "OPENDATA"),
@@ -54,9 +153,19 @@ class ExportsGenerator(Generator):
             url=url,
             page_url=url,
             template_name="opendata",
-            exports=files,
+            exports=entries,
+            site_export={
+                "comments": len(whole["comments"]),
+                "proposals": len(whole["proposals"]),
+                "files": self._links("OPENDATA_ALL", {}, site_files),
+            },
+            datapackage={
+                "url": urls.url(self.settings, "DATAPACKAGE"),
+                "name": Path(package_as).name,
+                "size": size(len(package)),
+            },
         )
-        logger.info("Open data written for %d consultations", len(files))
+        logger.info("Open data written for %d consultations", len(entries))
 
 
 def get_generators(pelican: Pelican) -> type[ExportsGenerator]:

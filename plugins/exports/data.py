@@ -1,97 +1,133 @@
-"""Open data from the snapshot: per consultation JSON and CSV, public fields only.
+"""Open data from the snapshot: the public rows of each consultation and of the whole site.
 
-The fields are an allowlist: whatever the snapshot grows, only these columns leave the building.
+The rows hold the columns of columns.py and nothing else (an allowlist): never an e-mail, a
+participant hash, a submission key or a moderation note, whatever the snapshot carries. An
+organisation is published by its name only: the name of the person who wrote for it never
+leaves, even if a snapshot still carried it.
 """
 
-import csv
-import io
-import json
 from typing import Any
 
 from chalicelib.spec import limits
 
-COMMENT_FIELDS = (
-    "id",
-    "reference",
-    "consultation",
-    "text",
-    "proposal",
-    "paragraph",
-    "parent",
-    "body",
-    "created_at",
-    "approved_at",
-)
-PROPOSAL_FIELDS = (
-    "id",
-    "reference",
-    "consultation",
-    "title",
-    "body",
-    "location",
-    "created_at",
-    "approved_at",
-)
-AUTHOR_FIELDS = ("respondent_type", "display_name", "organisation_name", "organisation_type")
-CSV_COLUMNS = (
-    "kind",
-    "id",
-    "reference",
-    "consultation",
-    "text",
-    "paragraph",
-    "proposal",
-    "parent",
-    "title",
-    "body",
-    "location",
-    *AUTHOR_FIELDS,
-    "organisation_type_label",
-    "created_at",
-    "approved_at",
-)
+from .columns import COMMENT_COLUMNS, CSV_COLUMNS, KINDS, PROPOSAL_COLUMNS, Column
+from .participation import participation
+
+EMPTY_SNAPSHOT: dict[str, Any] = {"comments": [], "proposals": [], "generated_at": None}
 
 
-def _public(item: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
-    row = {name: item.get(name) for name in fields}
-    row.update({name: item["author"].get(name) for name in AUTHOR_FIELDS})
-    return row
+def _label(labels: dict[str, str], code: str | None) -> str | None:
+    return labels.get(code) if code else None
 
 
-def consultation_data(consultation: Any, snapshot: dict[str, Any] | None) -> dict[str, Any]:
-    """Everything public about one consultation's submissions."""
-    snapshot = snapshot or {"comments": [], "proposals": [], "generated_at": None}
-    slug = consultation.slug
+def _author(author: dict[str, Any]) -> dict[str, Any]:
+    """The author's public fields, with the Greek labels of their codes."""
+    spec = limits()
+    kind = author.get("respondent_type")
+    organisation = kind == "organisation"
+    org_type = author.get("organisation_type") if organisation else None
     return {
-        "consultation": {
-            "slug": slug,
-            "title": consultation.title,
-            "theme": consultation.theme,
-            "opens": consultation.opens.isoformat(),
-            "closes": consultation.closes.isoformat(),
-        },
-        "generated_at": snapshot["generated_at"],
-        "comments": [
-            _public(c, COMMENT_FIELDS) for c in snapshot["comments"] if c["consultation"] == slug
-        ],
-        "proposals": [
-            _public(p, PROPOSAL_FIELDS) for p in snapshot["proposals"] if p["consultation"] == slug
-        ],
+        "respondent_type": kind,
+        "respondent_type_label": _label(spec["respondent_types"], kind),
+        # an organisation is published by its name only, never its representative's
+        "display_name": None if organisation else author.get("display_name"),
+        "organisation_name": author.get("organisation_name") if organisation else None,
+        "organisation_type": org_type,
+        "organisation_type_label": _label(spec["organisation_types"], org_type),
     }
 
 
-def to_json(data: dict[str, Any]) -> bytes:
-    return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+def _answer(answer: dict[str, Any] | None) -> dict[str, Any]:
+    answer = answer or {}
+    code = answer.get("disposition")
+    return {
+        "disposition": code,
+        "disposition_label": _label(limits()["dispositions"]["labels"], code),
+        "answer_text": answer.get("text"),
+        "answered_at": answer.get("answered_at"),
+    }
 
 
-def to_csv(data: dict[str, Any]) -> bytes:
-    """One row per comment or proposal, UTF-8 with a BOM so that Excel reads the Greek."""
-    labels = limits()["organisation_types"]
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    for kind in ("proposals", "comments"):
-        for row in data[kind]:
-            label = labels.get(row.get("organisation_type") or "", "")
-            writer.writerow({"kind": kind[:-1], **row, "organisation_type_label": label})
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+def public_row(
+    item: dict[str, Any], kind: str, columns: tuple[Column, ...], titles: dict[Any, Any]
+) -> dict[str, Any]:
+    """One comment or proposal as a row of ``columns`` (None where it has no value).
+
+    ``titles``: ``consultation`` → its title and ``(consultation, text)`` → the text's title.
+    """
+    values = {
+        **{key: item.get(key) for key in ("id", "reference", "consultation", "text")},
+        **{key: item.get(key) for key in ("paragraph", "proposal", "parent", "title")},
+        **{key: item.get(key) for key in ("body", "location", "created_at", "approved_at")},
+        "kind": kind,
+        "kind_label": KINDS[kind],
+        "consultation_title": titles.get(item.get("consultation")),
+        "text_title": titles.get((item.get("consultation"), item.get("text"))),
+        **_author(item.get("author") or {}),
+        **_answer(item.get("answer")),
+    }
+    return {column.name: values.get(column.name) for column in columns}
+
+
+def _order(item: dict[str, Any]) -> tuple[str, str]:
+    return (item["created_at"], item["id"])
+
+
+def _titles(consultation: Any) -> dict[Any, Any]:
+    titles: dict[Any, Any] = {consultation.slug: consultation.title}
+    titles.update({(consultation.slug, t.slug): t.title for t in consultation.texts})
+    return titles
+
+
+def _header(consultation: Any) -> dict[str, Any]:
+    return {
+        "slug": consultation.slug,
+        "title": consultation.title,
+        "theme": consultation.theme,
+        "opens": consultation.opens.isoformat(),
+        "closes": consultation.closes.isoformat(),
+    }
+
+
+def consultation_data(consultation: Any, snapshot: dict[str, Any] | None) -> dict[str, Any]:
+    """Everything public about one consultation's submissions (the JSON file's content)."""
+    snapshot = snapshot or EMPTY_SNAPSHOT
+    slug = consultation.slug
+    titles = _titles(consultation)
+    mine = {
+        kind: sorted((i for i in snapshot[kind] if i.get("consultation") == slug), key=_order)
+        for kind in ("comments", "proposals")
+    }
+    comments = [public_row(c, "comment", COMMENT_COLUMNS, titles) for c in mine["comments"]]
+    proposals = [public_row(p, "proposal", PROPOSAL_COLUMNS, titles) for p in mine["proposals"]]
+    return {
+        "consultation": _header(consultation),
+        "generated_at": snapshot.get("generated_at"),
+        "comments": comments,
+        "proposals": proposals,
+        "participation": participation(consultation, comments, proposals),
+    }
+
+
+def site_data(parts: list[dict[str, Any]], generated_at: str | None) -> dict[str, Any]:
+    """The whole site: every consultation's rows, in the order of the site, and the totals."""
+    rows = [row for part in parts for row in part["participation"]]
+    comments = [c for part in parts for c in part["comments"]]
+    proposals = [p for part in parts for p in part["proposals"]]
+    return {
+        "consultations": [part["consultation"] for part in parts],
+        "generated_at": generated_at,
+        "comments": comments,
+        "proposals": proposals,
+        "participation": [*rows, *participation(None, comments, proposals)],
+    }
+
+
+def csv_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The CSV's rows: the proposals, then the comments, each with its kind."""
+    rows = []
+    for kind, key in (("proposal", "proposals"), ("comment", "comments")):
+        for row in data[key]:
+            full = {"kind": kind, "kind_label": KINDS[kind], **row}
+            rows.append({column.name: full.get(column.name) for column in CSV_COLUMNS})
+    return rows
