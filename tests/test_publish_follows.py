@@ -147,7 +147,8 @@ def test_a_closing_between_two_runs_removes_the_forms_as_the_api_starts_refusing
     html = site.html(page)
     assert "Ολοκληρώθηκε" in html and "apotelesmata/" in html  # a link to its results
     consultation = next(c for c in site.manifest["consultations"] if c["slug"] == OPEN_SLUG)
-    assert 'id="apotelesmata"' in site.html(consultation["url"].lstrip("/") + "index.html")
+    results = consultation["url"].lstrip("/") + "apotelesmata/index.html"
+    assert "Αποτελέσματα της διαβούλευσης" in site.html(results)  # it has its results page now
     with clock.frozen(after):
         refused = api.post("/v1/comments", payload)
     assert refused.status_code == 409

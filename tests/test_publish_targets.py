@@ -27,6 +27,12 @@ from chalicelib.targets import (
         ("index.html", "text/html; charset=utf-8", SHORT_CACHE),
         ("diavoulefseis/a/feed.atom", "application/atom+xml", SHORT_CACHE),
         ("anoikta-dedomena/a.csv", "text/csv; charset=utf-8", SHORT_CACHE),
+        (
+            "anoikta-dedomena/ola.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            SHORT_CACHE,
+        ),
+        ("diavoulefseis/a/apotelesmata/ana-imera.svg", "image/svg+xml", SHORT_CACHE),
         ("pagefind/fragment/el_1a2b3c.pf_fragment", "application/octet-stream", IMMUTABLE_CACHE),
         ("pagefind/wasm.el.pagefind", "application/octet-stream", "public, max-age=3600"),
         ("theme/fonts/x.woff2", "font/woff2", "public, max-age=3600"),

@@ -36,6 +36,7 @@ CONTENT_TYPES = {
     ".xml": "application/xml",
     ".atom": "application/atom+xml",
     ".csv": "text/csv; charset=utf-8",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".txt": "text/plain; charset=utf-8",
     ".svg": "image/svg+xml",
     ".png": "image/png",
@@ -48,13 +49,13 @@ CONTENT_TYPES = {
     ".pf_fragment": OCTET,
     ".pagefind": OCTET,
 }
-# Pages and data change with every publish: browsers recheck them soon (CloudFront is
-# invalidated anyway). Pagefind's chunks are named by their hash and never change.
+# Pages, data and the results' charts change with every publish: browsers recheck them soon
+# (CloudFront is invalidated anyway). Pagefind's chunks are named by their hash and never change.
 SHORT_CACHE = "public, max-age=60"
 ASSET_CACHE = "public, max-age=3600"
 IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
 MANIFEST_CACHE = "no-store"
-SHORT_CACHE_TYPES = frozenset({".html", ".json", ".xml", ".atom", ".csv", ".txt"})
+SHORT_CACHE_TYPES = frozenset({".html", ".json", ".xml", ".atom", ".csv", ".xlsx", ".svg", ".txt"})
 HASHED_TYPES = frozenset({".pf_meta", ".pf_index", ".pf_fragment"})
 
 
