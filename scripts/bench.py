@@ -51,6 +51,7 @@ from scripts.bench_backend import (
     project_root,
 )
 from scripts.bench_publish import bench_publish
+from scripts.bench_results import bench_results, enrich
 from scripts.dynamodb_local import DUMMY_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,8 +142,23 @@ def build_site_child(args: dict[str, Any]) -> None:
         api_url=args["api_url"],
         site_url="",
         now=datetime.fromisoformat(args["now"]),
+        settings=args.get("settings"),
     )
     Path(args["durations"]).write_text(json.dumps(result.durations), encoding="utf-8")
+
+
+def measured_build(
+    work: Path, site: Any, output: Path, settings: dict[str, Any] | None = None
+) -> tuple[float, int]:
+    """One full build of the large site in a measured subprocess: (wall seconds, peak RSS);
+    its durations go to ``<output>.json``, its log to ``<output>.log``."""
+    args = {"project_root": str(project_root(site.root)), "output": str(output),
+            "snapshot": str(site.snapshot_path), "api_url": "http://127.0.0.1:8010",
+            "now": site.now.isoformat(), "settings": settings,
+            "durations": str(output.with_suffix(".json"))}  # fmt: skip
+    cmd = [sys.executable, str(Path(__file__)), "--build-site", json.dumps(args)]
+    env = {**os.environ, **DUMMY_ENV}
+    return measured_run(cmd, cwd=ROOT, env=env, log=output.with_suffix(".log"))
 
 
 def bench_site(report: Report, work: Path, site: Any) -> Path | None:
@@ -154,20 +170,15 @@ def bench_site(report: Report, work: Path, site: Any) -> Path | None:
     if not has_module("chalicelib.sitebuild"):
         report.na("site", "full build", "chalicelib.sitebuild is not there yet")
     else:
-        args = {"project_root": str(project_root(site.root)), "output": str(output),
-                "snapshot": str(site.snapshot_path), "api_url": "http://127.0.0.1:8010",
-                "now": site.now.isoformat(),
-                "durations": str(work / "site-build.json")}  # fmt: skip
-        cmd = [sys.executable, str(Path(__file__)), "--build-site", json.dumps(args)]
         try:
-            wall, rss = measured_run(cmd, cwd=ROOT, env=env, log=work / "site-build.log")
+            wall, rss = measured_build(work, site, work / "site-output")
         except BenchError as exc:
             report.na("site", "full build", f"failed, {exc}")
             output = None
         else:
             report.add("site", "full build of the large site", "site_build_s", wall,
                        "Pelican + Pagefind")  # fmt: skip
-            pagefind = json.loads((work / "site-build.json").read_text())["pagefind_s"]
+            pagefind = json.loads((work / "site-output.json").read_text())["pagefind_s"]
             report.add("site", "  its Pagefind index", "site_build_pagefind_s", pagefind)
             report.add("site", "  its Pelican part (process start to pages written)",
                        "site_build_pelican_s", wall - pagefind)  # fmt: skip
@@ -257,11 +268,19 @@ def run_all(args: argparse.Namespace, work: Path) -> Report:
     report, load_before = Report(), os.getloadavg()[0]
     start = time.perf_counter()
     site = generate(work / "large", comments=args.comments, proposals=args.proposals)
+    enrich(site)  # answers on half the submissions, participants, a report per consultation
     report.add("site", "generate the large site", "generate_s", time.perf_counter() - start,
-               f"{len(site.texts)} texts")  # fmt: skip
+               f"{len(site.texts)} texts, answers on half the submissions")  # fmt: skip
     report.add("site", "approved comments", "comments_count", site.comments_count)
     report.add("site", "approved proposals", "proposals_count", site.proposals_count)
     output = _guarded(report, "site", lambda: bench_site(report, work, site))
+    _guarded(
+        report,
+        "results",
+        lambda: bench_results(
+            report, work, site, output, lambda out, conf: measured_build(work, site, out, conf)
+        ),
+    )
     manifest = output / MANIFEST_FILE if output else None
     if manifest is None or not manifest.exists():
         manifest = ROOT / "tests" / "fixtures" / "consultations.json"

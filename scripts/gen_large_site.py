@@ -34,6 +34,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.spec import limits, snapshot_schema
+from plugins.consultations.reader import REPORT_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -361,6 +362,8 @@ def write_baseline(site: LargeSite, dest: Path) -> int:
 
     for folder in sorted((site.root / "content" / "consultations").iterdir()):
         for md in sorted(folder.glob("*.md")):
+            if md.name == REPORT_FILE:  # the results report (bench_results): not a page here
+                continue
             head, _, body = md.read_text(encoding="utf-8").partition("\n\n")
             meta = dict(line.split(": ", 1) for line in head.splitlines())
             slug = folder.name if md.stem == "index" else f"{folder.name}-{md.stem}"
