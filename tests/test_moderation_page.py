@@ -295,19 +295,30 @@ def test_the_build_error_notice_heads_the_page(root: Path, stack: dict[str, str]
 
 
 def test_the_page_keeps_no_copy_of_statuses_actions_or_limits(root: Path) -> None:
-    """Drift guard: statuses, transitions, action words and the note's length come from
-    GET /v1/moderation/summary, so a change in chalicelib cannot leave the page behind."""
+    """Drift guard: statuses, transitions, action words, dispositions, the note's and the
+    answer's lengths come from GET /v1/moderation/summary, so a change in chalicelib cannot
+    leave the page behind (moderation.js and moderation-answers.js)."""
+    from chalicelib.spec import limits
     from chalicelib.store.keys import Action, Status
 
-    js = (root / "theme" / "static" / "js" / "moderation.js").read_text(encoding="utf-8")
+    scripts = sorted((root / "theme" / "static" / "js").glob("moderation*.js"))
+    assert len(scripts) >= 2
+    js = "\n".join(path.read_text(encoding="utf-8") for path in scripts)
     page = (root / "theme" / "templates" / "moderation.html").read_text(encoding="utf-8")
     assert not re.search(r"\w+\s*:\s*\[\s*\"", js), "a status → actions table in moderation.js"
     assert not re.search(r"\b1000\b", js), "the note's maxlength copied into moderation.js"
-    for name in [s.value for s in Status] + [a.value for a in Action]:
+    spec = limits()
+    dispositions = spec["dispositions"]["labels"]
+    answer = spec["fields"]["answer_text"]
+    for number in (answer["max"], spec["fields"]["answer_ids"]["max"]):
+        assert not re.search(rf"\b{number}\b", js), f"an answer limit ({number}) copied"
+    for name in [s.value for s in Status] + [a.value for a in Action] + list(dispositions):
         assert not re.search(rf"[\"']{name}[\"']", js), name
         assert f'value="{name}"' not in page, name
-    for word in ["εγκρίθηκε", "απορρίφθηκε", "αποκρύφθηκε", "Κρυφό"]:
+    words = ["εγκρίθηκε", "απορρίφθηκε", "αποκρύφθηκε", "Κρυφό", *dispositions.values()]
+    for word in [*words, answer["label"]]:
         assert word.casefold() not in js.casefold(), word
+    for word in words:
         assert word.casefold() not in page.casefold(), word
 
 

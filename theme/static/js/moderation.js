@@ -1,7 +1,8 @@
 /* Διαβούλευση — the staff moderation page. Talks JSON with the moderation API, with the staff
    token kept in sessionStorage (this tab only). No libraries, no third-party requests.
    Statuses, the actions allowed from each, reasons and limits come from the API's summary
-   (GET /v1/moderation/summary): this page keeps no copy of them. */
+   (GET /v1/moderation/summary): this page keeps no copy of them. The municipality's answers
+   and each item's history are in moderation-answers.js, loaded first. */
 (function () {
   "use strict";
   var root = document.getElementById("moderation");
@@ -17,6 +18,8 @@
     reasons: {}, status_labels: {}, respondent_types: {}, actions: {}, transitions: {}, limits: {}
   };
   var cursor = null;
+  var shown = null;  // the filters of the list on screen
+  var consultations = [];  // the site's consultations.json: texts and paragraphs for the filter
   var dateFormat = new Intl.DateTimeFormat("el-GR", {
     day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit",
     timeZone: "Europe/Athens"
@@ -69,6 +72,7 @@
     $("mod-work").hidden = false;
     return call("GET", "/v1/moderation/summary").then(function (data) {
       labels = data;
+      answers.setup();
       showStatuses(data.status_labels);
       showSummary(data);
       var broken = showBuildError(data.build_error);
@@ -151,31 +155,48 @@
     return call("GET", "/v1/moderation/summary").then(showSummary, function () {});
   }
 
-  function query() {
-    var params = new URLSearchParams();
-    params.set("status", $("mod-filter-status").value);
-    params.set("order", $("mod-filter-order").value);
-    params.set("limit", "20");
-    if ($("mod-filter-consultation").value) { params.set("consultation", $("mod-filter-consultation").value); }
+  /* The list's filters are read from the form when it is shown; "more" and the reload after
+     a bulk answer keep those of the list on screen (the cursor belongs to them). */
+  function query(keep) {
+    if (!keep || !shown) {
+      shown = new URLSearchParams();
+      shown.set("status", $("mod-filter-status").value);
+      shown.set("order", $("mod-filter-order").value);
+      shown.set("limit", "20");
+      ["consultation", "text", "paragraph"].forEach(function (name) {
+        var value = $("mod-filter-" + name).value;
+        if (value) { shown.set(name, value); }
+      });
+    }
+    var params = new URLSearchParams(shown);
     if (cursor) { params.set("cursor", cursor); }
     return params.toString();
   }
 
-  function loadItems(more) {
+  /* ``quiet``: reload after a bulk answer, whose result stays shown and announced. A page may
+     come back empty with a cursor (the filters of one text or paragraph): the next is read. */
+  function loadItems(more, quiet) {
     if (!more) { cursor = null; }
-    return call("GET", "/v1/moderation/items?" + query()).then(function (data) {
+    return call("GET", "/v1/moderation/items?" + query(more || quiet)).then(function (data) {
       var list = $("mod-items");
-      if (!more) { list.textContent = ""; }
+      if (!more) {
+        list.textContent = "";
+        answers.listing(data.status, quiet);
+      }
+      var before = list.children.length;
       var first = null;
       data.items.forEach(function (item) {
         var node = list.appendChild(renderItem(item, true, ""));
         first = first || node;
       });
-      if (more && first) { first.querySelector("h3").focus(); }
       cursor = data.cursor;
+      if (!data.items.length && cursor) { return loadItems(true, quiet); }
+      if (before && first) { first.querySelector("h3").focus(); }
       $("mod-more").hidden = !cursor;
       $("mod-empty").hidden = list.children.length > 0;
-      say(more ? "Φορτώθηκαν " + data.items.length + " ακόμη υποβολές." :
+      answers.listed();
+      if (quiet) { return; }
+      say(before ? "Φορτώθηκαν " + data.items.length + " ακόμη υποβολές." :
         "Υποβολές: " + list.children.length + (cursor ? " (υπάρχουν κι άλλες)." : "."));
     }).catch(function (error) { if (error.status !== 401) { say(error.message); } });
   }
@@ -222,14 +243,27 @@
     describe(item).forEach(function (node) { article.appendChild(node); });
     if (item.title) { article.appendChild(el("p", { "class": "mod-title", text: item.title })); }
     article.appendChild(el("div", { "class": "mod-body", text: item.body || "" }));
+    answers.decorate(article, item, withActions, suffix);
     if (!withActions) {
       article.appendChild(el("p", { "class": "meta", text: (labels.status_labels[item.status] || item.status) +
         " από " + (item.decided_by || "—") + ", " + when(item.decided_at) +
         (item.decision_reason ? " · " + (labels.reasons[item.decision_reason] || item.decision_reason) : "") }));
     } else {
       article.appendChild(decisionForm(item, suffix));
+      article.appendChild(answers.history(item, suffix));
     }
     return el("li", { id: "mod-item-" + id + suffix }, [article]);
+  }
+
+  /* The item shown again from ``item`` (after an answer: new version, answer, history). */
+  function replaceItem(item, suffix) {
+    var old = $("mod-item-" + item.id + suffix);
+    var box = old.querySelector("input.mod-pick-box");
+    var node = renderItem(item, true, suffix);
+    var fresh = node.querySelector("input.mod-pick-box");
+    if (box && fresh) { fresh.checked = box.checked; }
+    old.parentNode.replaceChild(node, old);
+    return node;
   }
 
   function field(labelText, control, hint) {
@@ -310,6 +344,7 @@
           text: "Η απόφαση καταχωρίστηκε· η επόμενη δημοσίευση θα τη λάβει υπόψη." }));
       }
       $("mod-empty").hidden = $("mod-items").children.length > 0;
+      answers.listed();
       var done = labels.status_labels[spec.to] || spec.to;
       say(kindLabel(item) + " " + (data.item.reference || item.id) + ": " + done.toLowerCase() +
         (body.redacted_body ? " με απαλοιφή" : "") + ".");
@@ -339,11 +374,46 @@
     fetch(url.toString()).then(function (answer) { return answer.ok ? answer.json() : { consultations: [] }; })
       .then(function (data) {
         var select = $("mod-filter-consultation");
-        (data.consultations || []).forEach(function (c) {
+        consultations = data.consultations || [];
+        consultations.forEach(function (c) {
           select.appendChild(el("option", { value: c.slug, text: c.title }));
         });
+        showTexts();
       }).catch(function () {});
   }
+
+  /* The text and paragraph filters follow the chosen consultation and text (the manifest has
+     the paragraphs' ids, in order, not their words: "Παράγραφος 2 (p-1a2b3c4d)"). */
+  function options(select, all, pairs) {
+    select.textContent = "";
+    select.appendChild(el("option", { value: "", text: all }));
+    pairs.forEach(function (pair) { select.appendChild(el("option", { value: pair[0], text: pair[1] })); });
+    select.disabled = pairs.length === 0;
+  }
+
+  function chosen(list, slug) { return (list || []).filter(function (x) { return x.slug === slug; })[0]; }
+
+  function showTexts() {
+    var c = chosen(consultations, $("mod-filter-consultation").value);
+    options($("mod-filter-text"), "Όλα", (c ? c.texts || [] : []).map(function (t) { return [t.slug, t.title]; }));
+    showParagraphs();
+  }
+
+  function showParagraphs() {
+    var c = chosen(consultations, $("mod-filter-consultation").value);
+    var t = c && chosen(c.texts, $("mod-filter-text").value);
+    options($("mod-filter-paragraph"), "Όλες", (t ? t.paragraphs || [] : []).map(function (p, n) {
+      return [p, "Παράγραφος " + (n + 1) + " (" + p + ")"];
+    }));
+  }
+
+  var answers = window.ModerationAnswers({
+    $: $, el: el, call: call, say: say, when: when, capital: capital, kind: kindLabel,
+    labels: function () { return labels; },
+    replaceItem: replaceItem,
+    reload: function () { return loadItems(false, true); },
+    refreshUnpublished: loadUnpublished
+  });
 
   $("mod-login-form").addEventListener("submit", function (event) {
     event.preventDefault();
@@ -363,6 +433,8 @@
   $("mod-logout").addEventListener("click", function () { signOut("Αποσυνδεθήκατε."); });
   $("mod-filter").addEventListener("submit", function (event) { event.preventDefault(); loadItems(false); });
   $("mod-more").addEventListener("click", function () { loadItems(true); });
+  $("mod-filter-consultation").addEventListener("change", showTexts);
+  $("mod-filter-text").addEventListener("change", showParagraphs);
   $("mod-unpublished-refresh").addEventListener("click", function () {
     loadUnpublished().then(function () { say("Η λίστα ανανεώθηκε."); });
   });
