@@ -161,3 +161,33 @@ def test_a_consultation_may_not_take_the_place_of_the_site_files(
         build(root, content, tmp_path / "output")
     assert caught.value.field == "Slug" and "mellontiki" in (caught.value.file or "")
     assert "δεσμευμένο" in caught.value.problem
+
+
+def test_unchanged_data_is_not_encoded_again(
+    tmp_path: Path, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A consultation whose data did not change keeps its files without encoding them (the
+    XLSX takes seconds on a large site); a changed one, and the whole site, are made again."""
+    import plugins.exports as exports
+
+    content, output = fixture_copy(tmp_path), tmp_path / "output"
+    build(root, content, output)
+    before = {p.name: p.read_bytes() for p in (output / DATA).iterdir()}
+    made: list[str] = []
+
+    def counting(data: dict, **kwargs: object) -> bytes:
+        made.append(kwargs["title"])  # type: ignore[arg-type]
+        return to_xlsx(data, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(exports, "to_xlsx", counting)
+    build(root, content, output)
+    assert made == []
+    assert {p.name: p.read_bytes() for p in (output / DATA).iterdir()} == before
+
+    index = content / "consultations" / "kleisti" / "index.md"
+    index.write_text(index.read_text().replace("Title: Κλειστή", "Title: Ολοκληρωμένη"))
+    build(root, content, output)
+    assert sorted(made) == sorted(["Ολοκληρωμένη διαβούλευση", exports.SITE_TITLE])
+    assert "Ολοκληρωμένη" in (output / DATA / "kleisti.json").read_text(encoding="utf-8")
+    same = "prasino-kai-evangelistria.xlsx"  # the open consultation did not change
+    assert (output / DATA / same).read_bytes() == before[same]

@@ -4,7 +4,10 @@ page (OPENDATA_URL), at the URLs pelicanconf.py defines.
 
 data.py makes the public rows (an allowlist), text_files.py the JSON and the CSV, xlsx.py the
 XLSX, datapackage.py the description. The same snapshot gives the same bytes, and a file whose
-bytes did not change is not rewritten: the publish step uploads only what changed.
+bytes did not change is not rewritten: the publish step uploads only what changed. Making the
+files costs seconds on a large site (the XLSX most), so a consultation whose data, settings and
+export code are those of the previous build keeps its files without encoding them again
+(``EXPORTS_STATE``, beside the pages, never uploaded: a dot file).
 """
 
 import json
@@ -18,8 +21,10 @@ from pelican import Pelican, signals
 from pelican.generators import Generator
 from pelican.writers import Writer
 
+from chalicelib.sources import tree_digest
 from plugins.consultations import urls
 from plugins.consultations.models import ContentError
+from plugins.consultations.render_state import digest
 
 from .data import consultation_data, site_data
 from .datapackage import LICENCE_NOTE, DataFile, datapackage
@@ -29,6 +34,7 @@ from .xlsx import to_xlsx
 logger = logging.getLogger(__name__)
 
 FORMATS = ("json", "csv", "xlsx")
+EXPORTS_STATE = ".exports-state.json"  # save_as → the digest its file was made from
 SITE_TITLE = "Όλες οι διαβουλεύσεις"
 
 
@@ -78,15 +84,36 @@ class ExportsGenerator(Generator):
         }
 
     def _write(self, page: str, fields: dict[str, str], title: str, data: dict[str, Any]) -> list:
-        """Write ``data`` in every format; the files, as the data package lists them."""
+        """Write ``data`` in every format unless made from the same before; the files, as the
+        data package lists them."""
         written = []
-        for ext, encode in self._encoders(title).items():
-            file = DataFile(
-                urls.save_as(self.settings, page, ext=ext, **fields), ext, title, encode(data)
-            )
-            write_if_changed(Path(self.output_path) / file.save_as, file.content)
-            written.append(file)
+        encoders = self._encoders(title)
+        key = digest([self.code, title, sorted(self.identity.items()), data])
+        for ext, encode in encoders.items():
+            save_as = urls.save_as(self.settings, page, ext=ext, **fields)
+            path = Path(self.output_path) / save_as
+            if self.previous.get(save_as) == key and path.is_file():
+                content = path.read_bytes()
+            else:
+                content = encode(data)
+                write_if_changed(path, content)
+            self.current[save_as] = key
+            written.append(DataFile(save_as, ext, title, content))
         return written
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        """The settings the files carry (the XLSX's author and note)."""
+        return {key: self.settings.get(key) for key in ("MUNICIPALITY", "AUTHOR", "SITENAME")}
+
+    def _load_state(self) -> None:
+        self.code = tree_digest(Path(__file__).parent)
+        self.current: dict[str, str] = {}
+        try:
+            loaded = json.loads((Path(self.output_path) / EXPORTS_STATE).read_bytes())
+        except (OSError, ValueError):
+            loaded = {}
+        self.previous: dict[str, str] = loaded if isinstance(loaded, dict) else {}
 
     def _links(self, page: str, fields: dict[str, str], files: list[DataFile]) -> list:
         return [
@@ -123,6 +150,7 @@ class ExportsGenerator(Generator):
         generated_at = snapshot.get("generated_at") if snapshot else None
         consultations = self.context.get("consultations", [])
         self._check_names(consultations)
+        self._load_state()
         parts, entries, per_consultation = [], [], []
         for c in consultations:
             data = consultation_data(c, snapshot)
@@ -144,6 +172,8 @@ class ExportsGenerator(Generator):
         package = datapackage(self.settings, package_as, files, generated_at)
         self._remove_stale(package_as, files)
         write_if_changed(Path(self.output_path) / package_as, package)
+        state = json.dumps(self.current, sort_keys=True).encode("utf-8")
+        write_if_changed(Path(self.output_path) / EXPORTS_STATE, state)
         url = urls.url(self.settings, "OPENDATA")
         writer.write_file(
             urls.save_as(self.settings, "OPENDATA"),
