@@ -2,7 +2,9 @@
 
 The snapshot's approved comments and proposals become submission items in the documented layout
 (docs/contracts.md), each with a placeholder email ``demo+<n>@example.invalid`` that must never
-reach the site. Idempotent: an item that already exists is left alone.
+reach the site, the entry's ``participant`` and, when the entry has one, the municipality's
+``answer`` as the answer route stores it (so the dev stack's publish gives the demo site back).
+Idempotent: an item that already exists is left alone.
 
     python scripts/seed_demo.py --endpoint http://127.0.0.1:8011 --table diavoulefsi
 """
@@ -25,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 logger = logging.getLogger(__name__)
 
 DEMO_SNAPSHOT = ROOT / "tests" / "fixtures" / "snapshot.json"
+ANSWERED_BY = "Δήμος Νέας Σμύρνης (επίδειξη)"
 
 
 def demo_email(n: int) -> str:
@@ -40,9 +43,12 @@ def submission_item(
     entry: dict[str, Any], kind: str, *, email: str, status: str = "approved"
 ) -> dict[str, Any]:
     """The DynamoDB item of a snapshot entry (a comment or a proposal), with the private
-    fields a real submission carries (email, submission key, consent)."""
+    fields a real submission carries (email, submission key, consent). An answered entry's item
+    carries its ``answer`` and changed last when it was answered, as after the answer route."""
     author = entry["author"]
-    created, updated = _millis(entry["created_at"]), _millis(entry["approved_at"])
+    created, approved = _millis(entry["created_at"]), _millis(entry["approved_at"])
+    answer = entry.get("answer")
+    updated = _millis(answer["answered_at"]) if answer else approved
     item: dict[str, Any] = {
         **keys.submission(entry["id"]),
         **keys.status_index(status, updated, entry["id"]),
@@ -54,22 +60,32 @@ def submission_item(
         "consultation": entry["consultation"],
         "body": entry["body"],
         "respondent_type": author["respondent_type"],
-        "publish_name": author.get("display_name") is not None,
+        # an organisation is published by its name (the snapshot never names who wrote for it)
+        "publish_name": bool(author.get("display_name") or author.get("organisation_name")),
         "display_name": author.get("display_name") or "Ανώνυμος συμμετέχων",
         "email": email,
         "consent": {"terms_version": limits()["terms_version"], "at": created},
         "submission_key": f"demo-{entry['id']}"[:64],
         "created_at": created,
         "updated_at": updated,
-        "version": 2,
-        "decided_at": updated,
+        "version": 3 if answer else 2,
+        "decided_at": approved,
         "decided_by": "demo",
         "redacted": False,
     }
     if kind == "comment":
         item.update(keys.target_index(entry, created, entry["id"]))
     if status == "approved":
-        item["approved_at"] = updated
+        item["approved_at"] = approved
+    if answer:
+        item["answer"] = {
+            "disposition": answer["disposition"],
+            "text": answer["text"],
+            "answered_at": updated,
+            "answered_by": ANSWERED_BY,
+        }
+    if entry.get("participant"):
+        item["participant"] = entry["participant"]
     optional = ("text", "proposal", "paragraph", "parent", "title", "location")
     item.update({key: entry[key] for key in optional if entry.get(key) is not None})
     for key in ("organisation_name", "organisation_type"):

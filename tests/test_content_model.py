@@ -28,7 +28,8 @@ ATHENS = ZoneInfo("Europe/Athens")
 DEMO_NOW = datetime(2026, 11, 26, 12, 0, tzinfo=ATHENS)  # the "now" the demo is written for
 
 CONSULTATION_FIELDS = {"Title", "Slug", "Summary", "Theme", "Opens", "Closes", "Order", "Contact"}
-TEXT_FIELDS = {"Title", "Slug", "Kind", "Order", "Budget", "Location", "Department"}
+TEXT_FIELDS = {"Title", "Slug", "Kind", "Order", "Budget", "Location", "Department", "Consulted"}
+REPORT_FIELDS = {"Title", "Summary", "Date", "Decision", "Decision_url"}
 PAGE_SLUGS = {"schetika", "oroi-symmetochis", "prosopika-dedomena", "prosvasimotita"}
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 EXPLICIT_ID_RE = re.compile(r"^\{#([^}\s]+)\}$", re.MULTILINE)
@@ -95,7 +96,7 @@ def read_doc(path: Path) -> Doc:
     assert sep, f"{path}: no blank line after the metadata"
     meta: dict[str, str] = {}
     for line in header.splitlines():
-        match = re.fullmatch(r"([A-Z][A-Za-z]*): (\S.*)", line)
+        match = re.fullmatch(r"([A-Z][A-Za-z_]*): (\S.*)", line)
         assert match, f"{path}: not a `Key: value` metadata line: {line!r}"
         assert match[1] not in meta, f"{path}: {match[1]} given twice"
         meta[match[1]] = match[2].strip()
@@ -108,7 +109,11 @@ def consultations() -> dict[str, tuple[Doc, dict[str, Doc]]]:
     found = {}
     for folder in sorted(p for p in (CONTENT / "consultations").iterdir() if p.is_dir()):
         index = read_doc(folder / "index.md")
-        texts = [read_doc(p) for p in sorted(folder.glob("*.md")) if p.name != "index.md"]
+        texts = [
+            read_doc(p)
+            for p in sorted(folder.glob("*.md"))
+            if p.name not in ("index.md", "report.md")
+        ]
         by_slug = {t.meta.get("Slug", ""): t for t in texts}
         assert len(by_slug) == len(texts), f"{folder}: duplicate text slug"
         found[index.meta.get("Slug", "")] = (index, by_slug)
@@ -119,9 +124,20 @@ def all_texts() -> list[Doc]:
     return [t for _, texts in consultations().values() for t in texts.values()]
 
 
+def reports() -> list[Doc]:
+    return [read_doc(p) for p in sorted((CONTENT / "consultations").glob("*/report.md"))]
+
+
+def consulted_ids(text: Doc) -> list[str]:
+    """The explicit paragraph ids of the text as consulted (comments point at these)."""
+    if "Consulted" not in text.meta:
+        return text.ids
+    return read_doc(text.path.parent / text.meta["Consulted"]).ids
+
+
 def all_docs() -> list[Doc]:
     pages = [read_doc(p) for p in sorted((CONTENT / "pages").glob("*.md"))]
-    return [c for c, _ in consultations().values()] + all_texts() + pages
+    return [c for c, _ in consultations().values()] + all_texts() + reports() + pages
 
 
 def window(slug: str) -> tuple[datetime, datetime]:
@@ -200,6 +216,16 @@ def test_text_metadata(doc: Doc) -> None:
     slug = meta.get("Slug", "")
     assert SLUG_RE.fullmatch(slug), doc_id(doc)
     assert is_subsequence(slug.split("-"), slug_words(meta["Title"])), (slug, meta["Title"])
+    if "Consulted" in meta:
+        assert re.fullmatch(r"consulted/[a-z0-9-]+\.md", meta["Consulted"]), doc_id(doc)
+        assert (doc.path.parent / meta["Consulted"]).is_file(), doc_id(doc)
+
+
+@pytest.mark.parametrize("doc", reports(), ids=doc_id)
+def test_report_metadata(doc: Doc) -> None:
+    assert set(doc.meta) <= REPORT_FIELDS and doc.meta.get("Title"), doc_id(doc)
+    assert doc.meta.get("Decision_url", "https://").startswith("https://"), doc_id(doc)
+    assert "2026–2030" in doc.body, f"{doc_id(doc)}: the current programming period"
 
 
 def test_text_slugs_unique_across_the_site() -> None:
@@ -303,7 +329,9 @@ def test_snapshot_authors_are_consistent_and_within_limits() -> None:
             assert author["organisation_name"] is None and author["organisation_type"] is None
         else:
             assert author["organisation_type"] in org_types
-        if author["display_name"] is None:
+        if author["respondent_type"] == "organisation":
+            assert author["display_name"] is None, "an organisation is published by its name only"
+        elif author["display_name"] is None:
             assert author["organisation_name"] is None, "anonymous means no name at all"
         assert within("display_name", author["display_name"])
         assert within("organisation_name", author["organisation_name"])
@@ -332,6 +360,24 @@ def test_snapshot_ids_references_and_times() -> None:
     assert len({i["reference"] for i in items}) == len(items)
 
 
+def test_snapshot_answers_and_participants() -> None:
+    items = snapshot()["comments"] + snapshot()["proposals"]
+    generated = utc(snapshot()["generated_at"])
+    dispositions = set(limits()["dispositions"]["labels"])
+    answered = [i for i in items if i.get("answer")]
+    assert {i["answer"]["disposition"] for i in answered} == dispositions, "every disposition"
+    for item in answered:
+        assert window(item["consultation"])[1] <= utc(item["answer"]["answered_at"]) <= generated
+        assert within_answer(item["answer"]["text"]), item["id"]
+    assert all(re.fullmatch(r"[0-9a-f]{16}", i.get("participant") or "") for i in items)
+    assert len({i["participant"] for i in items}) < len(items), "some take part more than once"
+
+
+def within_answer(text: str) -> bool:
+    spec = limits()["fields"]["answer_text"]
+    return spec["min"] <= len(text) <= spec["max"]
+
+
 def test_snapshot_references_existing_targets() -> None:
     proposals = {p["id"]: p for p in snapshot()["proposals"]}
     comments = {c["id"]: c for c in snapshot()["comments"]}
@@ -347,7 +393,7 @@ def test_snapshot_references_existing_targets() -> None:
             assert utc(comment["created_at"]) > utc(target["approved_at"])
         else:
             text = consultations()[consultation][1][comment["text"]]
-            assert comment["paragraph"] is None or comment["paragraph"] in text.ids
+            assert comment["paragraph"] is None or comment["paragraph"] in consulted_ids(text)
         if comment["parent"]:
             parent = comments[comment["parent"]]
             same = ("consultation", "text", "proposal")
