@@ -201,6 +201,10 @@ def test_answers_appear_under_comments_proposals_and_per_paragraph(built: Path) 
 def test_what_changed_is_a_word_diff_linked_to_the_answers_behind_it(built: Path) -> None:
     results = doc(built / RESULTS / "index.html")
     changes = results.by_id("allages-palio-keimeno").parent
+    summary = " ".join(changes.find("p").text().split())
+    assert summary.endswith(
+        "τροποποιήθηκε 1 παράγραφος, προστέθηκε 1 παράγραφος, διαγράφηκε 1 παράγραφος."
+    )
     kinds = [li.get("class") for li in changes.find_all("li")]
     assert kinds == ["change change-changed", "change change-removed", "change change-added"]
     changed = changes.find_all("li")[0]

@@ -126,7 +126,7 @@ def _by_answer(p: Participation) -> Chart | None:
         return None
     rows = [(d.label, d.count) for d in p.answers.dispositions]
     rows.append((UNANSWERED, p.answers.unanswered))
-    return _bars("apantiseis", "Απαντήσεις του δήμου", rows, ("υποβολή", "υποβολές"))
+    return _bars("apantiseis", "Απαντήσεις του Δήμου", rows, ("υποβολή", "υποβολές"))
 
 
 def _bars(
