@@ -154,6 +154,26 @@ def log_lines():
     target.removeHandler(handler)
 
 
+def test_identical_log_lines_are_all_kept(monkeypatch):
+    """The API's logger made after Pelican was imported (its logger class drops a line that
+    repeats an earlier one) still keeps every line: metrics repeat by design."""
+    import importlib
+
+    import pelican  # noqa: F401  (its logger class, as in the publish function or the tests)
+
+    from chalicelib import logs
+
+    monkeypatch.setattr(logs, "logger", logs.logger)  # restored after the reload below
+    monkeypatch.delitem(logging.Logger.manager.loggerDict, "diavoulefsi.api")
+    importlib.reload(logs)
+    assert type(logs.logger).__module__ == "pelican.log"  # the case that matters
+    lines = _Lines()
+    logs.logger.addHandler(lines)
+    for _ in range(3):
+        logs.metric("honeypot", kind="comment")
+    assert lines.lines.count('{"kind":"comment","metric":"honeypot","value":1}') == 3
+
+
 def test_logs_are_json_lines_without_anything_personal(api, api_env, log_lines, monkeypatch):
     secret = {
         "email": "kryfo@example.gr",

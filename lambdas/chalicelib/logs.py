@@ -17,6 +17,11 @@ logger.setLevel(logging.INFO)
 # Bare JSON on stdout (CloudWatch and Logs Insights read it as is), not through Chalice's app
 # logger, whose handler prefixes "name - level - ".
 logger.propagate = False
+# Pelican, imported in the same process (the publish function, the tests), makes every logger
+# created after it drop a line identical to an earlier one (pelican.log.LimitFilter); metrics
+# repeat by design and every line counts.
+for _filter in list(logger.filters):
+    logger.removeFilter(_filter)
 if not logger.handlers:
     _handler = logging.StreamHandler(sys.stdout)
     _handler.setFormatter(logging.Formatter("%(message)s"))
