@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 from browser import NOW, axe_violations, chromium, local_context, serve
+from test_api_support import comment
 
 from scripts.api_local import start_api, stop_api
 from scripts.dynamodb_local import free_port
@@ -65,18 +66,14 @@ def _approved(stack: dict[str, str], token: str, body: str, paragraph: str = "ei
     """A comment through the public intake, approved through the staff API; its id."""
     sent = requests.post(
         f"{stack['api']}/v1/comments",
-        json={
-            "consultation": "anoichti",
-            "text": "proto-keimeno",
-            "paragraph": paragraph,
-            "body": body,
-            "respondent_type": "citizen",
-            "display_name": "Σοφία Δοκιμή",
-            "publish_name": True,
-            "email": "answers-page@example.org",
-            "consent": True,
-            "submission_key": uuid.uuid4().hex,
-        },
+        json=comment(
+            paragraph=paragraph,
+            body=body,
+            display_name="Σοφία Δοκιμή",
+            publish_name=True,
+            email="answers-page@example.org",
+            submission_key=uuid.uuid4().hex,
+        ),
         headers={"Origin": stack["site"]},
         timeout=10,
     )

@@ -149,6 +149,8 @@ def test_a_closed_consultation_has_its_results_page_and_the_others_none(built: P
     feed = (built / CLOSED / "feed.atom").read_text(encoding="utf-8")
     assert "urn:diavoulefsi:kleisti:results" in feed
     assert "<updated>2026-03-02T00:00:00+02:00</updated>" in feed  # the report's day
+    home = doc(built / "index.html")
+    assert [a for a in home.find_all("a") if (a.get("href") or "").endswith(RESULTS)]
     consultation = doc(built / CLOSED / "index.html")
     assert any((a.get("href") or "").endswith("apotelesmata/") for a in consultation.find_all("a"))
     text = doc(built / CLOSED / "palio-keimeno" / "index.html")

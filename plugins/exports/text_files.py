@@ -27,7 +27,17 @@ def neutralise(value: Any) -> Any:
 
 
 def to_json(data: dict[str, Any]) -> bytes:
-    return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+    """One key per line and one row per line: readable, and made by the json module's C
+    encoder (``indent`` would switch to its Python one, ten times slower on the whole site)."""
+    lines = []
+    for key, value in data.items():
+        name = json.dumps(key)
+        if isinstance(value, list) and value:
+            rows = ",\n".join(json.dumps(row, ensure_ascii=False) for row in value)
+            lines.append(f"{name}: [\n{rows}\n]")
+        else:
+            lines.append(f"{name}: {json.dumps(value, ensure_ascii=False)}")
+    return ("{\n" + ",\n".join(lines) + "\n}\n").encode("utf-8")
 
 
 def to_csv(data: dict[str, Any]) -> bytes:

@@ -9,16 +9,10 @@ that is how the publish step's delta (chalicelib.snapshot_delta) finds what chan
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from chalicelib.errors import ApiError
-from chalicelib.store import keys
-
-logger = logging.getLogger(__name__)
+from chalicelib.store import keys, submissions
 
 AUDIT_ACTION = "answer"
 
@@ -86,43 +80,17 @@ def write(table: Any, item: dict[str, Any], answer: Answer, audit: dict[str, Any
         values[":v"] = item["version"]
     else:
         condition += "attribute_not_exists(version)"
-    actions = [
-        {
-            "Update": {
-                "TableName": table.name,
-                "Key": keys.submission(item["id"]),
-                "UpdateExpression": (
-                    "SET answer = :answer, updated_at = :at, GSI2SK = :gsi2sk, "
-                    "version = if_not_exists(version, :zero) + :one"
-                ),
-                "ConditionExpression": condition,
-                "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": values,
-            }
-        },
-        {
-            "Put": {
-                "TableName": table.name,
-                "Item": audit,
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        },
-        {
-            "Update": {
-                "TableName": table.name,
-                "Key": keys.PUBLISH_STATE,
-                "UpdateExpression": "SET last_decision_at = :at ADD decisions :one",
-                "ExpressionAttributeValues": {":at": answer.at, ":one": 1},
-            }
-        },
-    ]
-    try:
-        table.meta.client.transact_write_items(TransactItems=actions)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-            raise
-        logger.info("answers: %s lost the race (%s)", item["id"], exc)
-        raise ApiError("conflict") from exc
+    item_update = {
+        "Key": keys.submission(item["id"]),
+        "UpdateExpression": (
+            "SET answer = :answer, updated_at = :at, GSI2SK = :gsi2sk, "
+            "version = if_not_exists(version, :zero) + :one"
+        ),
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": {"#s": "status"},
+        "ExpressionAttributeValues": values,
+    }
+    submissions.audited(table, item_update, audit, answer.at, f"{item['id']} answer")
 
 
 def applied(item: dict[str, Any], answer: Answer) -> dict[str, Any]:

@@ -289,17 +289,25 @@ def decide(table: Any, item: dict[str, Any], decision: Decision, audit: dict[str
     else:
         condition += "attribute_not_exists(version)"
     update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    item_update = {
+        "Key": keys.submission(item["id"]),
+        "UpdateExpression": update,
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": {"#s": "status"},
+        "ExpressionAttributeValues": values,
+    }
+    audited(table, item_update, audit, at, f"{item['id']} decision")
+
+
+def audited(
+    table: Any, item_update: dict[str, Any], audit: dict[str, Any], at: str, what: str
+) -> None:
+    """One staff change as one transaction: the item's conditional update, its audit entry and
+    the decision count on the publish state item (so the next publish takes it). A failed
+    condition, or a concurrent transaction on the same item, is the other member of staff's
+    win: 409 ``conflict``. Used by decisions (here) and answers (store.answers)."""
     actions = [
-        {
-            "Update": {
-                "TableName": table.name,
-                "Key": keys.submission(item["id"]),
-                "UpdateExpression": update,
-                "ConditionExpression": condition,
-                "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": values,
-            }
-        },
+        {"Update": {"TableName": table.name, **item_update}},
         {
             "Put": {
                 "TableName": table.name,
@@ -323,7 +331,7 @@ def decide(table: Any, item: dict[str, Any], decision: Decision, audit: dict[str
     except ClientError as exc:
         if _cancellation_codes(exc) is None:
             raise
-        logger.info("moderation: %s decision lost the race (%s)", item["id"], exc)
+        logger.info("store: %s lost the race (%s)", what, exc)
         raise ApiError("conflict") from exc
 
 
