@@ -51,3 +51,19 @@ def test_defined_once_in_the_app(what: str, pattern: str, owner: str) -> None:
     owner_path = CHALICELIB / owner
     assert re.search(pattern, owner_path.read_text(encoding="utf-8")), f"{what} not in {owner}"
     assert offenders(pattern, {owner_path}, "lambdas", "plugins") == [], what
+
+
+def test_the_snapshot_schema_enums_are_limits_json_codes() -> None:
+    """The schema's copies of limits.json's codes (a JSON Schema cannot read another file)."""
+    from chalicelib.spec import limits, snapshot_schema
+
+    defs = snapshot_schema()["$defs"]
+    assert defs["answer"]["properties"]["disposition"]["enum"] == list(
+        limits()["dispositions"]["labels"]
+    )
+    assert set(limits()["dispositions"]["changes_text"]) <= set(limits()["dispositions"]["labels"])
+    author = defs["author"]["properties"]
+    assert author["respondent_type"]["enum"] == list(limits()["respondent_types"])
+    assert [c for c in author["organisation_type"]["enum"] if c] == list(
+        limits()["organisation_types"]
+    )
