@@ -27,8 +27,9 @@ def neutralise(value: Any) -> Any:
 
 
 def to_json(data: dict[str, Any]) -> bytes:
-    """One key per line and one row per line: readable, and made by the json module's C
-    encoder (``indent`` would switch to its Python one, ten times slower on the whole site)."""
+    """One key per line and one row per line: readable in an editor, and each row made by the
+    json module's C encoder (``indent`` switches to its Python one: 0.75 s instead of 0.58 s for
+    every file of the large site)."""
     lines = []
     for key, value in data.items():
         name = json.dumps(key)
