@@ -43,18 +43,8 @@ def answerable(item: dict[str, Any]) -> bool:
 
 def audit_entry(item: dict[str, Any], answer: Answer) -> dict[str, Any]:
     """The audit entry of ``answer`` on ``item``; it keeps the answer it replaces."""
-    version = int(item.get("version", 0)) + 1
-    entry: dict[str, Any] = {
-        **keys.audit(item["id"], answer.at, version),
-        "at": answer.at,
-        "by": answer.by,
-        "action": AUDIT_ACTION,
-        "from_status": item["status"],
-        "to_status": item["status"],
-        "version": version,
-        "disposition": answer.disposition,
-        "answer_text": answer.text,
-    }
+    entry = submissions.audit_base(item, answer.at, answer.by, AUDIT_ACTION, item["status"])
+    entry.update(disposition=answer.disposition, answer_text=answer.text)
     previous = item.get("answer")
     if isinstance(previous, dict):
         entry["previous_disposition"] = previous.get("disposition")
@@ -63,34 +53,17 @@ def audit_entry(item: dict[str, Any], answer: Answer) -> dict[str, Any]:
 
 
 def write(table: Any, item: dict[str, Any], answer: Answer, audit: dict[str, Any]) -> None:
-    """The one transaction of an answer; a failed condition (the item moved on, or someone else
-    answered first) is 409 ``conflict``."""
-    index = keys.status_index(item["status"], answer.at, item["id"])
-    values: dict[str, Any] = {
-        ":answer": answer.stored(),
-        ":at": answer.at,
-        ":approved": keys.ANSWERABLE.value,
-        ":gsi2sk": index["GSI2SK"],
-        ":one": 1,
-        ":zero": 0,
-    }
-    condition = "#s = :approved AND "
-    if "version" in item:
-        condition += "version = :v"
-        values[":v"] = item["version"]
-    else:
-        condition += "attribute_not_exists(version)"
-    item_update = {
-        "Key": keys.submission(item["id"]),
-        "UpdateExpression": (
-            "SET answer = :answer, updated_at = :at, GSI2SK = :gsi2sk, "
-            "version = if_not_exists(version, :zero) + :one"
-        ),
-        "ConditionExpression": condition,
-        "ExpressionAttributeNames": {"#s": "status"},
-        "ExpressionAttributeValues": values,
-    }
-    submissions.audited(table, item_update, audit, answer.at, f"{item['id']} answer")
+    """The one transaction of an answer (store.submissions ``audited``): the item must still
+    be as read, so approved (``answerable``, checked by the caller) and of the same version."""
+    sort_key = keys.status_index(item["status"], answer.at, item["id"])["GSI2SK"]
+    submissions.audited(
+        table,
+        item,
+        audit,
+        at=answer.at,
+        sets=["answer = :answer", "GSI2SK = :gsi2sk"],
+        values={":answer": answer.stored(), ":gsi2sk": sort_key},
+    )
 
 
 def applied(item: dict[str, Any], answer: Answer) -> dict[str, Any]:

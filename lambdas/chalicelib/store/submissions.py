@@ -222,19 +222,26 @@ class Decision:
     redacted_body: str | None = None
 
 
-def audit_entry(item: dict[str, Any], decision: Decision, action: str) -> dict[str, Any]:
-    """The audit entry of ``decision`` on ``item`` (the only home of a redacted original)."""
+def audit_base(
+    item: dict[str, Any], at: str, by: str, action: str, to_status: str
+) -> dict[str, Any]:
+    """What every audit entry of ``item`` holds: when, who, what, and the version it makes."""
     version = int(item.get("version", 0)) + 1
-    entry: dict[str, Any] = {
-        **keys.audit(item["id"], decision.at, version),
-        "at": decision.at,
-        "by": decision.by,
+    return {
+        **keys.audit(item["id"], at, version),
+        "at": at,
+        "by": by,
         "action": action,
         "from_status": item["status"],
-        "to_status": decision.target.value,
+        "to_status": to_status,
         "version": version,
-        "redacted": decision.redacted_body is not None,
     }
+
+
+def audit_entry(item: dict[str, Any], decision: Decision, action: str) -> dict[str, Any]:
+    """The audit entry of ``decision`` on ``item`` (the only home of a redacted original)."""
+    entry = audit_base(item, decision.at, decision.by, action, decision.target.value)
+    entry["redacted"] = decision.redacted_body is not None
     if decision.reason:
         entry["reason"] = decision.reason
     if decision.note:
@@ -245,24 +252,10 @@ def audit_entry(item: dict[str, Any], decision: Decision, action: str) -> dict[s
 
 
 def decide(table: Any, item: dict[str, Any], decision: Decision, audit: dict[str, Any]) -> None:
-    """The one transaction of a decision; a failed condition (or a concurrent transaction on
-    the same item) is the other moderator's win: 409 ``conflict``."""
+    """The one transaction of a decision (``audited``)."""
     target, at = decision.target.value, decision.at
-    values: dict[str, Any] = {
-        ":to": target,
-        ":from": item["status"],
-        ":at": at,
-        ":by": decision.by,
-        ":one": 1,
-        ":zero": 0,
-    }
-    sets = [
-        "#s = :to",
-        "updated_at = :at",
-        "decided_at = :at",
-        "decided_by = :by",
-        "version = if_not_exists(version, :zero) + :one",
-    ]
+    values: dict[str, Any] = {":to": target, ":by": decision.by}
+    sets = ["#s = :to", "decided_at = :at", "decided_by = :by"]
     index = {
         **keys.status_index(target, at, item["id"]),
         **keys.consultation_index(item["consultation"], target, item["created_at"], item["id"]),
@@ -282,6 +275,27 @@ def decide(table: Any, item: dict[str, Any], decision: Decision, audit: dict[str
     if decision.redacted_body is not None:
         sets += ["body = :body", "redacted = :true"]
         values.update({":body": decision.redacted_body, ":true": True})
+    audited(table, item, audit, at=at, sets=sets, values=values, removes=removes)
+
+
+def audited(
+    table: Any,
+    item: dict[str, Any],
+    audit: dict[str, Any],
+    *,
+    at: str,
+    sets: list[str],
+    values: dict[str, Any],
+    removes: list[str] | None = None,
+) -> None:
+    """One staff change as one transaction: the item's update (``sets``, plus ``updated_at``
+    and the version), conditional on the status and version read, so of two members of staff
+    changing it at once exactly one wins; its audit entry; and the decision count on the
+    publish state item, so that the next publish takes it. The loser (a failed condition, or a
+    concurrent transaction on the same item) gets 409 ``conflict``. Decisions (here) and
+    answers (store.answers) are written by it."""
+    values = {**values, ":at": at, ":from": item["status"], ":one": 1, ":zero": 0}
+    sets = [*sets, "updated_at = :at", "version = if_not_exists(version, :zero) + :one"]
     condition = "#s = :from AND "
     if "version" in item:
         condition += "version = :v"
@@ -289,25 +303,17 @@ def decide(table: Any, item: dict[str, Any], decision: Decision, audit: dict[str
     else:
         condition += "attribute_not_exists(version)"
     update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-    item_update = {
-        "Key": keys.submission(item["id"]),
-        "UpdateExpression": update,
-        "ConditionExpression": condition,
-        "ExpressionAttributeNames": {"#s": "status"},
-        "ExpressionAttributeValues": values,
-    }
-    audited(table, item_update, audit, at, f"{item['id']} decision")
-
-
-def audited(
-    table: Any, item_update: dict[str, Any], audit: dict[str, Any], at: str, what: str
-) -> None:
-    """One staff change as one transaction: the item's conditional update, its audit entry and
-    the decision count on the publish state item (so the next publish takes it). A failed
-    condition, or a concurrent transaction on the same item, is the other member of staff's
-    win: 409 ``conflict``. Used by decisions (here) and answers (store.answers)."""
     actions = [
-        {"Update": {"TableName": table.name, **item_update}},
+        {
+            "Update": {
+                "TableName": table.name,
+                "Key": keys.submission(item["id"]),
+                "UpdateExpression": update,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": values,
+            }
+        },
         {
             "Put": {
                 "TableName": table.name,
@@ -331,7 +337,7 @@ def audited(
     except ClientError as exc:
         if _cancellation_codes(exc) is None:
             raise
-        logger.info("store: %s lost the race (%s)", what, exc)
+        logger.info("store: %s %s lost the race (%s)", item["id"], audit.get("action"), exc)
         raise ApiError("conflict") from exc
 
 
