@@ -295,6 +295,16 @@ def test_an_unchanged_build_renders_no_results_page_again(tmp_path: Path, root: 
     assert 1 <= third.stats["rendered"] <= 4  # the results page, the text page, charts
     assert "Εκτός αντικειμένου" in (output / RESULTS / "index.html").read_text(encoding="utf-8")
 
+    # a comment on a proposal, shown on the results page, redacted: the page follows
+    on_proposal = _comment(3, None, None, text=None, proposal="01jproposal00000000000002b")
+    data["comments"].append(on_proposal)
+    snapshot.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    build_site(root, output, **kwargs)
+    on_proposal["body"] = "Το σχόλιο μετά την απαλοιφή."
+    snapshot.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    build_site(root, output, **kwargs)
+    assert "Το σχόλιο μετά την απαλοιφή." in (output / RESULTS / "index.html").read_text("utf-8")
+
 
 @pytest.mark.parametrize(
     ("report", "field"),

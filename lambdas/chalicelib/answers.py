@@ -36,8 +36,8 @@ def answer(item_id: str, raw_body: str | bytes | None, staff: str) -> dict[str, 
     item = read(item_id)
     if data.get("version") not in (None, int(item.get("version", 0))):
         raise ApiError("conflict")
-    entry = _write(item, data, staff)
-    return {"item": with_context([entry[0]])[0], "audit": public_audit(entry[1])}
+    updated, audit = _write(item, data, staff)
+    return {"item": with_context([updated])[0], "audit": public_audit(audit)}
 
 
 def answer_many(raw_body: str | bytes | None, staff: str) -> dict[str, Any]:

@@ -100,8 +100,9 @@ def write_results(
         asdict(participation),
         [(c.name, c.title, c.description) for c in figures],
         [_summary(t) for t in texts],
-        [p.summary() for p in consultation.proposals],
-        [_text_fingerprint(t) for t in texts] if inline else inline,
+        # inline, the page shows every comment and proposal: a redaction must re-render it
+        [_text_fingerprint(t) for t in texts] if inline else None,
+        [_proposal_fingerprint(p) if inline else p.summary() for p in consultation.proposals],
     ]
     pages.page(
         "RESULTS",

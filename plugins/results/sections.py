@@ -96,7 +96,8 @@ def text_results(text: Text) -> TextResults:
     changes = diff.compare(text.consulted, text.paragraphs) if text.consulted is not None else None
     by_consulted = {c.consulted_id: c for c in changes or [] if c.consulted_id}
     known = {p.id for p in paragraphs}
-    tops = [c for c in text.comments if not c.parent or c.parent not in _ids(text.comments)]
+    published = {c.id for c in text.comments}  # a reply to an unpublished comment stands alone
+    tops = [c for c in text.comments if not c.parent or c.parent not in published]
     threads: dict[str | None, list[Comment]] = {}
     for top in tops:
         threads.setdefault(top.paragraph if top.paragraph in known else None, []).append(top)
@@ -132,10 +133,6 @@ def text_results(text: Text) -> TextResults:
         comments=len(text.comments),
         motivating={k: v for k, v in motivating.items() if v},
     )
-
-
-def _ids(comments: list[Comment]) -> set[str]:
-    return {c.id for c in comments}
 
 
 def comment_bytes(comment: Comment) -> int:
