@@ -66,6 +66,11 @@ class TextResults:
     def revised(self) -> list[diff.Change]:
         return [c for c in self.changes or [] if c.kind != diff.UNCHANGED]
 
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many paragraphs changed, were added, were removed (diff.summary)."""
+        return diff.summary(self.changes or [])
+
 
 @dataclass
 class ProposalResults:
@@ -116,6 +121,7 @@ def text_results(text: Text) -> TextResults:
             )
         )
     changes_text = set(limits()["dispositions"]["changes_text"])
+    revised = diff.changed_ids(changes or [])
     motivating = {
         block.paragraph.id: [
             c
@@ -123,7 +129,7 @@ def text_results(text: Text) -> TextResults:
             if c.answer is not None and c.answer.disposition in changes_text
         ]
         for block in blocks
-        if block.paragraph is not None and block.change and block.change.kind != diff.UNCHANGED
+        if block.paragraph is not None and block.paragraph.id in revised
     }
     return TextResults(
         text=text,
