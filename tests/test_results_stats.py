@@ -230,3 +230,28 @@ def test_an_empty_consultation() -> None:
     assert (p.organisation_types, p.texts, p.days) == ((), (), ())
     assert (p.answers.answered, p.answers.unanswered) == (0, 0)
     assert {d.count for d in p.answers.dispositions} == {0}
+
+
+def test_the_open_data_and_the_results_page_count_alike() -> None:
+    """Two tabulations of one consultation (the open data's participation sheet, the results
+    page's numbers) agree on what both count."""
+    from plugins.exports.data import consultation_data
+
+    consultation = fixture_consultation()
+    snapshot = json.loads((SITE / "snapshot.json").read_text(encoding="utf-8"))
+    total = next(
+        row
+        for row in consultation_data(consultation, snapshot)["participation"]
+        if row["scope"] == "consultation"
+    )
+    numbers = participation(consultation)
+    assert total["comments"] == numbers.totals.comments
+    assert total["proposals"] == numbers.totals.proposals
+    by_type = {r.code: r.submissions for r in numbers.respondent_types}
+    assert (total["by_citizens"], total["by_organisations"]) == (
+        by_type["citizen"],
+        by_type["organisation"],
+    )
+    assert total["answered"] == numbers.answers.answered
+    for row in numbers.answers.dispositions:
+        assert total[f"answered_{row.code}"] == row.count
