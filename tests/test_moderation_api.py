@@ -259,7 +259,8 @@ def test_summary_and_decided_unpublished(http: Any, staff: StaffClient) -> None:
     staff.decide(ids[0], action="approve")
     staff.decide(ids[1], action="reject", reason="off_topic")
     summary = data(staff.get("/v1/moderation/summary"))
-    assert summary["counts"] == {"pending": 2, "approved": 1, "rejected": 1, "hidden": 0}
+    counts = {"pending": 2, "approved": 1, "rejected": 1, "hidden": 0, "withdrawn": 0}
+    assert summary["counts"] == counts
     assert summary["reasons"]["spam"] == "Ανεπιθύμητο περιεχόμενο"
     waiting = data(staff.get("/v1/moderation/decided-unpublished"))
     assert waiting["count"] == 1 and [i["id"] for i in waiting["items"]] == [ids[0]]

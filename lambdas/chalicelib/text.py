@@ -118,7 +118,7 @@ def clean(value: str, rule: Rule = DEFAULT_RULE) -> str:
         code = ord(char)
         if is_noncharacter(code):
             raise TextError("validation", "Περιέχει χαρακτήρες που δεν είναι κείμενο.")
-        if code in SEPARATORS:
+        if code in SEPARATORS or (char == "\n" and not rule.multiline):
             raise TextError("validation", "Το πεδίο δέχεται μία μόνο γραμμή.")
         if unicodedata.category(char) == "Cc" and char not in allowed:
             raise TextError("validation", "Περιέχει χαρακτήρες ελέγχου που δεν επιτρέπονται.")

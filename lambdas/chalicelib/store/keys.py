@@ -14,13 +14,25 @@ submission             SUB#<id> / SUB              by_status: STATUS#<status> / 
                                                    <status>#<created>#<id>
                                                    by_target (comments): TARGET#<cons>#<text> or
                                                    TARGET#<cons>#proposal#<id> / <created>#<id>
-decision audit entry   SUB#<id> / AUDIT#<at>#<v>  (answers too: action ``answer``)
+decision audit entry   SUB#<id> / AUDIT#<at>#<v>  (answers and authors' actions too)
+redacted original      SUB#<id> / ORIGINAL#<at>#<v> (TTL: retention.redacted_original_days)
 idempotency record     IDEM#<hmac> / IDEM          (TTL)
 rate count             RATE#<hmac>#<window> / RATE (TTL)
 duplicate guard        DUP#<sha256> / DUP          (TTL)
 staff token            STAFF#<sha256> / TOKEN      by_target: STAFF / <created>#<sha256>
 publish state          META#publish / STATE
 publish lock           LOCK#publish / LOCK         (TTL)
+private link           CAP#<sha256> / CAP          (TTL: the e-mail's retention)
+outbox message         MAIL#<id> / MAIL            by_status: MAIL#due / <send after>#<id>
+                                                   (only while due); TTL once sent or failed
+mail count             MAILCOUNT#<scope>#<day> /   (TTL) receipts per address, per network
+                       COUNT
+suppressed address     NOMAIL#<address hash> /     (no TTL: a person's "no more e-mail")
+                       NOMAIL
+subscription           SUBSCR#<slug>#<address      by_target: SUBSCRIBERS#<slug> / <address
+                       hash> / SUBSCR              hash> (once confirmed); TTL
+announcement           META#announce / <slug>      what each consultation's subscribers heard
+consultations seen     META#consultations / SEEN   slug -> last seen by a publish (retention)
 =====================  ==========================  ===========================================
 """
 
@@ -42,6 +54,7 @@ class Status(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     HIDDEN = "hidden"
+    WITHDRAWN = "withdrawn"  # by its author (chalicelib.follow), never by staff
 
     @property
     def label(self) -> str:
@@ -53,6 +66,7 @@ STATUS_LABELS = {
     Status.APPROVED: "Εγκρίθηκε",
     Status.REJECTED: "Απορρίφθηκε",
     Status.HIDDEN: "Κρυφό",
+    Status.WITHDRAWN: "Αποσύρθηκε από τον συντάκτη",
 }
 
 
@@ -90,6 +104,9 @@ REDACTABLE = Status.APPROVED  # approved → approved, with ``redacted_body``
 ANSWERABLE = Status.APPROVED  # the municipality answers what it published (store.answers)
 # Where an approved item goes when it is taken down: the snapshot drops it.
 TAKEN_DOWN = (Status.HIDDEN, Status.REJECTED)
+# Its author may withdraw an item from any status (staff transitions end there): a withdrawn
+# item that was published leaves a placeholder (chalicelib.snapshot), the others nothing.
+WITHDRAWABLE = frozenset({Status.PENDING, Status.APPROVED, Status.HIDDEN, Status.REJECTED})
 
 
 def allowed(source: str, target: str, redacting: bool = False) -> bool:
@@ -118,6 +135,20 @@ def submission(sub_id: str) -> dict[str, str]:
 def audit(sub_id: str, at: str, version: int) -> dict[str, str]:
     """A decision's audit entry sits in its submission's partition, in time order."""
     return {"PK": _SUB + sub_id, "SK": f"{_AUDIT}{at}#{version:06d}"}
+
+
+ORIGINAL = _ORIGINAL = "ORIGINAL#"
+
+
+def original(sub_id: str, at: str, version: int) -> dict[str, str]:
+    """The body a redaction replaced, beside its audit entry, with its own TTL (limits.json
+    ``retention.redacted_original_days``): the audit entry stays, the original does not."""
+    return {"PK": _SUB + sub_id, "SK": f"{_ORIGINAL}{at}#{version:06d}"}
+
+
+def original_of(sk: str) -> str | None:
+    """The audit entry's sort key an original belongs to (None for other items)."""
+    return _AUDIT + sk.removeprefix(_ORIGINAL) if sk.startswith(_ORIGINAL) else None
 
 
 def audit_range(sub_id: str) -> tuple[str, str]:
@@ -201,6 +232,67 @@ def staff_index(created: str, digest: str) -> dict[str, str]:
 
 def staff_digest(pk: str) -> str:
     return pk.removeprefix(_STAFF)
+
+
+# --- private links, mail and subscriptions (chalicelib.follow, outbox, subscriptions) ----------
+def capability(digest: str) -> dict[str, str]:
+    """A private link's record, by the sha256 of its token (the token itself is never stored)."""
+    return {"PK": f"CAP#{digest}", "SK": "CAP"}
+
+
+OUTBOX_DUE = "MAIL#due"
+OUTBOX_FAILED = "MAIL#failed"  # by_status: failed messages, by when they failed
+
+
+class MailStatus(StrEnum):
+    """An outbox message: due → sending → sent; sending → due (a temporary failure, with
+    backoff) or failed (out of attempts, or a claim that outlived its lease: never sent twice);
+    due → dropped (suppressed address, over a limit, data erased, address refused)."""
+
+    DUE = "due"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    DROPPED = "dropped"
+
+
+def outbox(message_id: str) -> dict[str, str]:
+    return {"PK": f"MAIL#{message_id}", "SK": "MAIL"}
+
+
+def outbox_due(send_after: str, message_id: str) -> dict[str, str]:
+    """by_status: the messages waiting to be sent, oldest due first (removed once sent)."""
+    return {"GSI2PK": OUTBOX_DUE, "GSI2SK": f"{send_after}#{message_id}"}
+
+
+def mail_count(scope: str, day: str) -> dict[str, str]:
+    """How many receipts went to one address (``a:<hash>``) or network (``n:<hash>``) on
+    ``day`` (the abuse limit of limits.json ``mail``)."""
+    return {"PK": f"MAILCOUNT#{scope}#{day}", "SK": "COUNT"}
+
+
+def suppressed(address_hash: str) -> dict[str, str]:
+    return {"PK": f"NOMAIL#{address_hash}", "SK": "NOMAIL"}
+
+
+def subscription(slug: str, address_hash: str) -> dict[str, str]:
+    return {"PK": f"SUBSCR#{slug}#{address_hash}", "SK": "SUBSCR"}
+
+
+def subscribers_pk(slug: str) -> str:
+    return f"SUBSCRIBERS#{slug}"
+
+
+def subscribers_index(slug: str, address_hash: str) -> dict[str, str]:
+    """by_target: the confirmed subscribers of a consultation."""
+    return {"GSI1PK": subscribers_pk(slug), "GSI1SK": address_hash}
+
+
+def announcement(slug: str) -> dict[str, str]:
+    return {"PK": "META#announce", "SK": slug}
+
+
+CONSULTATIONS_SEEN = {"PK": "META#consultations", "SK": "SEEN"}
 
 
 # --- the publish machinery ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
+from chalicelib import clock
 from chalicelib.store import keys
 
 # progress(done) after every page of a long query: the command line shows it with rich.
@@ -147,10 +148,50 @@ def by_target(
 
 
 def audit_trail(table: Any, sub_id: str) -> list[dict[str, Any]]:
-    """A submission's decisions, oldest first."""
+    """A submission's decisions, oldest first, each redaction with the body it replaced while
+    that is kept (its own item, expiring: keys.original)."""
     pk, prefix = keys.audit_range(sub_id)
+    kwargs = {"KeyConditionExpression": Key("PK").eq(pk), "ConsistentRead": True}
+    items = [i for p in _pages(table, kwargs) for i in p.get("Items", [])]
+    now = clock.epoch()
+    originals = {
+        keys.original_of(i["SK"]): i["original_body"]
+        for i in items
+        if keys.original_of(i["SK"])
+        and int(i.get(keys.TTL_ATTRIBUTE, now + 1)) > now
+        and "original_body" in i
+    }
+    trail = [dict(i) for i in items if i["SK"].startswith(prefix)]
+    for entry in trail:
+        if entry["SK"] in originals:
+            entry["original_body"] = originals[entry["SK"]]
+    return trail
+
+
+def originals(table: Any, sub_id: str) -> list[dict[str, Any]]:
+    """The keys of a submission's redacted originals (erased with the author's data)."""
+    pk = keys.submission(sub_id)["PK"]
     kwargs = {
-        "KeyConditionExpression": Key("PK").eq(pk) & Key("SK").begins_with(prefix),
-        "ConsistentRead": True,
+        "KeyConditionExpression": Key("PK").eq(pk) & Key("SK").begins_with(keys.ORIGINAL),
+        "ProjectionExpression": "PK, SK",
     }
     return [i for p in _pages(table, kwargs) for i in p.get("Items", [])]
+
+
+def with_email(
+    table: Any, consultation: str, projection: str = "id, email, #s"
+) -> Iterator[dict[str, Any]]:
+    """Every submission of ``consultation`` that still holds an e-mail, whatever its status
+    (the retention purge, the report's notices), with the attributes of ``projection``."""
+    names = {"#e": "email"}
+    if "#s" in projection:
+        names["#s"] = "status"
+    kwargs: dict[str, Any] = {
+        "IndexName": keys.BY_CONSULTATION,
+        "KeyConditionExpression": Key("GSI3PK").eq(keys.consultation_pk(consultation)),
+        "FilterExpression": "attribute_exists(#e)",
+        "ProjectionExpression": projection,
+        "ExpressionAttributeNames": names,
+    }
+    for page in _pages(table, kwargs):
+        yield from page.get("Items", [])

@@ -8,7 +8,8 @@ from, chalicelib.sources) and ``next_change`` (when a page of it stops being tru
 chalicelib.timeline); ``attention`` by every publish: the items it had to leave out because they
 cannot be published as they are (chalicelib.snapshot), shown in the moderation summary until a
 decision fixes them; ``build_error`` by a publish whose site did not build (the file, the field
-and the problem, for staff), removed by the next one that builds.
+and the problem, for staff), removed by the next one that builds; ``notices_mark`` by the
+notices a publish writes (chalicelib.notices): the decisions up to it have been told.
 """
 
 from __future__ import annotations
@@ -82,4 +83,16 @@ def record_build_error(table: Any, error: dict[str, str | None]) -> None:
         Key=keys.PUBLISH_STATE,
         UpdateExpression="SET build_error = :e",
         ExpressionAttributeValues={":e": {**error, "at": clock.now_iso()}},
+    )
+
+
+def record_notices(table: Any, mark: str) -> bool:
+    """The decisions up to ``mark`` have had their notices written (chalicelib.notices);
+    never backwards."""
+    return conditionally(
+        table.update_item,
+        Key=keys.PUBLISH_STATE,
+        UpdateExpression="SET notices_mark = :m",
+        ConditionExpression="attribute_not_exists(notices_mark) OR notices_mark < :m",
+        ExpressionAttributeValues={":m": mark},
     )

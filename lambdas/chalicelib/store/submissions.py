@@ -92,13 +92,16 @@ def put_submission(
     fprint: str,
     guard_put: dict[str, Any],
     rate: guards.RateCount,
+    extra: dict[str, dict[str, Any]] | None = None,
 ) -> Accepted:
-    """Write the submission, its idempotency item, its duplicate guard and its rate count
-    atomically. The first answer again on a retry (whatever the network's count); 422 when the
-    key was used for other content; 429 ``rate_limited`` past the network's limit; 409
-    ``duplicate`` when the guard refuses (in this order, the contract's)."""
+    """Write the submission, its idempotency item, its duplicate guard, its rate count and the
+    ``extra`` new items (its private link, its receipt in the outbox) atomically. The first
+    answer again on a retry (whatever the network's count); 422 when the key was used for other
+    content; 429 ``rate_limited`` past the network's limit; 409 ``duplicate`` when the guard
+    refuses (in this order, the contract's)."""
     key = item.get("submission_key")
     actions = transaction(table.name, item, fprint, guard_put, rate)
+    actions.update(extra or {})
     codes: list[str] = []
     for attempt in range(CONFLICT_ATTEMPTS):
         try:
@@ -239,16 +242,26 @@ def audit_base(
 
 
 def audit_entry(item: dict[str, Any], decision: Decision, action: str) -> dict[str, Any]:
-    """The audit entry of ``decision`` on ``item`` (the only home of a redacted original)."""
+    """The audit entry of ``decision`` on ``item``."""
     entry = audit_base(item, decision.at, decision.by, action, decision.target.value)
     entry["redacted"] = decision.redacted_body is not None
     if decision.reason:
         entry["reason"] = decision.reason
     if decision.note:
         entry["note"] = decision.note
-    if decision.redacted_body is not None:
-        entry["original_body"] = item["body"]
     return entry
+
+
+def original_item(item: dict[str, Any], audit: dict[str, Any]) -> dict[str, Any]:
+    """The body a redaction replaces, kept for staff beside its audit entry until its TTL (the
+    only home of a redacted original; the audit trail shows it while it lasts)."""
+    days = int(limits()["retention"]["redacted_original_days"])
+    moment = datetime.fromisoformat(audit["at"].replace("Z", "+00:00"))
+    return {
+        **keys.original(item["id"], audit["at"], int(audit["version"])),
+        "original_body": item["body"],
+        keys.TTL_ATTRIBUTE: int(moment.timestamp()) + days * 86400,
+    }
 
 
 def decide(table: Any, item: dict[str, Any], decision: Decision, audit: dict[str, Any]) -> None:
@@ -275,7 +288,8 @@ def decide(table: Any, item: dict[str, Any], decision: Decision, audit: dict[str
     if decision.redacted_body is not None:
         sets += ["body = :body", "redacted = :true"]
         values.update({":body": decision.redacted_body, ":true": True})
-    audited(table, item, audit, at=at, sets=sets, values=values, removes=removes)
+    extra = [original_item(item, audit)] if decision.redacted_body is not None else []
+    audited(table, item, audit, at=at, sets=sets, values=values, removes=removes, puts=extra)
 
 
 def audited(
@@ -287,13 +301,17 @@ def audited(
     sets: list[str],
     values: dict[str, Any],
     removes: list[str] | None = None,
+    puts: list[dict[str, Any]] | None = None,
+    count: bool = True,
 ) -> None:
     """One staff change as one transaction: the item's update (``sets``, plus ``updated_at``
     and the version), conditional on the status and version read, so of two members of staff
     changing it at once exactly one wins; its audit entry; and the decision count on the
     publish state item, so that the next publish takes it. The loser (a failed condition, or a
     concurrent transaction on the same item) gets 409 ``conflict``. Decisions (here) and
-    answers (store.answers) are written by it."""
+    answers (store.answers) and authors' actions (store.follow) are written by it; ``puts``
+    are more new items of the same change (a redacted original), and ``count=False`` leaves the
+    publish alone (a change the site does not show)."""
     values = {**values, ":at": at, ":from": item["status"], ":one": 1, ":zero": 0}
     sets = [*sets, "updated_at = :at", "version = if_not_exists(version, :zero) + :one"]
     condition = "#s = :from AND "
@@ -302,7 +320,11 @@ def audited(
         values[":v"] = item["version"]
     else:
         condition += "attribute_not_exists(version)"
-    update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    # Placeholders for the removed names: some (location) are DynamoDB reserved words.
+    names = {"#s": "status", **{f"#r{n}": name for n, name in enumerate(removes or [])}}
+    update = "SET " + ", ".join(sets)
+    if removes:
+        update += " REMOVE " + ", ".join(f"#r{n}" for n in range(len(removes)))
     actions = [
         {
             "Update": {
@@ -310,7 +332,7 @@ def audited(
                 "Key": keys.submission(item["id"]),
                 "UpdateExpression": update,
                 "ConditionExpression": condition,
-                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": values,
             }
         },
@@ -321,17 +343,21 @@ def audited(
                 "ConditionExpression": "attribute_not_exists(PK)",
             }
         },
-        {
-            "Update": {
-                "TableName": table.name,
-                "Key": keys.PUBLISH_STATE,
-                # The count only grows, even when two decisions commit out of order and
-                # last_decision_at steps back: publish compares both.
-                "UpdateExpression": "SET last_decision_at = :at ADD decisions :one",
-                "ExpressionAttributeValues": {":at": at, ":one": 1},
-            }
-        },
+        *({"Put": {"TableName": table.name, "Item": extra}} for extra in (puts or [])),
     ]
+    if count:
+        actions.append(
+            {
+                "Update": {
+                    "TableName": table.name,
+                    "Key": keys.PUBLISH_STATE,
+                    # The count only grows, even when two decisions commit out of order and
+                    # last_decision_at steps back: publish compares both.
+                    "UpdateExpression": "SET last_decision_at = :at ADD decisions :one",
+                    "ExpressionAttributeValues": {":at": at, ":one": 1},
+                }
+            }
+        )
     try:
         table.meta.client.transact_write_items(TransactItems=actions)
     except ClientError as exc:

@@ -1,0 +1,155 @@
+"""A participant's private link and what its holder may do to their own submission: withdraw
+it, have their name removed, have their personal data erased (chalicelib.follow).
+
+The link's token is never stored: its record, ``CAP#<sha256>``, names the submission and expires
+(TTL) when the submission's e-mail would be purged anyway (limits.json ``retention``). Every
+action is one audited, conditional transaction (store.submissions.audited: status and version
+as read), by ``AUTHOR``; repeating an action finds nothing left to do and writes nothing, so a
+double click or a replayed form changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.spec import limits
+from chalicelib.store import keys, queries, submissions
+from chalicelib.store.keys import Status
+
+logger = logging.getLogger(__name__)
+
+AUTHOR = "author"  # who, in the audit trail, for the participant's own actions
+SUBMISSION, SUBSCRIPTION = "submission", "subscription"
+# The person: what "erase my personal data" removes (the participant hash too: it is a
+# pseudonym of the e-mail). The idempotency record holds only a keyed fingerprint and expires
+# in a day (limits.json guards.idempotency_seconds).
+PERSONAL = ("email", "display_name", "organisation_name", "participant", "submission_key")
+TEXT = ("body", "title", "location")  # what a withdrawal removes besides the person
+
+
+def expires(closes: datetime) -> int:
+    """When a submission's link dies: with its e-mail, after the consultation closes."""
+    days = int(limits()["retention"]["email_days_after_close"])
+    return int((closes + timedelta(days=days)).timestamp())
+
+
+def capability(digest: str, kind: str, ref: str, expires_at: int, now: datetime) -> dict[str, Any]:
+    """The record of a private link (``kind``: submission or subscription; ``ref``: its id
+    or key)."""
+    return {
+        **keys.capability(digest),
+        "kind": kind,
+        "ref": ref,
+        "created_at": clock.iso(now),
+        keys.TTL_ATTRIBUTE: expires_at,
+    }
+
+
+def find(table: Any, digest: str, now: datetime) -> dict[str, Any] | None:
+    """The live record of a link (an expired one counts as absent: TTL deletion is lazy)."""
+    item = table.get_item(Key=keys.capability(digest), ConsistentRead=True).get("Item")
+    if item is None or int(item.get(keys.TTL_ATTRIBUTE, 0)) <= int(now.timestamp()):
+        return None
+    return item
+
+
+def _audit(item: dict[str, Any], at: str, action: str, to_status: str) -> dict[str, Any]:
+    return submissions.audit_base(item, at, AUTHOR, action, to_status)
+
+
+def withdraw(table: Any, item: dict[str, Any], now: datetime) -> bool:
+    """Withdraw ``item``: never published, or replaced on the site by a placeholder from the
+    next publish; its text and the person's data are deleted. False when already withdrawn."""
+    if item["status"] == Status.WITHDRAWN or item["status"] not in keys.WITHDRAWABLE:
+        return False
+    at, target = clock.iso(now), Status.WITHDRAWN.value
+    values: dict[str, Any] = {":to": target, ":false": False}
+    sets = ["#s = :to", "withdrawn_at = :at", "publish_name = :false"]
+    index = {
+        **keys.status_index(target, at, item["id"]),
+        **keys.consultation_index(item["consultation"], target, item["created_at"], item["id"]),
+    }
+    for n, (attr, key) in enumerate(sorted(index.items())):
+        sets.append(f"{attr} = :k{n}")
+        values[f":k{n}"] = key
+    removes = [f for f in (*PERSONAL, *TEXT) if f in item]
+    published = item["status"] == Status.APPROVED
+    if not published and "approved_at" in item:
+        removes.append("approved_at")  # hidden since: the site has no place to keep for it
+    submissions.audited(
+        table,
+        item,
+        _audit(item, at, "withdraw", target),
+        at=at,
+        sets=sets,
+        values=values,
+        removes=removes,
+        count=published,
+    )
+    _forget_originals(table, item["id"])
+    return True
+
+
+def _restamped(item: dict[str, Any], at: str, sets: list[str], values: dict[str, Any]) -> bool:
+    """A published item's change reaches the next publish's incremental export through its
+    ``by_status`` sort key (chalicelib.snapshot_delta), as a decision's does. True when the
+    site shows the item (the publish must run)."""
+    if item["status"] != Status.APPROVED:
+        return False
+    sets.append("GSI2SK = :restamp")
+    values[":restamp"] = keys.status_index(item["status"], at, item["id"])["GSI2SK"]
+    return True
+
+
+def anonymise(table: Any, item: dict[str, Any], now: datetime) -> bool:
+    """Publish ``item`` without a name from the next publish on. False when it had none."""
+    if item.get("publish_name") is not True or item["status"] == Status.WITHDRAWN:
+        return False
+    at = clock.iso(now)
+    sets, values = ["publish_name = :false"], {":false": False}
+    shown = _restamped(item, at, sets, values)
+    submissions.audited(
+        table,
+        item,
+        _audit(item, at, "anonymise", item["status"]),
+        at=at,
+        sets=sets,
+        values=values,
+        count=shown,
+    )
+    return True
+
+
+def erase(table: Any, item: dict[str, Any], now: datetime) -> bool:
+    """Erase the person's data from ``item`` (GDPR art. 17); the text stays, anonymous.
+    False when there is nothing left to erase."""
+    removes = [f for f in PERSONAL if f in item]
+    if not removes:
+        return False
+    at = clock.iso(now)
+    sets, values = ["publish_name = :false", "erased_at = :at"], {":false": False}
+    shown = _restamped(item, at, sets, values)
+    submissions.audited(
+        table,
+        item,
+        _audit(item, at, "erase", item["status"]),
+        at=at,
+        sets=sets,
+        values=values,
+        removes=removes,
+        count=shown,
+    )
+    _forget_originals(table, item["id"])
+    return True
+
+
+def _forget_originals(table: Any, sub_id: str) -> None:
+    """A redacted original may hold what the person wanted gone: removed at once, not at its
+    TTL (an update: the API's role deletes nothing)."""
+    for key in queries.originals(table, sub_id):
+        table.update_item(
+            Key={"PK": key["PK"], "SK": key["SK"]}, UpdateExpression="REMOVE original_body"
+        )
