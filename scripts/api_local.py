@@ -14,6 +14,7 @@ stage's environment_variables in lambdas/.chalice/config.json (see ``serve``).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -42,6 +43,16 @@ DEV_ENV = {
 
 LISTEN_BACKLOG = 128
 
+# The private links' routes carry their secret in the path: the access log keeps the prefix.
+PRIVATE_PATHS = re.compile(
+    r"(/v1/(?:follow|subscriptions/confirm|unsubscribe)/)[^\s\"']*", re.IGNORECASE
+)
+
+
+def redact(line: str) -> str:
+    """``line`` with everything after a private link's prefix replaced by ``…``."""
+    return PRIVATE_PATHS.sub("\\1…", line)
+
 
 class ApiStartError(RuntimeError):
     """chalice local exited or did not answer /v1/health in time."""
@@ -56,18 +67,25 @@ def chalice_command(port: int, autoreload: bool = False) -> list[str]:
 
 
 def serve(argv: list[str]) -> int:
-    """The child process: chalice's own CLI, with three local-only changes. The caller's
+    """The child process: chalice's own CLI, with four local-only changes. The caller's
     environment wins over the stage's environment_variables (chalice local would otherwise
     let config.json override TABLE_NAME and the rest); the listen queue is longer than
-    socketserver's 5, which resets connections under a burst of concurrent clients; and
+    socketserver's 5, which resets connections under a burst of concurrent clients;
     Nagle's algorithm is off: the handler sends the headers and the body in two writes, so
     the body waited for the client's delayed ACK, 40 ms on every answer (API Gateway has
-    no such delay)."""
+    no such delay); and the access log (one line per request, with its path) leaves out the
+    private links' tokens (``redact``), which must never reach a log."""
     from chalice.cli import factory, main
     from chalice.local import ChaliceRequestHandler, ThreadedHTTPServer
 
     ThreadedHTTPServer.request_queue_size = LISTEN_BACKLOG
     ChaliceRequestHandler.disable_nagle_algorithm = True
+    log_message = ChaliceRequestHandler.log_message
+
+    def log_redacted(self: Any, format: str, *args: Any) -> None:
+        log_message(self, "%s", redact(format % args))
+
+    ChaliceRequestHandler.log_message = log_redacted
     load = factory.CLIFactory.load_chalice_app
 
     def load_keeping_env(self: Any, environment_variables: Any = None, **kwargs: Any) -> Any:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from scripts.dynamodb_local import DUMMY_ENV, DynamoDBLocal, create_table
+from scripts.smtp_local import LocalSmtp
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,3 +64,38 @@ def api_env(monkeypatch: pytest.MonkeyPatch, dynamodb: DynamoDBLocal, table: str
     yield env
     config.reset()
     db.reset()
+
+
+@pytest.fixture(scope="session")
+def smtp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSmtp]:
+    """A real SMTP server (aiosmtpd) on a free port for the whole session (per xdist worker),
+    keeping every message it receives as an .eml file."""
+    with LocalSmtp(tmp_path_factory.mktemp("mail")) as server:
+        yield server
+
+
+MAIL_API_URL = "http://127.0.0.1:8010"
+
+
+@pytest.fixture
+def mail_env(monkeypatch: pytest.MonkeyPatch, smtp_server: LocalSmtp) -> Iterator[LocalSmtp]:
+    """Mail goes to ``smtp_server`` (emptied first); ``chalicelib.mail.get`` is rebuilt from
+    this environment before and after the test (and the config, which reads API_URL)."""
+    from chalicelib import config, mail
+
+    env = {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_server.port),
+        "MAIL_SENDER": "Διαβούλευση <diavoulefsi@example.gr>",
+        "API_URL": MAIL_API_URL,
+        "STAFF_DIGEST_TO": "prosopiko@example.gr",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    smtp_server.clear()
+    mail.get.cache_clear()
+    config.reset()
+    yield smtp_server
+    smtp_server.clear()
+    mail.get.cache_clear()
+    config.reset()

@@ -186,6 +186,7 @@ def test_killed_dev_leaves_no_orphans(root, tmp_path):
         "DIAVOULEFSI_SITE_PORT": free_port(),
         "DIAVOULEFSI_API_PORT": free_port(),
         "DIAVOULEFSI_DYNAMODB_PORT": free_port(),
+        "DIAVOULEFSI_SMTP_PORT": free_port(),
     }
     env = {
         **os.environ,

@@ -81,6 +81,7 @@ def test_dev_stack_end_to_end(root, tmp_path):
         "DIAVOULEFSI_LOCAL_DIR": str(local),
         "DIAVOULEFSI_SITE_PORT": str(free_port()),
         "DIAVOULEFSI_API_PORT": str(free_port()),
+        "DIAVOULEFSI_SMTP_PORT": str(free_port()),
         "DIAVOULEFSI_PUBLISH_INTERVAL": "2",
     }
     proc = start_dev(root, env, tmp_path / "dev.log")
@@ -90,7 +91,12 @@ def test_dev_stack_end_to_end(root, tmp_path):
         wait_until(lambda: dev_json.exists() or proc.poll() is not None, 240, "dev.json")
         assert proc.poll() is None, (tmp_path / "dev.log").read_text()
         info = json.loads(dev_json.read_text())
-        assert set(info) == {"site_url", "api_url", "dynamodb_endpoint", "table", "staff_token"}
+        assert set(info) == {
+            *("site_url", "api_url", "dynamodb_endpoint", "table", "staff_token"),
+            *("smtp_port", "mail_dir"),
+        }
+        assert info["smtp_port"] == int(env["DIAVOULEFSI_SMTP_PORT"])
+        assert Path(info["mail_dir"]) == (local / "mail").resolve()
         assert info["site_url"] == f"http://127.0.0.1:{env['DIAVOULEFSI_SITE_PORT']}"
         children = descendants(proc.pid)
         assert len(children) >= 2  # DynamoDB Local and chalice local at least
