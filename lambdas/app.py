@@ -3,10 +3,19 @@
 import os
 from collections.abc import Callable
 
-from chalice import AuthResponse, Chalice, CORSConfig, Rate, Response
+from chalice import AuthResponse, Chalice, CORSConfig, Cron, Rate, Response
 from chalice.app import AuthRequest, Request
 
-from chalicelib import answers, auth, http, intake, moderation, moderation_queue
+from chalicelib import (
+    answers,
+    auth,
+    follow,
+    http,
+    intake,
+    moderation,
+    moderation_queue,
+    subscriptions,
+)
 
 app = Chalice(app_name="diavoulefsi")
 
@@ -39,8 +48,35 @@ def post_proposal() -> Response:
 
 @app.route("/v1/comments", methods=["OPTIONS"])
 @app.route("/v1/proposals", methods=["OPTIONS"])
+@app.route("/v1/subscriptions", methods=["OPTIONS"])
 def preflight() -> Response:
     return http.preflight(http.current_request())
+
+
+# --- a participant's private link and e-mail choices (chalicelib.follow, subscriptions) -----
+@app.route("/v1/follow/{token}", methods=["GET"])
+def follow_page(token: str) -> Response:
+    return follow.view(token, http.current_request())
+
+
+@app.route("/v1/follow/{token}", methods=["POST"], **PUBLIC)
+def follow_action(token: str) -> Response:
+    return follow.act(token, http.current_request())
+
+
+@app.route("/v1/subscriptions", methods=["POST"], **PUBLIC)
+def subscribe() -> Response:
+    return subscriptions.subscribe(http.current_request())
+
+
+@app.route("/v1/subscriptions/confirm/{token}", methods=["GET", "POST"], **PUBLIC)
+def subscription_confirm(token: str) -> Response:
+    return subscriptions.confirm(token, http.current_request())
+
+
+@app.route("/v1/unsubscribe/{token}", methods=["GET", "POST"], **PUBLIC)
+def unsubscribe(token: str) -> Response:
+    return subscriptions.unsubscribe(token, http.current_request())
 
 
 # --- staff moderation routes (chalicelib.moderation, chalicelib.auth) -----------------------
@@ -116,3 +152,19 @@ def publish_site(event: object) -> dict[str, object]:
     from chalicelib import publish  # only this function needs it: keeps the API's cold start
 
     return publish.scheduled().as_dict()
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def send_mail(event: object) -> dict[str, object]:
+    """Send the outbox's due messages (receipts, notices, confirmations, the digest)."""
+    from chalicelib import outbox
+
+    return outbox.send_due().as_dict()
+
+
+@app.schedule(Cron(0, 5, "*", "*", "?", "*"))
+def staff_digest(event: object) -> dict[str, object]:
+    """Every morning (05:00 UTC: 07:00 or 08:00 in Athens), the staff's digest."""
+    from chalicelib import digest
+
+    return {"written": digest.enqueue()}

@@ -17,6 +17,14 @@ PUBLIC = {
     ("/v1/proposals", "POST"),
     ("/v1/comments", "OPTIONS"),
     ("/v1/proposals", "OPTIONS"),
+    ("/v1/subscriptions", "POST"),
+    ("/v1/subscriptions", "OPTIONS"),
+    ("/v1/follow/{token}", "GET"),
+    ("/v1/follow/{token}", "POST"),
+    ("/v1/subscriptions/confirm/{token}", "GET"),
+    ("/v1/subscriptions/confirm/{token}", "POST"),
+    ("/v1/unsubscribe/{token}", "GET"),
+    ("/v1/unsubscribe/{token}", "POST"),
 }
 
 

@@ -118,6 +118,12 @@ class SmallPages:
     def delete_item(self, **kwargs: Any) -> Any:
         return self.table.delete_item(**kwargs)
 
+    def get_item(self, **kwargs: Any) -> Any:
+        return self.table.get_item(**kwargs)
+
+    def put_item(self, **kwargs: Any) -> Any:
+        return self.table.put_item(**kwargs)
+
 
 def test_every_page_of_a_consultation_is_purged(ddb):
     items = [put(ddb, comment_entry(n, consultation="palia", text="keimeno")) for n in range(5)]
@@ -176,3 +182,34 @@ def test_a_failing_purge_never_fails_the_publish(
     assert result.status == publish.NOTHING and len(scheduled_env["calls"]) == 1
     assert "retention purge failed" in caplog.text
     assert "email" in read(scheduled_env["table"], scheduled_env["closed"])
+
+
+# --- a consultation removed or renamed ----------------------------------------------------
+def without(slug: str) -> manifest.Manifest:
+    return manifest.Manifest({s: c for s, c in MANIFEST.consultations.items() if s != slug})
+
+
+def test_a_removed_consultation_loses_its_emails_after_the_grace_period(ddb, stored):
+    grace = timedelta(days=limits()["retention"]["days_after_removal"])
+    retention.purge_personal_data(ddb, MANIFEST, NOW)  # the site has "prosfati": it is recorded
+    retention.purge_personal_data(ddb, without("prosfati"), NOW + grace / 2)
+    assert all("email" in read(ddb, i) for i in stored["prosfati"])  # a rename may be undone
+    purged = retention.purge_personal_data(
+        ddb, without("prosfati"), NOW + grace + timedelta(hours=1)
+    )
+    assert purged == 2
+    assert all("email" not in read(ddb, i) for i in stored["prosfati"])
+    assert all("email" in read(ddb, i) for i in stored["anoichti"])  # the others are untouched
+    # once purged it is forgotten, and a rerun has nothing left to do
+    later = NOW + grace + timedelta(days=1)
+    assert retention.purge_personal_data(ddb, without("prosfati"), later) == 0
+
+
+def test_a_consultation_back_on_the_site_is_not_purged(ddb, stored):
+    grace = timedelta(days=limits()["retention"]["days_after_removal"])
+    retention.purge_personal_data(ddb, without("prosfati"), NOW)  # never seen: nothing to do
+    retention.purge_personal_data(ddb, MANIFEST, NOW + timedelta(days=1))
+    retention.purge_personal_data(ddb, without("prosfati"), NOW + timedelta(days=2))
+    retention.purge_personal_data(ddb, MANIFEST, NOW + grace)  # back before its grace ended
+    retention.purge_personal_data(ddb, MANIFEST, NOW + grace + timedelta(days=5))
+    assert all("email" in read(ddb, i) for i in stored["prosfati"])

@@ -24,6 +24,7 @@ class Config:
     ip_hash_key: bytes
     manifest_path: Path
     dynamodb_endpoint: str | None
+    api_url: str = ""  # the API's public base: links in e-mails and the API's own pages
 
 
 def _required(name: str) -> str:
@@ -46,6 +47,7 @@ def get() -> Config:
         ip_hash_key=_required("IP_HASH_KEY").encode(),
         manifest_path=Path(os.environ.get("MANIFEST_PATH") or BUNDLED_MANIFEST),
         dynamodb_endpoint=os.environ.get("DYNAMODB_ENDPOINT") or None,
+        api_url=os.environ.get("API_URL", "").strip().rstrip("/"),
     )
 
 

@@ -184,10 +184,12 @@ def redirect(
     fragment: str,
     reference: str | None = None,
     extra: Mapping[str, str | list[str]] | None = None,
+    notice: str = "apostoli",
 ) -> Response:
-    """303 back to the page the form is on, with the notice to show as the fragment."""
+    """303 back to the page the form is on, with the notice to show as the fragment
+    (``#<notice>-<fragment>``: the site's templates show the matching notice)."""
     query = f"?ref={reference}" if reference else ""
-    location = f"{config.get().site_url}{return_to}{query}#apostoli-{fragment}"
+    location = f"{config.get().site_url}{return_to}{query}#{notice}-{fragment}"
     return Response(
         body="",
         status_code=303,
@@ -197,3 +199,65 @@ def redirect(
 
 def _json_headers(cors: dict[str, str]) -> dict[str, str | list[str]]:
     return {"Content-Type": JSON_TYPE, "Cache-Control": "no-store", **cors}
+
+
+# --- the API's own pages (private links, confirmations: chalicelib.follow, subscriptions) -----
+HTML_TYPE = "text/html; charset=utf-8"
+
+
+def wants_html(headers: Mapping[str, str]) -> bool:
+    """A browser following a link (it asks for text/html); scripts get JSON."""
+    accept = (headers.get("accept") or "").lower()
+    return "text/html" in accept
+
+
+def page(body: str, status: int = 200) -> Response:
+    """An HTML page of the API: never cached, never indexed, no referrer (its URL holds a
+    token), styles from the site only, forms posting only to itself."""
+    site = _origin(config.get().site_url)
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": HTML_TYPE,
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+        "X-Robots-Tag": "noindex, nofollow",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": (
+            f"default-src 'none'; style-src {site}; img-src {site}; font-src {site}; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        ),
+    }
+    return Response(body=body, status_code=status, headers=headers)
+
+
+def json_answer(data: Mapping[str, Any], status: int = 200) -> Response:
+    return Response(
+        body=json.dumps(data, ensure_ascii=False), status_code=status, headers=_json_headers({})
+    )
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}" if rest else url
+
+
+def own_origin(headers: Mapping[str, str]) -> str:
+    """The origin this request was addressed to (its own pages post back to it)."""
+    proto = (headers.get("x-forwarded-proto") or "http").split(",")[0].strip()
+    return f"{proto}://{headers.get('host', '')}"
+
+
+def same_site(headers: Mapping[str, str]) -> bool:
+    """The Origin rule of the submission routes (chalicelib.guards.origin), where the API's
+    own origin counts too: its pages' forms post back to it."""
+    sent = headers.get("origin") or (
+        _origin(headers["referer"]) if headers.get("referer") else None
+    )
+    if sent is None:
+        return True
+    sent = sent.strip().rstrip("/")
+    cfg = config.get()
+    return (
+        sent in cfg.site_origins
+        or sent == own_origin(headers)
+        or (bool(cfg.api_url) and sent == _origin(cfg.api_url))
+    )

@@ -6,7 +6,8 @@ answer. The order of the checks:
 3. the consultation exists (manifest), the fields (validation), the text and paragraph
    (manifest), the consultation is open now; then the proposal and parent (DynamoDB, strongly
    consistent reads): nothing reaches the database before everything else is in order;
-4. one transaction: submission + idempotency item + duplicate guard + rate count (store).
+4. one transaction: submission + idempotency item + duplicate guard + rate count + private link
+   + receipt in the outbox (store): the receipt is sent later, by the sender (chalicelib.outbox).
 
 Every request leaves one structured log line (chalicelib.logs) and nothing personal.
 """
@@ -16,14 +17,15 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib import clock, db, guards, http, ids, logs, manifest, validation
+from chalicelib import clock, db, guards, http, ids, logs, manifest, tokens, validation
 from chalicelib.errors import ApiError, unavailable
-from chalicelib.store import submissions
+from chalicelib.store import follow, outbox, submissions
 from chalicelib.store.submissions import Accepted
 
 logger = logging.getLogger(__name__)
@@ -101,7 +103,30 @@ def _accept(post: _Post) -> Accepted:
         dup = guards.duplicate_put(ip_hash, validation.dedup_text(fields["body"]), seconds)
         rate = guards.rate_update(ip_hash, seconds)
         fprint = submissions.fingerprint(post.kind, fields)
-        return submissions.put_submission(table, item, fprint, dup, rate)
+        extra = _receipt(table.name, item, cons.closes, ip_hash, now)
+        return submissions.put_submission(table, item, fprint, dup, rate, extra)
+
+
+def _receipt(
+    table_name: str, item: dict[str, Any], closes: datetime, ip_hash: str, now: datetime
+) -> dict[str, dict[str, Any]]:
+    """The submission's private link and its receipt, written in its own transaction: the
+    token exists only in the receipt's parameters until the sender has sent it."""
+    token, digest = tokens.new_capability()
+    link = follow.capability(digest, follow.SUBMISSION, item["id"], follow.expires(closes), now)
+    receipt = outbox.message(
+        "receipt", item["email"], {"id": item["id"], "token": token}, now, net=ip_hash
+    )
+    return {
+        "capability": {
+            "Put": {
+                "TableName": table_name,
+                "Item": link,
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        },
+        "receipt": outbox.put_action(table_name, receipt),
+    }
 
 
 def _manifest() -> manifest.Manifest:

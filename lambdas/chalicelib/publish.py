@@ -76,6 +76,7 @@ class PublishResult:
     next_change: str | None = None  # when a page of this site stops being true
     error: dict[str, str | None] | None = None  # FAILED: file, field, problem
     watermark: str | None = None
+    notices: dict[str, int] = field(default_factory=dict)  # chalicelib.notices: what was written
     durations: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -235,6 +236,7 @@ def _locked_run(
     reasons = _reasons(current, force=force, first=published is None, source=source, now=now)
     if not reasons:
         logger.info("publish: nothing new since %s", current.get("published_at"))
+        _notify(table, workdir / "output", now, None)
         return PublishResult(status=NOTHING, watermark=watermark)
 
     logger.info("publish: %s", ", ".join(reasons))
@@ -307,9 +309,35 @@ def _locked_run(
     state.record_published_decisions(table, decisions)
     result.next_change = _next_change(output, now)
     state.record_site(table, source=source, next_change=result.next_change)
+    mark = time.monotonic()
+    result.notices = _notify(table, output, now, decided_at)
+    result.durations["notices_s"] = time.monotonic() - mark
     result.durations["total_s"] = time.monotonic() - started
     logger.info("publish done: %s", json.dumps(result.as_dict(), sort_keys=True))
     return result
+
+
+def _notify(table: Any, output: Path, now: datetime, covered: str | None) -> dict[str, int]:
+    """Participants' notices and subscribers' announcements (chalicelib.notices): a failure
+    is logged, never raised (the site is published; the next run writes what is missing)."""
+    from botocore.exceptions import BotoCoreError
+
+    from chalicelib import manifest, notices
+
+    try:
+        built = manifest.read(output / config.MANIFEST_FILE)
+    except (OSError, ValueError):
+        try:
+            built = manifest.current()
+        except manifest.ManifestError:
+            built = None
+    try:
+        return notices.run(table, built, now, covered).as_dict()
+    except (ClientError, BotoCoreError) as exc:
+        logger.error("notices not written, the next run tries again: %s", exc)
+    except Exception:  # a bug here must not undo a publish that is already live
+        logger.exception("notices not written (a bug); the next run tries again")
+    return {}
 
 
 def _failed(table: Any, result: PublishResult, exc: SiteBuildError) -> PublishResult:

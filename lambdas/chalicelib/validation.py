@@ -52,6 +52,7 @@ LABELS = {
 }
 SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]+")
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
+LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 
 Fields = dict[str, Any]
 
@@ -173,13 +174,37 @@ def _check_people(kind: str, out: Fields, errors: dict[str, str]) -> None:
         errors.pop("organisation_name", None)
         errors.pop("organisation_type", None)
     email = out.get("email")
-    if email is not None and "email" not in errors and not EMAIL.fullmatch(email):
-        errors["email"] = "Η διεύθυνση ηλεκτρονικού ταχυδρομείου δεν είναι έγκυρη."
+    problem = email_problem(email) if email is not None and "email" not in errors else None
+    if problem:
+        errors["email"] = problem
     if out.get("consent") is not True and "consent" not in errors:
         errors["consent"] = "Χρειάζεται να αποδεχτείτε τους όρους συμμετοχής."
     key = out.get("submission_key")
     if key is not None and "submission_key" not in errors and not SUBMISSION_KEY.fullmatch(key):
         errors["submission_key"] = "Μη έγκυρο κλειδί υποβολής."
+
+
+def email_problem(address: str) -> str | None:
+    """Why ``address`` cannot receive our e-mail, in Greek, or None. The local part is a
+    dot-atom of ASCII characters (SES, and so production, cannot deliver to anything else, and
+    it keeps every header we write unambiguous); the domain may be internationalised (sent as
+    punycode)."""
+    invalid = "Η διεύθυνση ηλεκτρονικού ταχυδρομείου δεν είναι έγκυρη."
+    if not EMAIL.fullmatch(address):
+        return invalid
+    local, _, domain = address.rpartition("@")
+    if not local.isascii():
+        return (
+            "Η διεύθυνση δεν μπορεί να έχει ελληνικούς ή άλλους μη λατινικούς χαρακτήρες πριν "
+            "από το «@»: δεν μπορούμε να στείλουμε μήνυμα σε αυτήν. Δώστε άλλη διεύθυνση."
+        )
+    if not LOCAL_PART.fullmatch(local):
+        return invalid
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return invalid
+    return invalid if len(ascii_domain) > 253 else None
 
 
 def _check_content(kind: str, out: Fields, errors: dict[str, str]) -> None:
