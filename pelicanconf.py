@@ -82,6 +82,9 @@ SEARCH_URL = "anazitisi/"
 SEARCH_SAVE_AS = SEARCH_URL + "index.html"
 MODERATION_URL = "moderation/"  # staff page, noindex, not in the sitemap
 MODERATION_SAVE_AS = MODERATION_URL + "index.html"
+# A comment's anchor on its page ({id}: the comment's id): the templates put it on the comment,
+# and the manifest gives it to the API, whose e-mails link to the comment with it.
+COMMENT_ANCHOR = "sxolio-{id}"
 
 PAGE_URL = "{slug}/"
 PAGE_SAVE_AS = "{slug}/index.html"

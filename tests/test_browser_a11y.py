@@ -162,7 +162,11 @@ def test_every_page_reads_and_posts_without_javascript(site: Served, browser: An
                 forms_seen += 1
                 assert form.get_attribute("method") == "post", url
                 action = form.get_attribute("action") or ""
-                assert action in (f"{API}/v1/comments", f"{API}/v1/proposals"), (url, action)
+                assert action in (
+                    f"{API}/v1/comments",
+                    f"{API}/v1/proposals",
+                    f"{API}/v1/subscriptions",
+                ), (url, action)
                 assert form.locator("button[type=submit]").is_visible(), url
         page.goto(f"{site.url}/{TEXT}")
         assert page.locator("form.submission textarea[name=body]").is_visible()

@@ -44,11 +44,16 @@ class Consultation:
     texts: dict[str, Text]
     title: str = ""
     proposal_url: str = ""  # a proposal's path with "{id}"; older manifests lack it
+    results_url: str = ""  # the results page's path, once built (closed); else ""
+    report_date: str = ""  # YYYY-MM-DD once the results page shows the report; else ""
 
 
 @dataclass(frozen=True)
 class Manifest:
     consultations: dict[str, Consultation]
+    site_name: str = ""  # pelicanconf's SITENAME; older manifests lack it
+    comment_anchor: str = ""  # a comment's anchor with "{id}"; older manifests lack it
+    moderation_url: str = ""  # the staff page (the digest links to it); older manifests lack it
 
     def consultation(self, slug: str) -> Consultation | None:
         return self.consultations.get(slug)
@@ -84,8 +89,15 @@ def parse(data: dict[str, Any]) -> Manifest:
             texts,
             cons["title"],
             cons.get("proposal_url", ""),
+            cons.get("results_url", ""),
+            cons.get("report_date", ""),
         )
-    return Manifest(consultations)
+    return Manifest(
+        consultations,
+        data.get("site_name", ""),
+        data.get("comment_anchor", ""),
+        data.get("moderation_url", ""),
+    )
 
 
 def read(path: Path) -> Manifest:

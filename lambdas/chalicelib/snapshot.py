@@ -7,8 +7,14 @@ publish them, never an email, an IP hash, a submission key or a moderation note 
 deterministic (sorted items, sorted keys, ``generated_at`` taken from the data), so an unchanged
 database gives a byte-identical file and the build can skip unchanged pages.
 
-A full export reads every approved item; the publish step usually needs only what changed since
-its previous snapshot (chalicelib.snapshot_delta), and both give the same bytes.
+An item its author withdrew (chalicelib.store.follow) after it was published leaves only its
+place (``withdrawn``: where it was, never its text or its author): the site shows «Αποσύρθηκε από
+τον συντάκτη» there, so the replies to it stay readable and its address keeps working. One
+withdrawn before publication (no ``approved_at``) leaves nothing.
+
+A full export reads every approved and every withdrawn item; the publish step usually needs only
+what changed since its previous snapshot (chalicelib.snapshot_delta), and both give the same
+bytes.
 
 One bad item never stops a publish: every entry's text goes through the one cleaner
 (chalicelib.text) and the entry is checked against its part of the schema; an item that fails
@@ -121,6 +127,29 @@ def public_proposal(item: dict[str, Any]) -> dict[str, Any]:
 
 
 PUBLIC = {"comment": ("comments", public_comment), "proposal": ("proposals", public_proposal)}
+WITHDRAWN = "withdrawn"  # the placeholders' list, and their kind of entry in ``Entries``
+LISTS = {**{kind: plural for kind, (plural, _) in PUBLIC.items()}, WITHDRAWN: WITHDRAWN}
+
+
+def placeholder(item: dict[str, Any]) -> dict[str, Any]:
+    """The place a withdrawn comment or proposal held: where it was, nothing of what it said
+    or who said it (the withdrawal erased both anyway)."""
+    comment = item["kind"] == "comment"
+    return {
+        "id": item["id"],
+        "kind": item["kind"],
+        "consultation": item["consultation"],
+        **{
+            name: item.get(name) if comment else None
+            for name in ("text", "proposal", "paragraph", "parent")
+        },
+        "created_at": item["created_at"],
+    }
+
+
+def was_published(item: dict[str, Any]) -> bool:
+    """A withdrawn item leaves a placeholder only if it was ever approved."""
+    return bool(item.get("approved_at"))
 
 
 def approved_items(
@@ -132,14 +161,29 @@ def approved_items(
     return queries.by_status(table, Status.APPROVED, progress=progress, page_size=page_size)
 
 
+def published_items(
+    table: Any, progress: Progress | None = None, page_size: int | None = None
+) -> list[dict[str, Any]]:
+    """What a full export reads: every approved submission, then every withdrawn one (those
+    that were published become placeholders)."""
+    from chalicelib.store import queries
+
+    approved = approved_items(table, progress, page_size)
+    counted = (lambda done: progress(len(approved) + done)) if progress else None
+    withdrawn = queries.by_status(table, Status.WITHDRAWN, progress=counted, page_size=page_size)
+    return approved + withdrawn
+
+
 def assemble(entries: Iterable[tuple[str, dict[str, Any]]], stamps: Iterable[str]) -> dict:
     """The snapshot of public ``(kind, entry)`` pairs: sorted, ``generated_at`` the newest
     stamp. The one place that decides the order, so every way of exporting gives one file."""
-    lists: dict[str, list[dict[str, Any]]] = {"comments": [], "proposals": []}
+    lists: dict[str, list[dict[str, Any]]] = {plural: [] for plural in LISTS.values()}
     for kind, entry in entries:
-        lists[PUBLIC[kind][0]].append(entry)
+        lists[LISTS[kind]].append(entry)
     for entries_of_kind in lists.values():
         entries_of_kind.sort(key=lambda e: (e["consultation"], e["created_at"], e["id"]))
+    if not lists[WITHDRAWN]:
+        del lists[WITHDRAWN]  # optional: a snapshot without any is the one older builds wrote
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": max(stamps, default=EMPTY_GENERATED_AT),
@@ -151,15 +195,25 @@ Entries = dict[str, tuple[str, dict[str, Any], str]]
 
 
 def public_entries(items: list[dict[str, Any]], left_out: dict[str, str] | None = None) -> Entries:
-    """id -> (kind, public entry, stamp) of approved submission items (other kinds dropped).
+    """id -> (kind, public entry, stamp) of approved submission items and of withdrawn ones
+    (kind ``withdrawn``: a placeholder, only for those once published; other kinds dropped).
     An item that cannot be published goes into ``left_out`` (id -> why) instead."""
     entries: Entries = {}
     for item in items:
         kind = item.get("kind")
         if kind not in PUBLIC:
             continue
+        withdrawn = item.get("status") == Status.WITHDRAWN
+        if withdrawn and not was_published(item):
+            continue
         try:
-            entries[item["id"]] = (kind, publishable(kind, PUBLIC[kind][1](item)), stamp(item))
+            if withdrawn:
+                entry = placeholder(item)
+                _entry_validators()[WITHDRAWN](entry)
+                entries[item["id"]] = (WITHDRAWN, entry, stamp(item))
+            else:
+                entry = publishable(kind, PUBLIC[kind][1](item))
+                entries[item["id"]] = (kind, entry, stamp(item))
         except (KeyError, TypeError, ValueError, fastjsonschema.JsonSchemaException) as exc:
             problem = _problem(exc)
             logger.warning("snapshot: item %s left out: %s", item.get("id", "?"), problem)
@@ -204,12 +258,13 @@ def _entry_validators() -> dict[str, Callable[[Any], Any]]:
     schema = snapshot_schema()
     return {
         kind: fastjsonschema.compile({"$defs": schema["$defs"], "$ref": f"#/$defs/{kind}"})
-        for kind in PUBLIC
+        for kind in LISTS
     }
 
 
 def build(items: list[dict[str, Any]]) -> dict[str, Any]:
-    """The snapshot of ``items`` (approved submission items); ``write`` validates it."""
+    """The snapshot of ``items`` (approved and withdrawn submission items); ``write``
+    validates it."""
     found = public_entries(items).values()
     return assemble(((kind, entry) for kind, entry, _ in found), (s for *_, s in found))
 
@@ -233,11 +288,12 @@ def validate(snapshot: dict[str, Any]) -> None:
 
 def export(table: Any, progress: Progress | None = None) -> dict[str, Any]:
     """Query and filter: the snapshot of the database as it is now (full export)."""
-    snapshot = build(approved_items(table, progress))
+    snapshot = build(published_items(table, progress))
     logger.info(
-        "snapshot exported: %s comments, %s proposals",
+        "snapshot exported: %s comments, %s proposals, %s withdrawn",
         len(snapshot["comments"]),
         len(snapshot["proposals"]),
+        len(snapshot.get(WITHDRAWN, ())),
     )
     return snapshot
 

@@ -4,9 +4,10 @@ every approved item read again (21,500 items take most of a publish on DynamoDB 
 Every change that reaches the snapshot is a moderation decision (chalicelib.moderation), and a
 decision rewrites the item's ``by_status`` keys: ``GSI2PK = STATUS#<new status>`` and ``GSI2SK =
 <decided_at>#<id>``. So what changed since a point in time is two kinds of Query on that index,
-``GSI2SK`` after the point: approved items (new, shown again or redacted: upserted) and hidden or
-rejected ones (taken down: removed). The retention purge touches only ``email``, which the
-snapshot never carries.
+``GSI2SK`` after the point: approved items (new, shown again or redacted: upserted), withdrawn
+ones (by their authors, chalicelib.store.follow, which rewrites the keys the same way: a
+placeholder if it was ever published, else removed) and hidden or rejected ones (taken down:
+removed). The retention purge touches only ``email``, which the snapshot never carries.
 
 The point is the older of the watermark and the ``last_decision_at`` its own run read before
 exporting (a snapshot left by a run that died, or an older one left in this workdir while another
@@ -33,9 +34,9 @@ from chalicelib.store import keys, queries
 logger = logging.getLogger(__name__)
 
 STATE_NAME = "snapshot-state.json"
-# 3: entries gained answer and participant, and lost an organisation's display_name: a
-# snapshot left by an older format is exported again in full.
-STATE_FORMAT = 3
+# 3: entries gained answer and participant, and lost an organisation's display_name; 4: the
+# withdrawn placeholders. A snapshot left by an older format is exported again in full.
+STATE_FORMAT = 4
 MARGIN = timedelta(minutes=5)
 FULL, INCREMENTAL = "full", "incremental"
 
@@ -68,7 +69,7 @@ def refresh(
     if updated is not None:
         (entries, left_out, read), mode, reason = updated, INCREMENTAL, f"since {since}"
     else:
-        items = snapshot.approved_items(table, progress)
+        items = snapshot.published_items(table, progress)
         left_out = {}
         entries = snapshot.public_entries(items, left_out)
         mode, read, reason = FULL, len(items), reason or "previous snapshot and its state differ"
@@ -138,7 +139,7 @@ def _updated(
     previous = json.loads(path.read_bytes())
     state = json.loads(state_path.read_text(encoding="utf-8"))
     stamps, left_out = state.get("stamps"), state.get("left_out")
-    pairs = [(kind, e) for kind, (plural, _) in snapshot.PUBLIC.items() for e in previous[plural]]
+    pairs = [(kind, e) for kind, plural in snapshot.LISTS.items() for e in previous.get(plural, [])]
     if not isinstance(stamps, dict) or set(stamps) != {e["id"] for _, e in pairs}:
         return None
     if not isinstance(left_out, dict):
@@ -148,6 +149,11 @@ def _updated(
     for item in approved:  # decided again: examined afresh below
         left_out.pop(item.get("id"), None)
     entries.update(snapshot.public_entries(approved, left_out))
+    withdrawn = queries.by_status(table, keys.Status.WITHDRAWN, after=since)
+    for item in withdrawn:  # a placeholder if it was published (public_entries), else gone
+        entries.pop(item["id"], None)
+        left_out.pop(item["id"], None)
+    entries.update(snapshot.public_entries(withdrawn, left_out))
     left = [
         item
         for status in keys.TAKEN_DOWN
@@ -156,4 +162,4 @@ def _updated(
     for item in left:
         entries.pop(item["id"], None)
         left_out.pop(item["id"], None)
-    return entries, left_out, len(approved) + len(left)
+    return entries, left_out, len(approved) + len(withdrawn) + len(left)

@@ -113,6 +113,7 @@ class ConsultationsGenerator(Generator):
                     text.content,
                     [vars(p) for p in text.paragraphs],
                     [x.fingerprint() for x in text.comments],
+                    [x.fingerprint() for x in text.placeholders],
                 ]
                 self._write(
                     writer,
@@ -131,7 +132,8 @@ class ConsultationsGenerator(Generator):
                 [header, [p.summary() for p in c.proposals]],
                 consultation=c,
             )
-            for proposal in c.proposals:
+            # a withdrawn proposal keeps its page (its address, its comments), unlisted
+            for proposal in c.proposals + c.withdrawn_proposals:
                 data = [header, proposal.summary(), [x.fingerprint() for x in proposal.comments]]
                 self._write(
                     writer,
@@ -149,7 +151,14 @@ class ConsultationsGenerator(Generator):
                 path = Path(self.output_path) / feed
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(atom_feed(c, site_url))
-        write_manifest(self.output_path, manifest(self.consultations, self._root()))
+        api_manifest = manifest(
+            self.consultations,
+            self._root(),
+            site_name=self.settings.get("SITENAME") or "",
+            comment_anchor=self.settings.get("COMMENT_ANCHOR") or "",
+            moderation_url=self.settings.get("MODERATION_URL") or "",
+        )
+        write_manifest(self.output_path, api_manifest)
         stats = state.stats(state.finish())
         logger.info("Consultation pages: %(rendered)d rendered, %(skipped)d unchanged", stats)
         if stats_path := self.settings.get("BUILD_STATS_PATH"):

@@ -58,6 +58,10 @@ class Comment:
     answer: Answer | None = None
     participant: str | None = None  # counted on the results page, never shown
     replies: list["Comment"] = field(default_factory=list)
+    # Withdrawn by its author after publication: only its place is left (the snapshot's
+    # ``withdrawn``), shown as «Αποσύρθηκε από τον συντάκτη» with the replies under it; never
+    # in a target's ``comments``, so never counted.
+    withdrawn: bool = False
 
     def fingerprint(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if k not in ("replies", "author", "answer")} | {
@@ -84,7 +88,9 @@ class Proposal:
     participant: str | None = None
     comments: list[Comment] = field(default_factory=list)  # every approved one, by date
     threads: list[Comment] = field(default_factory=list)  # top level, replies nested
+    placeholders: list[Comment] = field(default_factory=list)  # withdrawn comments, in threads
     url: str = ""
+    withdrawn: bool = False  # its page stays, with a placeholder title and its comments
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -96,6 +102,8 @@ class Proposal:
             "approved_at": self.approved_at,
             "answer": _answer(self.answer),
             "comments": len(self.comments),
+            "placeholders": [c.fingerprint() for c in self.placeholders],
+            "withdrawn": self.withdrawn,
         }
 
 
@@ -115,6 +123,7 @@ class Text:
     department: str | None = None
     comments: list[Comment] = field(default_factory=list)
     threads: dict[str | None, list[Comment]] = field(default_factory=dict)  # paragraph → top
+    placeholders: list[Comment] = field(default_factory=list)  # withdrawn comments, in threads
     paragraph_counts: dict[str, int] = field(default_factory=dict)  # with replies
     # paragraph → disposition → answered comments (with replies): "how they were answered"
     paragraph_answers: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -154,6 +163,9 @@ class Consultation:
     contact: str | None = None
     texts: list[Text] = field(default_factory=list)
     proposals: list[Proposal] = field(default_factory=list)
+    # Proposals withdrawn after publication: their pages stay (a placeholder title and their
+    # comments) but they are not listed, counted or exported.
+    withdrawn_proposals: list[Proposal] = field(default_factory=list)
     state: str = timeline.UPCOMING
     days_left: int = 0
     # From the URL settings (plugins/consultations/urls.py), so templates spell no path.
@@ -164,6 +176,9 @@ class Consultation:
     # When the results page last changed in substance (the report's date, else the closing):
     # its entry in the consultation's feed. Set by plugins/results; None: no results page.
     results_updated: str | None = None
+    # The day of the published report (its Date, else the closing day), ISO; set by
+    # plugins/results once the results page shows a report, for the manifest (announcements).
+    report_date: str | None = None
 
     def proposal_url(self, proposal_id: str) -> str:
         return self.proposal_pattern.format(id=proposal_id)
@@ -180,8 +195,10 @@ class Consultation:
 
     @property
     def comment_count(self) -> int:
+        """The published comments, replies included (those on a withdrawn proposal too: they
+        are still published, and the open data counts them)."""
         return sum(len(t.comments) for t in self.texts) + sum(
-            len(p.comments) for p in self.proposals
+            len(p.comments) for p in self.proposals + self.withdrawn_proposals
         )
 
     def header(self) -> dict[str, Any]:
@@ -207,4 +224,5 @@ class Consultation:
             "texts": [t.summary() for t in self.texts],
             "proposals": len(self.proposals),
             "comments": self.comment_count,
+            "report_date": self.report_date,  # the consultation page's «Ενημερώστε με» goes
         }

@@ -16,16 +16,30 @@ ATOM = "http://www.w3.org/2005/Atom"
 MANIFEST_NAME = config.MANIFEST_FILE
 
 
-def manifest(consultations: list[Consultation], content_root: Path) -> dict:
-    """What the API checks every submission against, validated against manifest.schema.json.
+def manifest(
+    consultations: list[Consultation],
+    content_root: Path,
+    *,
+    site_name: str = "",
+    comment_anchor: str = "",
+    moderation_url: str = "",
+) -> dict:
+    """What the API checks every submission against, validated against manifest.schema.json;
+    and what its e-mails need to name the site and link to a comment (``site_name``,
+    ``comment_anchor``: pelicanconf's SITENAME and COMMENT_ANCHOR), to a consultation's results
+    and to know that its report is out (``results_url``, ``report_date``); the staff digest links
+    to the moderation page (``moderation_url``).
 
     ``generated_at`` is the newest content file's time, not the build's: an unchanged manifest
     stays byte-identical, so the publish step does not upload it again.
     """
     newest = max((p.stat().st_mtime for p in content_root.rglob("*.md")), default=0)
-    data = {
+    data: dict = {
         "schema_version": 1,
         "generated_at": datetime.fromtimestamp(newest, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **({"site_name": site_name} if site_name else {}),
+        **({"comment_anchor": comment_anchor} if comment_anchor else {}),
+        **({"moderation_url": "/" + moderation_url} if moderation_url else {}),
         "consultations": [
             {
                 "slug": c.slug,
@@ -35,6 +49,9 @@ def manifest(consultations: list[Consultation], content_root: Path) -> dict:
                 "closes": c.closes.isoformat(),
                 "url": "/" + c.url,
                 "proposal_url": "/" + c.proposal_pattern,
+                # plugins/results sets results_updated when it builds the results page
+                **({"results_url": "/" + c.results_url} if c.results_updated else {}),
+                **({"report_date": c.report_date} if c.report_date else {}),
                 "texts": [
                     {
                         "slug": t.slug,

@@ -44,6 +44,8 @@ def read_reports(generators: list[Any]) -> None:
             if report and report.date:  # the report's day, at midnight in Athens
                 when = max(when, datetime.combine(report.date, time(), ATHENS))
             consultation.results_updated = when.isoformat()
+            if report:  # the manifest tells the API (its announcement to the subscribers)
+                consultation.report_date = when.date().isoformat()
 
 
 def write_results(

@@ -122,7 +122,10 @@ def participation(consultation: Consultation) -> Participation:
 
 def _items(consultation: Consultation) -> Iterator[_Item]:
     items: list[Comment | Proposal] = [c for t in consultation.texts for c in t.comments]
-    items += [c for p in consultation.proposals for c in p.comments]
+    # comments on a withdrawn proposal are still published (placeholders never are items)
+    items += [
+        c for p in consultation.proposals + consultation.withdrawn_proposals for c in p.comments
+    ]
     items += consultation.proposals
     for item in items:
         who = f"item:{item.id}" if item.participant is None else f"hash:{item.participant}"

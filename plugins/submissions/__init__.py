@@ -5,7 +5,7 @@ import logging
 from pelican import signals
 from pelican.generators import Generator
 
-from .snapshot import SnapshotError, attach, load_snapshot
+from .snapshot import WITHDRAWN_LABEL, SnapshotError, attach, load_snapshot
 
 __all__ = ["SnapshotError", "register"]
 
@@ -19,12 +19,14 @@ def add_submissions(generators: list[Generator]) -> None:
         context.get("SNAPSHOT_PATH"), validated=bool(context.get("SNAPSHOT_VALIDATED"))
     )
     context["snapshot"] = snapshot
+    context["WITHDRAWN_LABEL"] = WITHDRAWN_LABEL  # what the templates show in a placeholder
     if snapshot is not None:
         attach(context.get("consultations", []), snapshot)
         logger.info(
-            "Snapshot: %d comments, %d proposals",
+            "Snapshot: %d comments, %d proposals, %d withdrawn",
             len(snapshot["comments"]),
             len(snapshot["proposals"]),
+            len(snapshot.get("withdrawn", [])),
         )
 
 

@@ -1,4 +1,10 @@
-"""The approved-submissions snapshot: loading, validating, and attaching it to the model."""
+"""The approved-submissions snapshot: loading, validating, and attaching it to the model.
+
+The snapshot's ``withdrawn`` entries (items their authors withdrew after publication) become
+placeholders: a withdrawn comment keeps its place in its thread (its anchor, the replies under
+it) and a withdrawn proposal keeps its page (a placeholder title and its comments). They are kept
+apart from the targets' ``comments`` and the consultation's ``proposals``, which the counts, the
+results and the feeds read."""
 
 import json
 import logging
@@ -8,13 +14,16 @@ from typing import Any
 
 import jsonschema
 
-from chalicelib.snapshot import validate
+from chalicelib.snapshot import WITHDRAWN, validate
 from chalicelib.spec import limits
+from chalicelib.store.keys import Status
 from plugins.consultations.models import Answer, Author, Comment, Consultation, Proposal
 
 logger = logging.getLogger(__name__)
 
 ANONYMOUS = {"citizen": "Ανώνυμος πολίτης", "organisation": "Ανώνυμος φορέας"}
+WITHDRAWN_LABEL = Status.WITHDRAWN.label  # «Αποσύρθηκε από τον συντάκτη», in the placeholders
+NOBODY = Author("citizen", None, None, None, label="", detail="")  # a placeholder's: not shown
 
 
 class SnapshotError(Exception):
@@ -90,6 +99,36 @@ def _comment(item: dict[str, Any]) -> Comment:
     )
 
 
+def _placeholder(item: dict[str, Any]) -> Comment:
+    return Comment(
+        id=item["id"],
+        reference="",
+        body="",
+        author=NOBODY,
+        paragraph=item.get("paragraph"),
+        parent=item.get("parent"),
+        created_at=item["created_at"],
+        approved_at="",
+        withdrawn=True,
+    )
+
+
+def _placeholder_proposal(item: dict[str, Any], consultation: Consultation) -> Proposal:
+    """A withdrawn proposal: its page stays at its address, titled by the placeholder."""
+    return Proposal(
+        id=item["id"],
+        reference="",
+        title=WITHDRAWN_LABEL,
+        body="",
+        location=None,
+        author=NOBODY,
+        created_at=item["created_at"],
+        approved_at="",
+        url=consultation.proposal_url(item["id"]),
+        withdrawn=True,
+    )
+
+
 def thread(comments: list[Comment]) -> list[Comment]:
     """Replies under their parents (a reply whose parent is not published stands alone)."""
     by_id = {c.id: c for c in comments}
@@ -103,10 +142,16 @@ def thread(comments: list[Comment]) -> list[Comment]:
 
 
 def attach(consultations: list[Consultation], snapshot: dict[str, Any]) -> None:
-    """Give each text and proposal its approved comments, oldest first, threaded."""
+    """Give each text and proposal its approved comments, oldest first, threaded, with the
+    placeholders of the withdrawn ones in their places."""
     by_slug = {c.slug: c for c in consultations}
     for c in consultations:
         c.proposals = []
+        c.withdrawn_proposals = []
+    withdrawn = sorted(snapshot.get(WITHDRAWN, []), key=lambda x: (x["created_at"], x["id"]))
+    for item in (w for w in withdrawn if w["kind"] == "proposal"):
+        if (consultation := by_slug.get(item["consultation"])) is not None:
+            consultation.withdrawn_proposals.append(_placeholder_proposal(item, consultation))
     for item in sorted(snapshot["proposals"], key=lambda p: (p["approved_at"], p["id"])):
         consultation = by_slug.get(item["consultation"])
         if consultation is None:
@@ -131,26 +176,30 @@ def attach(consultations: list[Consultation], snapshot: dict[str, Any]) -> None:
     for c in consultations:
         targets.update({(c.slug, "text", t.slug): t for t in c.texts})
         targets.update({(c.slug, "proposal", p.id): p for p in c.proposals})
+        targets.update({(c.slug, "proposal", p.id): p for p in c.withdrawn_proposals})
     grouped: dict[tuple[str, str, str], list[Comment]] = defaultdict(list)
+    placed: dict[tuple[str, str, str], list[Comment]] = defaultdict(list)
     for item in sorted(snapshot["comments"], key=lambda x: (x["created_at"], x["id"])):
-        key = (
-            (item["consultation"], "text", item["text"])
-            if item.get("text")
-            else (item["consultation"], "proposal", item.get("proposal") or "")
-        )
+        key = _target(item)
         if key not in targets:
             logger.warning("Comment %s: unknown target %s", item["id"], "/".join(key))
             continue
         grouped[key].append(_comment(item))
-    for key, comments in grouped.items():
+    for item in (w for w in withdrawn if w["kind"] == "comment"):
+        if _target(item) in targets:  # else its target is gone too: nothing to hold a place in
+            placed[_target(item)].append(_placeholder(item))
+    for key in grouped.keys() | placed.keys():
         target = targets[key]
-        target.comments = comments
+        target.comments, target.placeholders = grouped.get(key, []), placed.get(key, [])
+        everything = sorted(
+            target.comments + target.placeholders, key=lambda x: (x.created_at, x.id)
+        )
         if key[1] == "proposal":
-            target.threads = thread(comments)
+            target.threads = thread(everything)
             continue
         paragraph_ids = {p.id for p in target.paragraphs}
         threads: dict[str | None, list[Comment]] = defaultdict(list)
-        for top in thread(comments):
+        for top in thread(everything):
             threads[top.paragraph if top.paragraph in paragraph_ids else None].append(top)
         target.threads = dict(threads)
         target.paragraph_counts = {
@@ -161,8 +210,15 @@ def attach(consultations: list[Consultation], snapshot: dict[str, Any]) -> None:
         }
 
 
+def _target(item: dict[str, Any]) -> tuple[str, str, str]:
+    if item.get("text"):
+        return (item["consultation"], "text", item["text"])
+    return (item["consultation"], "proposal", item.get("proposal") or "")
+
+
 def _size(comment: Comment) -> int:
-    return 1 + sum(_size(reply) for reply in comment.replies)
+    """The published comments of a thread (a placeholder is not one; its replies are)."""
+    return (0 if comment.withdrawn else 1) + sum(_size(reply) for reply in comment.replies)
 
 
 def _dispositions(tops: list[Comment]) -> dict[str, int]:
