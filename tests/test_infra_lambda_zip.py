@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import uuid
@@ -64,7 +65,7 @@ event = {
     "resources": ["arn:aws:events:eu-central-1:123456789012:rule/publish"], "detail": {},
 }
 with clock.frozen(datetime.fromisoformat(sys.argv[1])):
-    result = app.publish_site(event, Context())
+    result = getattr(app, sys.argv[2])(event, Context())  # publish_site, send_mail, ...
 # Where each would come from (pagefind runs as `python -m pagefind`, same path).
 origins = {name: importlib.import_module(name).__file__ for name in %r}
 print(json.dumps({"result": result, "origins": origins, "path": sys.path}))
@@ -180,11 +181,11 @@ def published(
     return {**answer, "base": base, "task": task, "comment": comment, "env": env}
 
 
-def invoke(task: Path, env: dict[str, str]) -> dict[str, Any]:
-    """The scheduled handler of the unpacked zip in ``task``, in a fresh interpreter."""
+def invoke(task: Path, env: dict[str, str], handler: str = "publish_site") -> dict[str, Any]:
+    """A scheduled handler of the unpacked zip in ``task``, in a fresh interpreter."""
     python = getattr(sys, "_base_executable", sys.executable)
     proc = subprocess.run(
-        [python, "-S", "-c", HANDLER % ((*SITE_MODULES, *PROJECT_MODULES),), NOW],
+        [python, "-S", "-c", HANDLER % ((*SITE_MODULES, *PROJECT_MODULES),), NOW, handler],
         cwd=task,
         env={**env, "PYTHONPATH": f"{task}:{env['PYTHONPATH'].split(':', 1)[1]}"},
         capture_output=True,
@@ -205,6 +206,33 @@ def test_the_handler_publishes_from_the_zip_alone(published: dict[str, Any]) -> 
     for name, path in PROJECT_MODULES.items():
         assert published["origins"][name] == os.path.join(task, path), name
     assert not any("site-packages" in entry for entry in published["path"])
+
+
+def test_the_digest_and_the_sender_run_from_the_zip(
+    published: dict[str, Any], dynamodb: Any
+) -> None:
+    """The other scheduled functions of the same zip: the digest writes its message and the
+    sender composes it (letters, templates, Babel: all from the zip). Nothing listens on
+    SMTP_PORT, so the send fails as a temporary failure and the message waits for its retry."""
+    from scripts.dynamodb_local import create_table
+
+    table = f"mail-zip-{uuid.uuid4().hex[:8]}"
+    create_table(dynamodb.client(), table)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **published["env"],
+        "TABLE_NAME": table,
+        "STAFF_DIGEST_TO": "moderation@example.gr",
+        "MAIL_SENDER": "Διαβούλευση Δήμου <noreply@example.gr>",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(port),
+    }
+    task = published["task"]
+    assert invoke(task, env, "staff_digest")["result"] == {"written": 1}
+    sent = invoke(task, env, "send_mail")["result"]
+    assert (sent["sent"], sent["retried"], sent["failed"], sent["dropped"]) == (0, 1, 0, 0), sent
 
 
 def test_the_pagefind_binary_is_executable_in_the_zip(deployment_zip: Path) -> None:
