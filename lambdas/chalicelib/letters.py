@@ -95,7 +95,7 @@ _OPTIONAL: dict[str, dict[str, Any]] = {
 KINDS = frozenset(_REQUIRED)
 NOTICE_EVENTS = ("published", "not_published", "answered", "report")
 ANNOUNCE_EVENTS = ("opened", "closing", "report")
-_EVENT_KEYS = (
+EVENT_KEYS = (  # what a notice's event carries (chalicelib.notices fills them)
     "reference",
     "kind",
     "consultation_title",
@@ -135,7 +135,7 @@ def _context(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
     if kind == "receipt":
         context["w"] = WORDS.get(str(context["kind"]), WORDS["comment"])
     elif kind == "notice":
-        events = [{**dict.fromkeys(_EVENT_KEYS), **event} for event in context["events"]]
+        events = [{**dict.fromkeys(EVENT_KEYS), **event} for event in context["events"]]
         unknown = {e.get("event") for e in events} - set(NOTICE_EVENTS)
         if unknown or not events:
             raise ValueError(f"notice events: {unknown or 'none'}")

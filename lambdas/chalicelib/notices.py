@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib import clock, tokens
+from chalicelib import clock, letters, tokens
 from chalicelib.links import Links
 from chalicelib.manifest import Manifest
 from chalicelib.spec import limits
@@ -242,13 +242,4 @@ def describe(table: Any, links: Links, events: list[dict[str, str]]) -> list[dic
 
 
 def _blank(event: str) -> dict[str, Any]:
-    keys_ = (
-        "reference",
-        "kind",
-        "consultation_title",
-        "url",
-        "reason_label",
-        "disposition_label",
-        "answer_text",
-    )
-    return {"event": event, **dict.fromkeys(keys_)}
+    return {"event": event, **dict.fromkeys(letters.EVENT_KEYS)}
