@@ -205,3 +205,18 @@ def test_the_report_is_told_to_participants_and_subscribers_once(api, api_env, m
     assert result.notices == 1
     assert notices.run(table, reported, clock.now(), None).notices == 0
     assert store.due(table, clock.now() + timedelta(days=1), 10) == []
+
+
+def test_a_new_site_tells_its_very_first_decisions(api, api_env, mail_env):
+    table = table_resource(api_env)
+    built = fixture_manifest()
+    notices.run(table, built, clock.now(), None)  # the first publish: nothing decided yet
+    a = post(api)
+    deliver(api_env, mail_env)  # the receipt
+    decide(a, action="approve")
+    assert notices.run(table, built, clock.now(), covered(api_env)).notices == 1
+    [told] = deliver(api_env, mail_env)
+    assert (
+        told["To"] == "maria@example.gr"
+        and f"#sxolio-{a}" in told.get_body(preferencelist=("plain",)).get_content()
+    )

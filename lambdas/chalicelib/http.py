@@ -212,13 +212,15 @@ def wants_html(headers: Mapping[str, str]) -> bool:
 
 
 def page(body: str, status: int = 200) -> Response:
-    """An HTML page of the API: never cached, never indexed, no referrer (its URL holds a
-    token), styles from the site only, forms posting only to itself."""
+    """An HTML page of the API: never cached, never indexed, no referrer to other sites (its
+    URL holds a token), styles from the site only, forms posting only to itself."""
     site = _origin(config.get().site_url)
     headers: dict[str, str | list[str]] = {
         "Content-Type": HTML_TYPE,
         "Cache-Control": "no-store",
-        "Referrer-Policy": "no-referrer",
+        # Nothing to other sites (the URL holds a token); the page's own forms still send
+        # their Origin (under no-referrer a browser sends "Origin: null", which is refused).
+        "Referrer-Policy": "same-origin",
         "X-Robots-Tag": "noindex, nofollow",
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": (

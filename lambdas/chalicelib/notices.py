@@ -56,7 +56,7 @@ def run(table: Any, built: Manifest | None, now: datetime, covered: str | None) 
     result = NoticeResult()
     by_address: dict[str, list[dict[str, str]]] = defaultdict(list)
     addresses: dict[str, str] = {}
-    window = _window(table, covered)
+    window = _window(table, covered, now)
     marks: list[tuple[dict[str, Any], dict[str, Any]]] = []
     if window is not None:
         for item, told in _decisions(table, *window):
@@ -88,14 +88,16 @@ def _ident(stamp: str) -> str:
     return re.sub(r"[^0-9]", "", stamp)
 
 
-def _window(table: Any, covered: str | None) -> tuple[str, str] | None:
-    """(after, up to) of this run's decisions; the first run ever only sets the mark (the
-    decisions before notices existed are not told now)."""
-    if covered is None:
-        return None
+def _window(table: Any, covered: str | None, now: datetime) -> tuple[str, str] | None:
+    """(after, up to) of this run's decisions. The first run ever only sets the mark: at what
+    this publish covered (a stage that had decisions before notices existed does not tell
+    them now), or at ``now`` on a site with nothing decided yet (its first decisions are
+    told)."""
     mark = state.read(table).get("notices_mark")
     if mark is None:
-        state.record_notices(table, covered)
+        state.record_notices(table, covered or clock.iso(now))
+        return None
+    if covered is None:
         return None
     return (mark, covered) if mark < covered else None
 
