@@ -217,17 +217,23 @@ class PublishTimer(threading.Thread):
 
 class MailTimer(threading.Thread):
     """Runs ``outbox.send_due`` every ``interval`` seconds until stopped: the dev stack's
-    ``send_mail`` schedule. A failed run is logged and the next one retries."""
+    ``send_mail`` schedule; and, once a day (the first tick of each Athens day), the
+    ``staff_digest`` schedule. A failed run is logged and the next one retries."""
 
     def __init__(self, interval: float, stop: threading.Event, table: Any) -> None:
         super().__init__(name="mail-timer")
         self.interval, self.stop, self.table = interval, stop, table
+        self.digest_day: str | None = None
 
     def run(self) -> None:
         while not self.stop.wait(self.interval):
             try:
-                from chalicelib import outbox
+                from chalicelib import clock, digest, outbox
 
+                today = clock.now().astimezone(clock.ATHENS).date().isoformat()
+                if today != self.digest_day:
+                    digest.enqueue(self.table)  # idempotent per day: a restart sends no second
+                    self.digest_day = today
                 outbox.send_due(table=self.table)
             except Exception:
                 logger.exception("sending mail failed; the next run retries")

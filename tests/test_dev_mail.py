@@ -204,10 +204,12 @@ def test_scripts_mail_list_and_show(
 
 
 def test_mail_timer_keeps_running_after_a_failed_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib import outbox
+    from chalicelib import digest, outbox
 
     calls: list[Any] = []
+    digests: list[Any] = []
     stop = threading.Event()
+    monkeypatch.setattr(digest, "enqueue", lambda table: digests.append(table) or 0)
 
     def send_due(table: Any = None, **_: Any) -> None:
         calls.append(table)
@@ -221,6 +223,7 @@ def test_mail_timer_keeps_running_after_a_failed_run(monkeypatch: pytest.MonkeyP
     timer.join(timeout=30)
     assert not timer.is_alive()
     assert calls == ["the-table", "the-table"]
+    assert digests == ["the-table"]  # the staff digest: once a day, not at every tick
 
 
 def test_redact_leaves_out_the_private_links_tokens() -> None:
