@@ -8,7 +8,7 @@ import hmac
 import json
 import re
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from test_api_support import (  # noqa: F401  (api_fixture provides the api fixture)
@@ -83,7 +83,17 @@ def test_comment_is_stored_exactly_as_the_contract_says(api, api_env):
         "GSI2SK": f"{stamp}#{sid}",
         "GSI3PK": "CONS#anoichti",
         "GSI3SK": f"pending#{stamp}#{sid}",
+        # the private link: the digest of its secret (the secret is only in the receipt), and
+        # when it dies: the consultation's close (end of 2099) + the e-mail's retention
+        "link_digest": item["link_digest"],
+        "link_expires_at": int(
+            (
+                datetime(2099, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=2)))
+                + timedelta(days=limits()["retention"]["email_days_after_close"])
+            ).timestamp()
+        ),
     }
+    assert re.fullmatch(r"[0-9a-f]{64}", item["link_digest"])
     assert "192.0.2.55" not in json.dumps(item, default=str)
     assert expected_hash not in json.dumps(item, default=str)  # the network stays in the guards
 

@@ -93,19 +93,25 @@ def test_published_state_follows_the_publish_watermark(api, api_env):
     assert data["public_url"].startswith(SITE) and sub_id in data["public_url"]
 
 
-@pytest.mark.parametrize("mangle", ["unknown", "altered", "short", "expired", "subscription"])
+@pytest.mark.parametrize(
+    "mangle", ["unknown", "altered", "short", "another-item", "expired", "erased-link"]
+)
 def test_anything_but_a_live_submission_link_is_the_same_404(api, api_env, mangle):
     sub_id, token = submit(api, api_env)
+    other_id, _ = submit(api, api_env, body="Ένα δεύτερο σχόλιο, με δικό του σύνδεσμο.")
+    secret = token.rsplit(".", 1)[1]
     if mangle == "unknown":
-        token = tokens.new_capability()[0]
+        token = tokens.new_link(sub_id)[0]  # the right item, another secret
     elif mangle == "altered":
         token = token[:-1] + ("A" if token[-1] != "A" else "B")
     elif mangle == "short":
-        token = token[:20]
-    elif mangle == "subscription":
-        table = table_resource(api_env)
-        record = table.get_item(Key=keys.capability(tokens.digest(token)))["Item"]
-        table.put_item(Item={**record, "kind": "subscription"})
+        token = token[:-3]
+    elif mangle == "another-item":
+        token = f"{other_id}.{secret}"  # a genuine secret does not open another item
+    elif mangle == "erased-link":  # what the retention purge does with the e-mail
+        table_resource(api_env).update_item(
+            Key=keys.submission(sub_id), UpdateExpression="REMOVE link_digest"
+        )
     answers = []
     # "anoichti" closes at the end of 2099: its links die with its e-mails, a year later
     moment = datetime(2101, 1, 2, tzinfo=UTC) if mangle == "expired" else clock.now()

@@ -55,9 +55,10 @@ def test_the_receipt_arrives_with_the_private_link_and_a_copy(api, api_env, mail
     text = text_of(message)
     assert accepted["reference"] in text and body in text
     link = next(w for w in text.split() if "/v1/follow/" in w)
-    token = link.rsplit("/", 1)[1]
-    record = table_resource(api_env).get_item(Key=keys.capability(tokens.digest(token)))["Item"]
-    assert record["ref"] == accepted["id"]
+    sub_id, secret = link.rsplit("/", 1)[1].split(".")
+    stored = table_resource(api_env).get_item(Key=keys.submission(sub_id))["Item"]
+    assert sub_id == accepted["id"] and stored["link_digest"] == tokens.digest(secret)
+    assert secret not in str(stored)  # only its digest is kept
     assert link in html_of(message)
     assert (
         message["List-Unsubscribe"].startswith("<http")

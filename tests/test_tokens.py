@@ -13,14 +13,20 @@ def key(api_env: dict[str, str]) -> None:
     """The app's environment (the key is IP_HASH_KEY)."""
 
 
-def test_a_capability_is_random_well_formed_and_stored_only_as_its_digest():
-    first, second = tokens.new_capability(), tokens.new_capability()
+def test_a_link_names_its_item_and_keeps_only_the_digest_of_its_secret():
+    first, second = tokens.new_link("abc123"), tokens.new_link("abc123")
     assert first[0] != second[0]
     token, digest = first
-    assert tokens.well_formed(token) and token not in digest
-    assert tokens.digest(token) == digest and len(digest) == 64
-    for bad in ("", token[:-1], token + "A", token[:-1] + "!", "../" + token[3:]):
-        assert not tokens.well_formed(bad)
+    ref, secret = token.split(".")
+    assert ref == "abc123" and secret not in digest and len(digest) == 64
+    assert tokens.read_link(token) == ("abc123", digest)
+    assert tokens.same(digest, tokens.read_link(token)[1])
+    assert not tokens.same(second[1], digest) and not tokens.same(None, digest)
+    slug_link, _ = tokens.new_link("anoichti.0f3a")
+    assert tokens.read_link(slug_link)[0] == "anoichti.0f3a"
+    for bad in ("", secret, token[:-1], token + "A", token[:-1] + "!", "ABC." + secret,
+                "../x." + secret, "a..b." + secret):  # fmt: skip
+        assert tokens.read_link(bad) is None, bad
 
 
 def test_the_address_hash_ignores_case_and_spaces_and_needs_the_key(monkeypatch, api_env):

@@ -62,15 +62,13 @@ ACTIONS: dict[str, dict[str, str]] = {
 
 
 def _found(token: str, now: datetime) -> dict[str, Any]:
-    """The submission a live link names, or ApiError("not_found") for anything else."""
-    if tokens.well_formed(token):
+    """The submission a live link opens, or ApiError("not_found") for anything else."""
+    link = tokens.read_link(token)
+    if link is not None:
         with db.database_errors():
-            table = db.table()
-            record = store.find(table, tokens.digest(token), now)
-            if record is not None and record.get("kind") == store.SUBMISSION:
-                item = submissions.get(table, record["ref"])
-                if item is not None:
-                    return item
+            item = store.opened(db.table(), *link, now)
+        if item is not None:
+            return item
     raise ApiError("not_found", message=GONE)
 
 

@@ -6,8 +6,9 @@ answer. The order of the checks:
 3. the consultation exists (manifest), the fields (validation), the text and paragraph
    (manifest), the consultation is open now; then the proposal and parent (DynamoDB, strongly
    consistent reads): nothing reaches the database before everything else is in order;
-4. one transaction: submission + idempotency item + duplicate guard + rate count + private link
-   + receipt in the outbox (store): the receipt is sent later, by the sender (chalicelib.outbox).
+4. one transaction: submission (with its private link's digest) + idempotency item + duplicate
+   guard + rate count + its receipt in the outbox (store): the receipt is sent later, by the
+   sender (chalicelib.outbox).
 
 Every request leaves one structured log line (chalicelib.logs) and nothing personal.
 """
@@ -110,23 +111,14 @@ def _accept(post: _Post) -> Accepted:
 def _receipt(
     table_name: str, item: dict[str, Any], closes: datetime, ip_hash: str, now: datetime
 ) -> dict[str, dict[str, Any]]:
-    """The submission's private link and its receipt, written in its own transaction: the
-    token exists only in the receipt's parameters until the sender has sent it."""
-    token, digest = tokens.new_capability()
-    link = follow.capability(digest, follow.SUBMISSION, item["id"], follow.expires(closes), now)
+    """The submission's private link (its digest on the item) and its receipt, written in its
+    own transaction: the token exists only in the receipt's parameters until it is sent."""
+    token, digest = tokens.new_link(item["id"])
+    item.update(follow.link(digest, closes))
     receipt = outbox.message(
         "receipt", item["email"], {"id": item["id"], "token": token}, now, net=ip_hash
     )
-    return {
-        "capability": {
-            "Put": {
-                "TableName": table_name,
-                "Item": link,
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        },
-        "receipt": outbox.put_action(table_name, receipt),
-    }
+    return {"receipt": outbox.put_action(table_name, receipt)}
 
 
 def _manifest() -> manifest.Manifest:

@@ -23,7 +23,7 @@ from chalicelib import clock, db, guards, http, logs, manifest, pages, text, tok
 from chalicelib.errors import ApiError, unavailable
 from chalicelib.links import Links
 from chalicelib.spec import limits
-from chalicelib.store import follow, outbox
+from chalicelib.store import outbox
 from chalicelib.store import subscriptions as store
 
 logger = logging.getLogger(__name__)
@@ -109,23 +109,13 @@ def _write(
     existing = store.get(table, cons.slug, hashed)
     if not store.should_send_confirmation(existing, now):
         return  # confirmed already, or asked less than a day ago: the same answer, no e-mail
-    token, digest = tokens.new_capability()
-    item = store.pending_item(cons.slug, hashed, email, now)
-    link = follow.capability(
-        digest, follow.SUBSCRIPTION, f"{cons.slug}/{hashed}", item["expires_at"], now
-    )
+    token, digest = tokens.new_link(f"{cons.slug}.{hashed}")
+    item = store.pending_item(cons.slug, hashed, email, digest, now)
     message = outbox.message("confirm", email, {"slug": cons.slug, "token": token}, now)
     rate = guards.rate_update(ip_hash, int(now.timestamp()))
     actions = [
         rate.update,
         store.put_pending_action(table.name, item, existing),
-        {
-            "Put": {
-                "TableName": table.name,
-                "Item": link,
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        },
         outbox.put_action(table.name, message),
     ]
     try:
@@ -240,13 +230,18 @@ GONE = "Ο σύνδεσμος μπορεί να έληξε, να χρησιμο�
 
 
 def _subscription_of(token: str, now: datetime) -> tuple[str, str] | None:
-    if not tokens.well_formed(token):
+    """(slug, address hash) of the pending or confirmed subscription a live link opens."""
+    link = tokens.read_link(token)
+    if link is None:
         return None
+    ref, digest = link
+    slug, _, hashed = ref.partition(".")
     with db.database_errors():
-        record = follow.find(db.table(), tokens.digest(token), now)
-    if record is None or record.get("kind") != follow.SUBSCRIPTION:
+        item = store.get(db.table(), slug, hashed)
+    if item is None or not tokens.same(item.get(store.LINK_DIGEST), digest):
         return None
-    slug, _, hashed = str(record["ref"]).partition("/")
+    if int(item.get("expires_at", 0)) <= int(now.timestamp()):
+        return None
     return slug, hashed
 
 

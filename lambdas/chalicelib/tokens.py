@@ -1,8 +1,10 @@
 """The secrets in links that people receive by e-mail, and the keyed hash of an address.
 
-- A private link (a submission's, a subscription's confirmation) is a capability: 32 random
-  bytes, URL-safe. Only its sha256 is stored (``store.follow``), so the table cannot be used to
-  act for anyone, and the token never reaches a log (``logs.request`` logs the route's template).
+- A private link (a submission's, a subscription's confirmation) is a capability: the id of
+  what it opens, a dot, and 32 random bytes, URL-safe. Only the sha256 of the random part is
+  stored, on the item it opens (``link_digest``), so one read finds and checks it, the table
+  cannot be used to act for anyone, and the token never reaches a log (``logs.request`` logs
+  the route's template).
 - An address is stored, where it must be looked up again (the do-not-send list, subscriptions,
   the receipt limits), as HMAC(IP_HASH_KEY, "address" + casefolded address): equal for the same
   address, meaningless without the key.
@@ -21,23 +23,34 @@ import secrets
 
 from chalicelib import config
 
-TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # 32 bytes, base64url without padding
+SECRET = re.compile(r"[A-Za-z0-9_-]{43}")  # 32 bytes, base64url without padding
+REF = re.compile(r"[a-z0-9]+([.-][a-z0-9]+)*")  # an id, or a slug and an address hash
 ALL = "all"  # the unsubscribe scope of every e-mail to an address
 
 
-def new_capability() -> tuple[str, str]:
-    """(token, digest): the token goes into one e-mail, the digest into the table."""
-    token = secrets.token_urlsafe(32)
-    return token, digest(token)
+def new_link(ref: str) -> tuple[str, str]:
+    """(token, digest) of a link to ``ref``: the token goes into one e-mail, the digest onto
+    the item it opens."""
+    secret = secrets.token_urlsafe(32)
+    return f"{ref}.{secret}", digest(secret)
 
 
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("ascii")).hexdigest()
 
 
-def well_formed(token: str) -> bool:
-    """A token as ``new_capability`` makes them (anything else is not looked up at all)."""
-    return bool(TOKEN.fullmatch(token))
+def read_link(token: str) -> tuple[str, str] | None:
+    """(ref, digest of the secret) of a token as ``new_link`` makes them, else None (anything
+    else is not looked up at all)."""
+    ref, _, secret = token.rpartition(".")
+    if len(token) > 300 or not REF.fullmatch(ref) or not SECRET.fullmatch(secret):
+        return None
+    return ref, digest(secret)
+
+
+def same(stored: object, computed: str) -> bool:
+    """A stored digest matches (in constant time)."""
+    return isinstance(stored, str) and hmac.compare_digest(stored, computed)
 
 
 def _mac(message: str) -> str:

@@ -1,8 +1,9 @@
 """A participant's private link and what its holder may do to their own submission: withdraw
 it, have their name removed, have their personal data erased (chalicelib.follow).
 
-The link's token is never stored: its record, ``CAP#<sha256>``, names the submission and expires
-(TTL) when the submission's e-mail would be purged anyway (limits.json ``retention``). Every
+The link's token is never stored: the submission holds the sha256 of its secret part
+(``link_digest``, chalicelib.tokens) and when it dies (``link_expires_at``: when the e-mail is
+purged anyway, limits.json ``retention``); the purge removes the digest with the e-mail. Every
 action is one audited, conditional transaction (store.submissions.audited: status and version
 as read), by ``AUTHOR``; repeating an action finds nothing left to do and writes nothing, so a
 double click or a replayed form changes nothing.
@@ -14,7 +15,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib import clock
+from chalicelib import clock, tokens
 from chalicelib.spec import limits
 from chalicelib.store import keys, queries, submissions
 from chalicelib.store.keys import Status
@@ -22,7 +23,7 @@ from chalicelib.store.keys import Status
 logger = logging.getLogger(__name__)
 
 AUTHOR = "author"  # who, in the audit trail, for the participant's own actions
-SUBMISSION, SUBSCRIPTION = "submission", "subscription"
+LINK_DIGEST, LINK_EXPIRES = "link_digest", "link_expires_at"
 # The person: what "erase my personal data" removes (the participant hash too: it is a
 # pseudonym of the e-mail). The idempotency record holds only a keyed fingerprint and expires
 # in a day (limits.json guards.idempotency_seconds).
@@ -36,24 +37,17 @@ def expires(closes: datetime) -> int:
     return int((closes + timedelta(days=days)).timestamp())
 
 
-def capability(digest: str, kind: str, ref: str, expires_at: int, now: datetime) -> dict[str, Any]:
-    """The record of a private link (``kind``: submission or subscription; ``ref``: its id
-    or key)."""
-    return {
-        **keys.capability(digest),
-        "kind": kind,
-        "ref": ref,
-        "created_at": clock.iso(now),
-        keys.TTL_ATTRIBUTE: expires_at,
-    }
+def link(digest: str, closes: datetime) -> dict[str, Any]:
+    """The attributes a new submission gets for its private link."""
+    return {LINK_DIGEST: digest, LINK_EXPIRES: expires(closes)}
 
 
-def find(table: Any, digest: str, now: datetime) -> dict[str, Any] | None:
-    """The live record of a link (an expired one counts as absent: TTL deletion is lazy)."""
-    item = table.get_item(Key=keys.capability(digest), ConsistentRead=True).get("Item")
-    if item is None or int(item.get(keys.TTL_ATTRIBUTE, 0)) <= int(now.timestamp()):
+def opened(table: Any, sub_id: str, digest: str, now: datetime) -> dict[str, Any] | None:
+    """The submission a live link opens, or None (unknown, another secret, expired)."""
+    item = submissions.get(table, sub_id)
+    if item is None or not tokens.same(item.get(LINK_DIGEST), digest):
         return None
-    return item
+    return item if int(item.get(LINK_EXPIRES, 0)) > int(now.timestamp()) else None
 
 
 def _audit(item: dict[str, Any], at: str, action: str, to_status: str) -> dict[str, Any]:

@@ -22,7 +22,6 @@ duplicate guard        DUP#<sha256> / DUP          (TTL)
 staff token            STAFF#<sha256> / TOKEN      by_target: STAFF / <created>#<sha256>
 publish state          META#publish / STATE
 publish lock           LOCK#publish / LOCK         (TTL)
-private link           CAP#<sha256> / CAP          (TTL: the e-mail's retention)
 outbox message         MAIL#<id> / MAIL            by_status: MAIL#due / <send after>#<id>
                                                    (only while due); TTL once sent or failed
 mail count             MAILCOUNT#<scope>#<day> /   (TTL) receipts per address, per network
@@ -235,11 +234,6 @@ def staff_digest(pk: str) -> str:
 
 
 # --- private links, mail and subscriptions (chalicelib.follow, outbox, subscriptions) ----------
-def capability(digest: str) -> dict[str, str]:
-    """A private link's record, by the sha256 of its token (the token itself is never stored)."""
-    return {"PK": f"CAP#{digest}", "SK": "CAP"}
-
-
 OUTBOX_DUE = "MAIL#due"
 OUTBOX_FAILED = "MAIL#failed"  # by_status: failed messages, by when they failed
 

@@ -20,16 +20,17 @@ def with_email(table: Any, consultation: str) -> Iterator[dict[str, Any]]:
 
 
 def forget_email(table: Any, item: dict[str, Any], stamp: str) -> bool:
-    """Remove a submission's e-mail and delete its idempotency record (retention). True when
-    this call removed the e-mail; False when it was already gone (the index is eventually
-    consistent, and another run may have been first)."""
+    """Remove a submission's e-mail and its private link's digest (the link dies with it), and
+    delete its idempotency record (retention). True when this call removed the e-mail; False
+    when it was already gone (the index is eventually consistent, and another run may have
+    been first)."""
     key = item.get("submission_key")
     if key:
         table.delete_item(Key=keys.idempotency(key))
     return conditionally(
         table.update_item,
         Key=keys.submission(item["id"]),
-        UpdateExpression="REMOVE #e SET email_purged_at = :at",
+        UpdateExpression="REMOVE #e, link_digest SET email_purged_at = :at",
         ConditionExpression="attribute_exists(#e)",
         ExpressionAttributeNames={"#e": "email"},
         ExpressionAttributeValues={":at": stamp},

@@ -23,6 +23,7 @@ from chalicelib.spec import limits
 from chalicelib.store import keys
 
 PENDING, CONFIRMED, ENDED = "pending", "confirmed", "ended"
+LINK_DIGEST = "link_digest"  # of the confirmation link's secret (chalicelib.tokens)
 RESEND_AFTER = timedelta(hours=24)  # a second request within a day sends nothing again
 
 
@@ -42,7 +43,10 @@ def should_send_confirmation(existing: dict[str, Any] | None, now: datetime) -> 
     return sent < clock.iso(now - RESEND_AFTER)
 
 
-def pending_item(slug: str, address_hash: str, address: str, now: datetime) -> dict[str, Any]:
+def pending_item(
+    slug: str, address_hash: str, address: str, digest: str, now: datetime
+) -> dict[str, Any]:
+    """A requested subscription, with its confirmation link's digest (chalicelib.tokens)."""
     days = int(limits()["mail"]["subscription_confirm_days"])
     stamp = clock.iso(now)
     return {
@@ -53,6 +57,7 @@ def pending_item(slug: str, address_hash: str, address: str, now: datetime) -> d
         "status": PENDING,
         "created_at": stamp,
         "confirm_sent_at": stamp,
+        LINK_DIGEST: digest,
         keys.TTL_ATTRIBUTE: int((now + timedelta(days=days)).timestamp()),
     }
 
