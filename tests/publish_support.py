@@ -62,7 +62,8 @@ def decide(table: Any, item: dict[str, Any], status: str, at: str) -> None:
     entry_id = item["id"]
     table.update_item(
         Key={"PK": f"SUB#{entry_id}", "SK": "SUB"},
-        UpdateExpression="SET #s = :s, GSI2PK = :pk, GSI2SK = :sk, updated_at = :at",
+        UpdateExpression="SET #s = :s, GSI2PK = :pk, GSI2SK = :sk, updated_at = :at, "
+        "decided_at = :at",
         ExpressionAttributeNames={"#s": "status"},
         ExpressionAttributeValues={
             ":s": status,

@@ -215,3 +215,25 @@ def test_a_decision_that_commits_out_of_order_is_still_published(ddb, project_ro
     assert files_containing(tmp_path / "work" / "output", early["body"])
     third = run(ddb, target, project_root, tmp_path / "work")
     assert third.status == publish.NOTHING, third.reasons
+
+
+def test_notices_cover_a_decision_whose_stamp_committed_out_of_order(
+    ddb, project_root, tmp_path, api_env
+):
+    """Two moderators at once: the decision stamped later commits first, so the publish state's
+    last_decision_at steps back; the later one is on the site all the same, and told."""
+    target = RecordingTarget(tmp_path / "site")
+    decide(ddb, put(ddb, comment_entry(1), status="pending"), "approved", "2026-11-25T10:00:00Z")
+    run(ddb, target, project_root, tmp_path / "work")  # the first publish sets the notices' mark
+    early, late = (put(ddb, comment_entry(n), status="pending") for n in (2, 3))
+    decide(ddb, late, "approved", "2026-11-25T11:00:00Z")
+    decide(ddb, early, "approved", "2026-11-25T10:30:00Z")
+    ddb.update_item(  # the earlier stamp, written last
+        Key=keys.PUBLISH_STATE,
+        UpdateExpression="SET last_decision_at = :at",
+        ExpressionAttributeValues={":at": "2026-11-25T10:30:00Z"},
+    )
+    result = run(ddb, target, project_root, tmp_path / "work")
+    assert result.status == publish.PUBLISHED
+    assert result.notices["notices"] == 2  # each author, once
+    assert state.read(ddb)["notices_mark"] == "2026-11-25T11:00:00Z"

@@ -310,7 +310,10 @@ def _locked_run(
     result.next_change = _next_change(output, now)
     state.record_site(table, source=source, next_change=result.next_change)
     mark = time.monotonic()
-    result.notices = _notify(table, output, now, decided_at)
+    # What this publish covered: last_decision_at can lag behind a decision that committed out
+    # of order, but a change the snapshot holds is on the site.
+    covered = max(filter(None, (decided_at, exported.newest)), default=None)
+    result.notices = _notify(table, output, now, covered)
     result.durations["notices_s"] = time.monotonic() - mark
     result.durations["total_s"] = time.monotonic() - started
     logger.info("publish done: %s", json.dumps(result.as_dict(), sort_keys=True))

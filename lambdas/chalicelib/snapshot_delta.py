@@ -43,14 +43,16 @@ FULL, INCREMENTAL = "full", "incremental"
 
 @dataclass
 class Refresh:
-    """What one refresh did: ``mode`` (full or incremental, and why), the items read, and the
-    approved items that could not be published (id -> why: chalicelib.snapshot)."""
+    """What one refresh did: ``mode`` (full or incremental, and why), the items read, the
+    approved items that could not be published (id -> why: chalicelib.snapshot), and the newest
+    change the snapshot holds (an entry's stamp)."""
 
     mode: str
     reason: str
     read: int
     changed: bool
     left_out: dict[str, str]
+    newest: str | None = None
 
 
 def refresh(
@@ -90,7 +92,8 @@ def refresh(
     }
     snapshot.write_bytes(json.dumps(state, sort_keys=True).encode("utf-8"), state_path)
     logger.info("snapshot %s (%s): %s items read, %s entries", mode, reason, read, len(entries))
-    return Refresh(mode, reason, read, changed, left_out)
+    newest = max(state["stamps"].values(), default=None)
+    return Refresh(mode, reason, read, changed, left_out, newest)
 
 
 def _since(
