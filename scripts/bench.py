@@ -11,6 +11,9 @@
   raw TransactWriteItems the API sends for it (submission + IDEM + DUP + RATE).
 - Publish: the large site's submissions loaded into DynamoDB Local, a first publish to a
   LocalDirTarget, 20 comments approved the way moderation records a decision, a second publish.
+- Mail (scripts/bench_mail.py): intake p99 with the receipt in the submission's transaction
+  against without it; the sender's messages per second into the local SMTP server; a publish
+  that writes and sends 1,000 notices.
 
 Budgets are reported, never asserted. A part whose component is missing or fails prints
 "n/a (reason)" and leaves its keys out of the JSON. bench.json is one flat object of numbers
@@ -50,6 +53,7 @@ from scripts.bench_backend import (
     has_module,
     project_root,
 )
+from scripts.bench_mail import run as bench_mail
 from scripts.bench_publish import bench_publish
 from scripts.bench_results import bench_results, enrich
 from scripts.dynamodb_local import DUMMY_ENV
@@ -290,6 +294,7 @@ def run_all(args: argparse.Namespace, work: Path) -> Report:
             report, "api", lambda: bench_api(report, db, manifest, now, args.requests, api_log)
         )
         _guarded(report, "publish", lambda: bench_publish(report, work, db, site))
+        _guarded(report, "mail", lambda: bench_mail(report, work, db))
     report.caption = (
         f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on "
         f"{os.cpu_count()} CPUs: other work on the machine slows every number"

@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 
 from chalicelib.spec import limits, snapshot_schema
-from scripts import bench, bench_backend
+from scripts import api_local, bench, bench_backend, bench_mail
 from scripts.gen_large_site import generate, write_baseline
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -209,3 +209,41 @@ def test_app_environment_is_restored(monkeypatch: pytest.MonkeyPatch) -> None:
         assert config.get().site_url == "http://127.0.0.1:9"
     assert "TABLE_NAME" not in os.environ
     assert os.environ["SITE_URL"] == "http://before.example"
+
+
+def test_mail_bench_alternates_its_two_apis() -> None:
+    order = [bench_mail.turn(i) for i in range(8)]
+    assert order[:4] == ["receipt", "no_receipt", "no_receipt", "receipt"]
+    assert Counter(order) == {"receipt": 4, "no_receipt": 4}
+    split, results = bench_mail.interleaved(lambda variant, i: variant, 6, 2)
+    assert {v: len(ms) for v, ms in split.items()} == {"receipt": 6, "no_receipt": 6}
+    warm = bench_backend.WARMUP
+    assert Counter(results) == {"receipt": 6 + warm, "no_receipt": 6 + warm}  # with the warm-up
+    command = bench_mail.without_receipt_command(8123)
+    assert command[1].endswith("bench_mail.py") and command[2] == bench_mail.SERVE_FLAG
+    assert command[3:] == api_local.chalice_command(8123)[2:]
+
+
+def test_mail_bench_launcher_leaves_the_receipt_out(
+    api_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The "without" API is the real app, its submission written, no private link, no mail."""
+    import requests
+
+    from chalicelib import db
+    from scripts.dynamodb_local import free_port
+
+    port = free_port()
+    proc = bench_mail.start_without_receipt(port, api_env, tmp_path / "api.log")
+    try:
+        payload = bench_backend.comment_payload(bench_mail.TARGET, 0, "launcher")
+        answer = requests.post(f"http://127.0.0.1:{port}/v1/comments", json=payload,
+                               headers={"Origin": api_env["SITE_URL"]}, timeout=30)  # fmt: skip
+    finally:
+        api_local.stop_api(proc)
+    assert answer.status_code == 202, answer.text
+    items = db.table().scan()["Items"]
+    [submission] = [i for i in items if i["PK"] == f"SUB#{answer.json()['id']}"]
+    assert "link_digest" not in submission  # no private link
+    assert not [i for i in items if i["PK"].startswith("MAIL#")]  # and no receipt
+    assert bench_mail.due_count(db.table()) == 0
