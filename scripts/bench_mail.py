@@ -2,13 +2,13 @@
 (DynamoDB Local, ``chalice local``, the local SMTP server of scripts/smtp_local.py).
 
 - Intake: ``POST /v1/comments`` with the receipt (the outbox item rides in the submission's
-  transaction, the private link's digest on the submission) against the same app without it. The second API is the same
-  code started through this file (``--serve-without-receipt``), which replaces
-  ``chalicelib.intake._receipt`` before chalice loads the app: the product has no switch for
-  it. Both run side by side and take turns request by request (at c=16, 16 clients share the
-  two), so the machine's load (other work, a pause of DynamoDB Local) reaches both alike. Then
-  the same comparison on the write alone (``put_submission`` in this process: its transaction
-  of 4 items against 5), to tell the database's share.
+  transaction, the private link's digest on the submission) against the same app without it.
+  The second API is the same code started through this file (``--serve-without-receipt``),
+  which replaces ``chalicelib.intake._receipt`` before chalice loads the app: the product has
+  no switch for it. Both run side by side and take turns request by request (at c=16, 16
+  clients share the two), so the machine's load (other work, a pause of DynamoDB Local) reaches
+  both alike. Then the same comparison on the write alone (``put_submission`` in this process:
+  its transaction of 4 items against 5), to tell the database's share.
 - The sender: the receipts those posts left in the outbox, composed from their submissions and
   sent by ``chalicelib.outbox.send_due`` through ``SmtpMailer`` (one SMTP connection per
   message) into the server: messages per second; the server must have stored every one.
