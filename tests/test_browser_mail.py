@@ -61,7 +61,7 @@ EXPORTS = [
     for name in (CONSULTATION, "ola")
     for ext in ("json", "csv", "xlsx")
 ]
-TOKEN = r"[A-Za-z0-9_-]{43}"
+TOKEN = r"[a-z0-9.-]+\.[A-Za-z0-9_-]{43}"  # what it opens, then its secret (chalicelib.tokens)
 
 
 @dataclass

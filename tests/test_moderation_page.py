@@ -219,7 +219,7 @@ def test_the_attention_notice_opens_what_the_publish_left_out(
         assert page.evaluate("document.activeElement.id") == "mod-attention-title"
         expect(page.locator("#mod-items > li")).to_have_count(1)
         # The statuses of the filter are the API's, pending first.
-        expect(page.locator("#mod-filter-status option")).to_have_count(4)
+        expect(page.locator("#mod-filter-status option")).to_have_count(5)  # withdrawn too
         expect(page.locator("#mod-filter-status")).to_have_value("pending")
         _axe(page, root)
 
