@@ -1,9 +1,15 @@
-"""A small DOM for the site tests, on the standard library's html.parser (no bs4 needed)."""
+"""A small DOM for the site tests, on the standard library's html.parser (no bs4 needed), and
+Pelican alone on a copy of the tiny fixture site."""
 
 from __future__ import annotations
 
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
+
+FIXTURE_SITE = Path(__file__).parent / "fixtures" / "site"
+FIXTURE_NOW = "2026-11-26T12:00:00+02:00"  # its open consultation is open
 
 VOID = {
     "area",
@@ -106,3 +112,32 @@ def page(output: Path, url: str) -> Node:
     if url == "" or url.endswith("/"):
         path = path / "index.html"
     return parse(path.read_text(encoding="utf-8"))
+
+
+def build_fixture_site(
+    root: Path, tmp: Path, report: str | None = None, **overrides: Any
+) -> tuple[Path, dict[str, Any]]:
+    """Pelican alone on a copy of the fixture content (with ``report`` as the closed
+    consultation's report.md); the output folder and the settings."""
+    from pelican.settings import read_settings
+
+    from chalicelib.sitebuild import run_pelican
+
+    content = tmp / "content"
+    shutil.copytree(FIXTURE_SITE / "content", content)
+    if report is not None:
+        (content / "consultations" / "kleisti" / "report.md").write_text(report, encoding="utf-8")
+    settings = read_settings(
+        str(root / "pelicanconf.py"),
+        override={
+            "PATH": str(content),
+            "OUTPUT_PATH": str(tmp / "output"),
+            "THEME": str(root / "theme"),
+            "SNAPSHOT_PATH": str(FIXTURE_SITE / "snapshot.json"),
+            "CONSULTATION_NOW": FIXTURE_NOW,
+            "CACHE_PATH": str(tmp / "cache"),
+            **overrides,
+        },
+    )
+    run_pelican(settings)
+    return tmp / "output", settings

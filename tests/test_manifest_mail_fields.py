@@ -6,50 +6,24 @@ Pelican on a copy of the fixture site; older manifests stay valid."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-from site_support import page
+from site_support import build_fixture_site, page
 
 from chalicelib import manifest
 from chalicelib.links import Links
 from chalicelib.spec import manifest_schema
 from plugins.consultations import urls
 
-FIXTURE = Path(__file__).parent / "fixtures" / "site"
-NOW = "2026-11-26T12:00:00+02:00"
 REPORT = "Title: Έκθεση αποτελεσμάτων\nDate: 2026-03-02\n\nΤι κρατήσαμε από τη διαβούλευση.\n"
 COMMENT = "01jcomment000000000000001a"  # on the open consultation's text
 
 
 def build(root: Path, tmp: Path, report: str | None, **overrides: Any) -> tuple[Path, dict]:
-    """Pelican alone on a copy of the fixture content (with ``report`` as the closed
-    consultation's report.md); the output folder and the settings."""
-    from pelican.settings import read_settings
-
-    from chalicelib.sitebuild import run_pelican
-
-    content = tmp / "content"
-    shutil.copytree(FIXTURE / "content", content)
-    if report is not None:
-        (content / "consultations" / "kleisti" / "report.md").write_text(report, encoding="utf-8")
-    settings = read_settings(
-        str(root / "pelicanconf.py"),
-        override={
-            "PATH": str(content),
-            "OUTPUT_PATH": str(tmp / "output"),
-            "THEME": str(root / "theme"),
-            "SNAPSHOT_PATH": str(FIXTURE / "snapshot.json"),
-            "CONSULTATION_NOW": NOW,
-            "CACHE_PATH": str(tmp / "cache"),
-            **overrides,
-        },
-    )
-    run_pelican(settings)
-    return tmp / "output", settings
+    return build_fixture_site(root, tmp, report, **overrides)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ participants what they will receive: the submission notice and the privacy notic
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,15 +13,13 @@ from urllib.parse import parse_qs
 
 import pytest
 from browser import CHROMIUM, CHROMIUM_ARGS, axe_violations, local_context, preload_axe, serve
-from site_support import Node, page
+from site_support import Node, build_fixture_site, page
 
 from chalicelib.spec import limits
 
-FIXTURE = Path(__file__).parent / "fixtures" / "site"
 ROOT = Path(__file__).resolve().parent.parent
-NOW = "2026-11-26T12:00:00+02:00"
 API = "http://127.0.0.1:9"  # never reached: the browser test answers for it
-CONSULTATIONS = {  # slug → state at NOW
+CONSULTATIONS = {  # slug → state at FIXTURE_NOW
     "prasino-kai-evangelistria": "open",
     "kleisti": "closed",
     "mellontiki": "upcoming",
@@ -32,28 +29,7 @@ OK = "Σας στείλαμε μήνυμα επιβεβαίωσης. Ανοίξ�
 
 
 def build(root: Path, tmp: Path, report: str | None = None) -> Path:
-    from pelican.settings import read_settings
-
-    from chalicelib.sitebuild import run_pelican
-
-    content = tmp / "content"
-    shutil.copytree(FIXTURE / "content", content)
-    if report:
-        (content / "consultations" / "kleisti" / "report.md").write_text(report, encoding="utf-8")
-    settings = read_settings(
-        str(root / "pelicanconf.py"),
-        override={
-            "PATH": str(content),
-            "OUTPUT_PATH": str(tmp / "output"),
-            "THEME": str(root / "theme"),
-            "SNAPSHOT_PATH": str(FIXTURE / "snapshot.json"),
-            "CONSULTATION_NOW": NOW,
-            "CACHE_PATH": str(tmp / "cache"),
-            "API_URL": API,
-        },
-    )
-    run_pelican(settings)
-    return tmp / "output"
+    return build_fixture_site(root, tmp, report or None, API_URL=API)[0]
 
 
 @pytest.fixture(scope="module")
