@@ -5,9 +5,9 @@ The API is driven through ``chalice local`` (scripts/api_local.py) with simulate
 (``forwarded_for``) so that the per-network rate limit of chalicelib.guards counts each one
 apart. Two raw baselines write to the same DynamoDB Local through the app's own clients: a bare
 ``put_item`` of the submission item (the floor the budget is set against) and the very
-TransactWriteItems an accepted comment costs (submission, idempotency item, duplicate guard and
-rate count, from chalicelib.store), so the table shows what the API adds to its own write. The
-publish part is in scripts/bench_publish.py.
+TransactWriteItems an accepted comment costs (submission, idempotency item, duplicate guard,
+rate count and receipt, from chalicelib.store and chalicelib.intake), so the table shows what
+the API adds to its own write. The publish part is in scripts/bench_publish.py.
 """
 
 from __future__ import annotations
@@ -232,9 +232,9 @@ def _bench_raw_put(report: Report, target: tuple[str, str], requests_n: int) -> 
     """The writes the API wraps, through the app's own DynamoDB clients (chalicelib.db: same pool
     size, timeouts and retries): a bare put_item of a submission item (the floor: no condition,
     no guard), then the TransactWriteItems an accepted comment really costs (chalicelib.store:
-    submission + IDEM + duplicate guard + rate count, each conditional), from one network per
-    request as the API load above."""
-    from chalicelib import clock, guards, validation
+    submission + IDEM + duplicate guard + rate count + the receipt in the outbox, each
+    conditional), from one network per request as the API load above."""
+    from chalicelib import clock, guards, intake, validation
     from chalicelib import db as app_db
     from chalicelib.store import submissions
     from scripts.seed_demo import submission_item
@@ -254,17 +254,19 @@ def _bench_raw_put(report: Report, target: tuple[str, str], requests_n: int) -> 
         fields = validation.clean(comment_payload(target, i, f"tx{tag}"), "comment")
         now = clock.now()
         seconds, ip_hash = int(now.timestamp()), guards.prefix_hash(forwarded_for(i))
+        item = submissions.build_item("comment", fields, now)
+        receipt = intake._receipt("bench-api", item, now.replace(year=2099), ip_hash, now)
         actions = submissions.transaction(
-            "bench-api", submissions.build_item("comment", fields, now),
-            submissions.fingerprint("comment", fields),
+            "bench-api", item, submissions.fingerprint("comment", fields),
             guards.duplicate_put(ip_hash, validation.dedup_text(fields["body"]), seconds),
             guards.rate_update(ip_hash, seconds),
         )  # fmt: skip
+        actions.update(receipt)
         app_db.table().meta.client.transact_write_items(TransactItems=list(actions.values()))
 
     rows = (("raw_put", "raw boto3 put_item", put, "bare put_item, no condition (the floor)"),
             ("raw_tx", "raw TransactWriteItems", transact,
-             "the API's own write: submission + IDEM + DUP + RATE"))  # fmt: skip
+             "the API's own write: submission + IDEM + DUP + RATE + receipt"))  # fmt: skip
     for level in CONCURRENCY:
         for prefix, label, call, note in rows:
             run_load(partial(call, f"w{level:02d}"), WARMUP, level)
