@@ -12,7 +12,7 @@ import os
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib import clock, manifest, tokens
+from chalicelib import clock, tokens
 from chalicelib.links import Links
 from chalicelib.spec import limits
 from chalicelib.store import outbox, queries, state
@@ -74,11 +74,7 @@ def enqueue(table: Any = None, now: datetime | None = None) -> int:
     if not addresses:
         logger.warning("digest: STAFF_DIGEST_TO is empty, nobody to tell")
         return 0
-    try:
-        current = manifest.current()
-    except manifest.ManifestError:
-        current = None
-    content = data(table, Links.current(current), now)
+    content = data(table, Links.current(), now)
     day = now.astimezone(clock.ATHENS).strftime("%Y%m%d")
     written = 0
     for address in addresses:

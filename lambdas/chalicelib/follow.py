@@ -18,7 +18,7 @@ from typing import Any
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib import clock, db, http, logs, manifest, pages, tokens
+from chalicelib import clock, db, http, logs, pages, tokens
 from chalicelib.errors import ApiError
 from chalicelib.links import Links
 from chalicelib.spec import limits
@@ -151,7 +151,7 @@ def _stop_mail(table: Any, item: dict[str, Any], now: datetime) -> bool:
 
 def _refusal(request: Request, error: ApiError) -> Response:
     if http.wants_html(request.headers):
-        links = Links.current(_manifest())
+        links = Links.current()
         body = pages.render(
             "message",
             {
@@ -175,18 +175,11 @@ def _refusal(request: Request, error: ApiError) -> Response:
     return http.error_json(error, {})
 
 
-def _manifest() -> manifest.Manifest | None:
-    try:
-        return manifest.current()
-    except manifest.ManifestError:
-        return None
-
-
 def describe(item: dict[str, Any], now: datetime, done: str | None) -> dict[str, Any]:
     """The follow page's data (chalicelib.pages ``follow``)."""
     from chalicelib import follow_view  # Babel and the labels: only when a page is shown
 
-    links = Links.current(_manifest())
+    links = Links.current()
     table = db.table()
     published = _published(table, item)
     suppressed = "email" in item and outbox.is_suppressed(table, tokens.address_hash(item["email"]))

@@ -77,7 +77,7 @@ def _log(
 
 def _accept(post: _Post) -> Accepted:
     raw = http.read_body(post.request)
-    current = _manifest()
+    current = current_manifest()
     slug = raw.get("consultation") if isinstance(raw, dict) else None
     slug = slug.strip() if isinstance(slug, str) else ""
     cons = current.consultation(slug)
@@ -121,7 +121,8 @@ def _receipt(
     return {"receipt": outbox.put_action(table_name, receipt)}
 
 
-def _manifest() -> manifest.Manifest:
+def current_manifest() -> manifest.Manifest:
+    """The manifest every public write is checked against; 503 while none is usable."""
     try:
         return manifest.current()
     except manifest.ManifestError as exc:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import config, tokens
+from chalicelib import config, manifest, tokens
 from chalicelib.manifest import Consultation, Manifest
 
 FOLLOW = "/v1/follow/"
@@ -24,9 +24,10 @@ class Links:
     manifest: Manifest | None = None
 
     @classmethod
-    def current(cls, manifest: Manifest | None = None) -> Links:
+    def current(cls, loaded: Manifest | None = None) -> Links:
+        """This environment's links, with ``loaded`` or else the current manifest if usable."""
         cfg = config.get()
-        return cls(cfg.site_url, cfg.api_url or cfg.site_url, manifest)
+        return cls(cfg.site_url, cfg.api_url or cfg.site_url, loaded or manifest.usable())
 
     @property
     def site_name(self) -> str:

@@ -145,3 +145,13 @@ _loader = _Loader()
 def current() -> Manifest:
     """The manifest at ``config.manifest_path``, reloaded if the file changed."""
     return _loader.get(config.get().manifest_path)
+
+
+def usable() -> Manifest | None:
+    """The current manifest, or None (logged) when none is usable: for what can do without
+    it (the links and titles of e-mails and of the API's pages)."""
+    try:
+        return current()
+    except ManifestError as exc:
+        logger.warning("no usable manifest, links to the site are left out: %s", exc)
+        return None

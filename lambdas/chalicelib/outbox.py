@@ -21,7 +21,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import clock, letters, manifest, tokens
+from chalicelib import clock, letters, tokens
 from chalicelib.links import Links
 from chalicelib.mail import Mailer, MailError, MailRejected, Message
 from chalicelib.spec import limits
@@ -72,7 +72,7 @@ def send_due(
         items = store.due(table, moment, batch)
         if not items:
             break
-        links = Links.current(_manifest())
+        links = Links.current()
         for item in items:
             _one(table, mailer, links, item, moment, result)
         if len(items) < batch:
@@ -81,14 +81,6 @@ def send_due(
     if result.sent or result.dropped or result.failed or result.retried:
         logger.info("outbox: %s", result.as_dict())
     return result
-
-
-def _manifest() -> manifest.Manifest | None:
-    try:
-        return manifest.current()
-    except manifest.ManifestError as exc:
-        logger.warning("outbox: no manifest, links to the site are left out: %s", exc)
-        return None
 
 
 def _one(

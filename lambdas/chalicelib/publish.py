@@ -328,12 +328,9 @@ def _notify(table: Any, output: Path, now: datetime, covered: str | None) -> dic
     from chalicelib import manifest, notices
 
     try:
-        built = manifest.read(output / config.MANIFEST_FILE)
+        built: manifest.Manifest | None = manifest.read(output / config.MANIFEST_FILE)
     except (OSError, ValueError):
-        try:
-            built = manifest.current()
-        except manifest.ManifestError:
-            built = None
+        built = manifest.usable()
     try:
         return notices.run(table, built, now, covered).as_dict()
     except (ClientError, BotoCoreError) as exc:

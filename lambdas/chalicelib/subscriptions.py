@@ -19,8 +19,19 @@ from botocore.exceptions import ClientError
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib import clock, db, guards, http, logs, manifest, pages, text, tokens, validation
-from chalicelib.errors import ApiError, unavailable
+from chalicelib import (
+    clock,
+    db,
+    guards,
+    http,
+    intake,
+    logs,
+    manifest,
+    pages,
+    tokens,
+    validation,
+)
+from chalicelib.errors import ApiError
 from chalicelib.links import Links
 from chalicelib.spec import limits
 from chalicelib.store import outbox
@@ -44,7 +55,7 @@ def subscribe(request: Request) -> Response:
         unknown = [name for name in raw if name not in FIELDS]
         if unknown:
             raise ApiError("unknown_field", fields={n[:64]: "Άγνωστο πεδίο." for n in unknown[:20]})
-        current = _manifest()
+        current = intake.current_manifest()
         slug = str(raw.get("consultation", "")).strip()
         cons = current.consultation(slug)
         return_to = http.safe_return_to(raw.get("return_to"), cons.url if cons else "/")
@@ -71,31 +82,22 @@ def subscribe(request: Request) -> Response:
 def _answer(redirect: bool, return_to: str, cors: dict[str, str]) -> Response:
     if redirect:
         return http.redirect(return_to, "ok", notice=NOTICE)
-    return Response(
-        body='{"status": "pending"}',
-        status_code=202,
-        headers={**cors, "Content-Type": http.JSON_TYPE, "Cache-Control": "no-store"},
-    )
+    return http.accepted_json({"status": "pending"}, cors)
 
 
 def _email(raw: dict[str, Any]) -> str:
+    """The address, checked as a submission's is (validation), and the consent; 422 else."""
     errors: dict[str, str] = {}
     value = raw.get("email")
-    email = ""
-    if not isinstance(value, str) or not value.strip():
-        errors["email"] = "Το πεδίο «Ηλεκτρονικό ταχυδρομείο» είναι υποχρεωτικό."
-    else:
-        try:
-            email = text.clean_field("email", value)
-        except text.TextError as exc:
-            errors["email"] = exc.reason
-        if not errors and len(email) > int(limits()["fields"]["email"]["max"]):
-            errors["email"] = "Η διεύθυνση είναι πολύ μεγάλη."
-        problem = None if errors else validation.email_problem(email)
-        if problem:
-            errors["email"] = problem
+    email, problem = validation.normalise("email", value) if isinstance(value, str) else ("", None)
+    if not problem and not email:
+        problem = validation.required_message("comment", "email")
+    problem = problem or validation.length_problem("comment", "email", email)
+    problem = problem or validation.email_problem(email)
+    if problem:
+        errors["email"] = problem
     consent = raw.get("consent")
-    if consent is not True and str(consent).strip().lower() not in validation.TRUE_WORDS:
+    if not isinstance(consent, str | bool) or validation.boolean(consent) is not True:
         errors["consent"] = "Χρειάζεται να συμφωνήσετε για να λαμβάνετε ενημερώσεις."
     if errors:
         raise ApiError("validation", fields=errors)
@@ -129,17 +131,10 @@ def _write(
         raise
 
 
-def _manifest() -> manifest.Manifest:
-    try:
-        return manifest.current()
-    except manifest.ManifestError as exc:
-        raise unavailable() from exc
-
-
 # --- confirming and ending (pages with a button, acting on POST) ------------------------------
 def confirm(token: str, request: Request) -> Response:
     now = clock.now()
-    links = Links.current(_optional_manifest())
+    links = Links.current()
     found = _subscription_of(token, now)
     if found is None:
         return _message(request, links, 404, "Ο σύνδεσμος δεν ισχύει", [GONE], "error")
@@ -188,7 +183,7 @@ def confirm(token: str, request: Request) -> Response:
 def unsubscribe(token: str, request: Request) -> Response:
     """RFC 8058 one-click (a POST with ``List-Unsubscribe=One-Click``), or the page's button."""
     now = clock.now()
-    links = Links.current(_optional_manifest())
+    links = Links.current()
     found = tokens.read_unsubscribe(token)
     if found is None:
         return _message(request, links, 404, "Ο σύνδεσμος δεν ισχύει", [GONE], "error")
@@ -243,13 +238,6 @@ def _subscription_of(token: str, now: datetime) -> tuple[str, str] | None:
     if int(item.get("expires_at", 0)) <= int(now.timestamp()):
         return None
     return slug, hashed
-
-
-def _optional_manifest() -> manifest.Manifest | None:
-    try:
-        return manifest.current()
-    except manifest.ManifestError:
-        return None
 
 
 def _message(

@@ -118,7 +118,7 @@ def clean(raw: Fields, kind: str) -> Fields:
         if name in NOT_STORED:
             continue
         if name in BOOLEAN_FIELDS:
-            flag = _boolean(value)
+            flag = boolean(value)
             if flag is None:
                 errors[name] = "Μη έγκυρη τιμή."
             out[name] = bool(flag)
@@ -132,7 +132,7 @@ def clean(raw: Fields, kind: str) -> Fields:
     _check_content(kind, out, errors)
     for name, value in out.items():
         if name not in errors and isinstance(value, str):
-            problem = _length(kind, name, value)
+            problem = length_problem(kind, name, value)
             if problem:
                 errors[name] = problem
     if errors:
@@ -140,7 +140,8 @@ def clean(raw: Fields, kind: str) -> Fields:
     return out
 
 
-def _boolean(value: str | bool) -> bool | None:
+def boolean(value: str | bool) -> bool | None:
+    """A checkbox's value (a form's "on", JSON's true), or None when it is neither."""
     if isinstance(value, bool):
         return value
     word = value.strip().lower()
@@ -149,7 +150,7 @@ def _boolean(value: str | bool) -> bool | None:
     return False if word in FALSE_WORDS or not word else None
 
 
-def _required(kind: str, name: str) -> str:
+def required_message(kind: str, name: str) -> str:
     return f"Το πεδίο «{label(kind, name)}» είναι υποχρεωτικό."
 
 
@@ -157,14 +158,14 @@ def _check_people(kind: str, out: Fields, errors: dict[str, str]) -> None:
     spec = limits()
     for name in ("respondent_type", "display_name", "email"):
         if name not in out and name not in errors:
-            errors[name] = _required(kind, name)
+            errors[name] = required_message(kind, name)
     rtype = out.get("respondent_type")
     if rtype is not None and rtype not in spec["respondent_types"]:
         errors["respondent_type"] = "Επιλέξτε αν συμμετέχετε ως πολίτης ή ως συλλογικός φορέας."
     if rtype == "organisation":
         for name in ("organisation_name", "organisation_type"):
             if name not in out and name not in errors:
-                errors[name] = _required(kind, name)
+                errors[name] = required_message(kind, name)
         otype = out.get("organisation_type")
         if otype is not None and otype not in spec["organisation_types"]:
             errors["organisation_type"] = "Επιλέξτε ένα από τα είδη φορέα του καταλόγου."
@@ -211,7 +212,7 @@ def _check_content(kind: str, out: Fields, errors: dict[str, str]) -> None:
     required = ("consultation", "body") if kind == "comment" else ("consultation", "title", "body")
     for name in required:
         if name not in out and name not in errors:
-            errors[name] = _required(kind, name)
+            errors[name] = required_message(kind, name)
     if kind != "comment":
         return
     if "text" in out and "proposal" in out:
@@ -222,7 +223,7 @@ def _check_content(kind: str, out: Fields, errors: dict[str, str]) -> None:
         errors["paragraph"] = "Παράγραφοι υπάρχουν μόνο στα κείμενα της διαβούλευσης."
 
 
-def _length(kind: str, name: str, value: str) -> str | None:
+def length_problem(kind: str, name: str, value: str) -> str | None:
     spec = limits()["fields"].get(limit_name(kind, name), {})
     low, high = spec.get("min"), spec.get("max")
     if low is not None and len(value) < low:
@@ -235,7 +236,9 @@ def _length(kind: str, name: str, value: str) -> str | None:
 def find_consultation(manifest: Manifest, slug: str) -> Consultation:
     """The consultation ``slug`` names: 422 when absent, 404 ``not_found`` when unknown."""
     if not slug:
-        raise ApiError("validation", fields={"consultation": _required("comment", "consultation")})
+        raise ApiError(
+            "validation", fields={"consultation": required_message("comment", "consultation")}
+        )
     cons = manifest.consultation(slug)
     if cons is None:
         raise ApiError("not_found", fields={"consultation": "Δεν υπάρχει αυτή η διαβούλευση."})
