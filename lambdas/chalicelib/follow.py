@@ -150,29 +150,19 @@ def _stop_mail(table: Any, item: dict[str, Any], now: datetime) -> bool:
 
 
 def _refusal(request: Request, error: ApiError) -> Response:
-    if http.wants_html(request.headers):
-        links = Links.current()
-        body = pages.render(
-            "message",
-            {
-                "site_name": links.site_name,
-                "site_url": links.site_url,
-                "title": "Ο σύνδεσμος δεν ισχύει" if error.code == "not_found" else error.message,
-                "paragraphs": [error.message, *error.fields.values()]
-                if error.code != "not_found"
-                else [
-                    GONE,
-                    "Αν αντιγράψατε τον σύνδεσμο από το μήνυμα, ελέγξτε ότι τον αντιγράψατε "
-                    "ολόκληρο. Για οτιδήποτε άλλο, επικοινωνήστε με τον Δήμο.",
-                ],
-                "links": [
-                    {"href": links.site_url + "/", "label": "Αρχική σελίδα της διαβούλευσης"}
-                ],
-                "tone": "error",
-            },
-        )
-        return http.page(body, error.status)
-    return http.error_json(error, {})
+    if not http.wants_html(request.headers):
+        return http.error_json(error, {})
+    if error.code == "not_found":
+        title, paragraphs = "Ο σύνδεσμος δεν ισχύει", [GONE, CHECK_THE_LINK]
+    else:
+        title, paragraphs = error.message, [*error.fields.values()]
+    return http.page(pages.message(Links.current(), title, paragraphs, "error"), error.status)
+
+
+CHECK_THE_LINK = (
+    "Αν αντιγράψατε τον σύνδεσμο από το μήνυμα, ελέγξτε ότι τον αντιγράψατε ολόκληρο. Για "
+    "οτιδήποτε άλλο, επικοινωνήστε με τον Δήμο."
+)
 
 
 def describe(item: dict[str, Any], now: datetime, done: str | None) -> dict[str, Any]:

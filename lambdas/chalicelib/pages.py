@@ -16,6 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib import letters
+from chalicelib.links import Links
+
+HOME = "Αρχική σελίδα της διαβούλευσης"
 
 TONES = ("info", "success", "error")
 FOLLOW_STATES = ("pending", "approved", "published", "not_published", "hidden", "withdrawn")
@@ -63,6 +66,26 @@ def render(name: str, data: Mapping[str, Any]) -> str:
         _follow(context)
     template = letters.environment("pages", html=True).get_template(f"{name}.html")
     return str(template.render(context))
+
+
+def message(
+    links: Links,
+    title: str,
+    paragraphs: list[str],
+    tone: str,
+    more: list[dict[str, str]] | None = None,
+) -> str:
+    """The ``message`` page of this site: ``more`` links, then the site's home."""
+    home = {"href": links.site_url + "/", "label": HOME}
+    data = {
+        "site_name": links.site_name,
+        "site_url": links.site_url,
+        "title": title,
+        "paragraphs": paragraphs,
+        "links": [*(more or []), home],
+        "tone": tone,
+    }
+    return render("message", data)
 
 
 def _follow(context: dict[str, Any]) -> None:

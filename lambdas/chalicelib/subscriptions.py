@@ -252,16 +252,7 @@ def _message(
     """A page for a browser, the status and title for a script."""
     if not http.wants_html(request.headers):
         return http.json_answer({"status": status, "title": title}, status)
-    home = {"href": links.site_url + "/", "label": "Αρχική σελίδα της διαβούλευσης"}
-    data = {
-        "site_name": links.site_name,
-        "site_url": links.site_url,
-        "title": title,
-        "paragraphs": paragraphs,
-        "links": [*(more or []), home],
-        "tone": tone,
-    }
-    return http.page(pages.render("message", data), status)
+    return http.page(pages.message(links, title, paragraphs, tone, more), status)
 
 
 def _button(
