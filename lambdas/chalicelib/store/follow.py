@@ -60,15 +60,9 @@ def withdraw(table: Any, item: dict[str, Any], now: datetime) -> bool:
     if item["status"] == Status.WITHDRAWN or item["status"] not in keys.WITHDRAWABLE:
         return False
     at, target = clock.iso(now), Status.WITHDRAWN.value
-    values: dict[str, Any] = {":to": target, ":false": False}
-    sets = ["#s = :to", "withdrawn_at = :at", "publish_name = :false"]
-    index = {
-        **keys.status_index(target, at, item["id"]),
-        **keys.consultation_index(item["consultation"], target, item["created_at"], item["id"]),
-    }
-    for n, (attr, key) in enumerate(sorted(index.items())):
-        sets.append(f"{attr} = :k{n}")
-        values[f":k{n}"] = key
+    values: dict[str, Any] = {":false": False}
+    sets = ["withdrawn_at = :at", "publish_name = :false"]
+    submissions.moved(item, target, at, sets, values)
     removes = [f for f in (*PERSONAL, *TEXT) if f in item]
     published = item["status"] == Status.APPROVED
     if not published and "approved_at" in item:
@@ -102,18 +96,7 @@ def anonymise(table: Any, item: dict[str, Any], now: datetime) -> bool:
     """Publish ``item`` without a name from the next publish on. False when it had none."""
     if item.get("publish_name") is not True or item["status"] == Status.WITHDRAWN:
         return False
-    at = clock.iso(now)
-    sets, values = ["publish_name = :false"], {":false": False}
-    shown = _restamped(item, at, sets, values)
-    submissions.audited(
-        table,
-        item,
-        _audit(item, at, "anonymise", item["status"]),
-        at=at,
-        sets=sets,
-        values=values,
-        count=shown,
-    )
+    _same_status(table, item, now, "anonymise", ["publish_name = :false"])
     return True
 
 
@@ -123,21 +106,27 @@ def erase(table: Any, item: dict[str, Any], now: datetime) -> bool:
     removes = [f for f in PERSONAL if f in item]
     if not removes:
         return False
-    at = clock.iso(now)
-    sets, values = ["publish_name = :false", "erased_at = :at"], {":false": False}
-    shown = _restamped(item, at, sets, values)
-    submissions.audited(
-        table,
-        item,
-        _audit(item, at, "erase", item["status"]),
-        at=at,
-        sets=sets,
-        values=values,
-        removes=removes,
-        count=shown,
-    )
+    sets = ["publish_name = :false", "erased_at = :at"]
+    _same_status(table, item, now, "erase", sets, removes)
     _forget_originals(table, item["id"])
     return True
+
+
+def _same_status(
+    table: Any,
+    item: dict[str, Any],
+    now: datetime,
+    action: str,
+    sets: list[str],
+    removes: list[str] | None = None,
+) -> None:
+    """An author's change that leaves the status as it is (the publish runs if it shows)."""
+    at, values = clock.iso(now), {":false": False}
+    shown = _restamped(item, at, sets, values)
+    audit = _audit(item, at, action, item["status"])
+    submissions.audited(
+        table, item, audit, at=at, sets=sets, values=values, removes=removes, count=shown
+    )
 
 
 def _forget_originals(table: Any, sub_id: str) -> None:

@@ -264,11 +264,13 @@ def original_item(item: dict[str, Any], audit: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def decide(table: Any, item: dict[str, Any], decision: Decision, audit: dict[str, Any]) -> None:
-    """The one transaction of a decision (``audited``)."""
-    target, at = decision.target.value, decision.at
-    values: dict[str, Any] = {":to": target, ":by": decision.by}
-    sets = ["#s = :to", "decided_at = :at", "decided_by = :by"]
+def moved(
+    item: dict[str, Any], target: str, at: str, sets: list[str], values: dict[str, Any]
+) -> None:
+    """Add to an update what moving ``item`` to status ``target`` at ``at`` sets: the status and
+    its keys in the by_status and by_consultation indexes."""
+    sets.append("#s = :to")
+    values[":to"] = target
     index = {
         **keys.status_index(target, at, item["id"]),
         **keys.consultation_index(item["consultation"], target, item["created_at"], item["id"]),
@@ -276,6 +278,14 @@ def decide(table: Any, item: dict[str, Any], decision: Decision, audit: dict[str
     for n, (attr, key) in enumerate(sorted(index.items())):
         sets.append(f"{attr} = :k{n}")
         values[f":k{n}"] = key
+
+
+def decide(table: Any, item: dict[str, Any], decision: Decision, audit: dict[str, Any]) -> None:
+    """The one transaction of a decision (``audited``)."""
+    target, at = decision.target.value, decision.at
+    values: dict[str, Any] = {":by": decision.by}
+    sets = ["decided_at = :at", "decided_by = :by"]
+    moved(item, target, at, sets, values)
     removes = []
     for attr, value in (("decision_reason", decision.reason), ("decision_note", decision.note)):
         if value:
