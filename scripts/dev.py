@@ -340,8 +340,6 @@ class DevStack:
     def _start_api(self) -> Any:
         from scripts.api_local import start_api
 
-        assert self.db is not None, "DynamoDB Local starts first"
-
         env = {**DUMMY_ENV, **self.app_env()}
         return start_api(self.api_port, env, log_path=self.base / "api.log")
 
