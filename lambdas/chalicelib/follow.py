@@ -12,6 +12,7 @@ another kind gets the same Greek 404, so the page tells nobody whether a submiss
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -122,12 +123,10 @@ def _action(request: Request) -> str:
 
 
 def _run(action: str, item: dict[str, Any], now: datetime) -> bool:
-    table = db.table()
+    table, do = db.table(), DOERS[action]
     for attempt in range(3):  # a staff decision in between: read again and redo
         try:
-            if action == "stop_mail":
-                return _stop_mail(table, item, now)
-            return bool(getattr(store, action)(table, item, now))
+            return do(table, item, now)
         except ApiError as error:
             if error.code != "conflict" or attempt == 2:
                 raise
@@ -147,6 +146,15 @@ def _stop_mail(table: Any, item: dict[str, Any], now: datetime) -> bool:
         return False
     outbox.suppress(table, hashed, now, "follow")
     return True
+
+
+# What each action does; each is idempotent and says whether it changed anything.
+DOERS: dict[str, Callable[[Any, dict[str, Any], datetime], bool]] = {
+    "withdraw": store.withdraw,
+    "anonymise": store.anonymise,
+    "erase": store.erase,
+    "stop_mail": _stop_mail,
+}
 
 
 def _refusal(request: Request, error: ApiError) -> Response:
