@@ -130,6 +130,42 @@ def test_comment_on_a_proposal_fails_at_the_reference_read(api, failing):
     assert failing.raised
 
 
+# --- the mail routes: the private link, subscriptions, unsubscribe -------------------------
+MAIL_ROUTES = [
+    ("GET", "/v1/follow/{link}", None),
+    ("POST", "/v1/follow/{link}", b"action=withdraw"),
+    ("POST", "/v1/subscriptions", b"consultation=anoichti&email=a%40b.gr&consent=on"),
+    ("GET", "/v1/subscriptions/confirm/{link}", None),
+    ("POST", "/v1/unsubscribe/{unsubscribe}", b"List-Unsubscribe=One-Click"),
+]
+
+
+@pytest.mark.parametrize(("method", "route", "body"), MAIL_ROUTES)
+def test_mail_routes_are_503_pages_or_json_never_500(api, failing, method, route, body):
+    from chalicelib import tokens
+
+    path = route.format(
+        link=tokens.new_link("01abcdefghjkmnpqrstvwxyz0")[0],
+        unsubscribe=tokens.unsubscribe_token("a@b.gr"),
+    )
+    for accept in ("application/json", "text/html"):
+        headers = {"accept": accept}
+        if method == "POST":
+            headers["content-type"] = "application/x-www-form-urlencoded"
+        call = api.client.http.post if method == "POST" else api.client.http.get
+        answer = call(path, headers=headers, **({"body": body} if body else {}))
+        if route == "/v1/subscriptions":  # a form post: back to the site's notice
+            assert answer.status_code in (303, 503), answer.body
+            location = answer.headers.get("Location", "")
+            assert answer.status_code == 503 or location.endswith("#enimerosi-unavailable")
+        else:
+            assert answer.status_code == 503, (route, accept, answer.body)
+        assert answer.headers["Retry-After"] == RETRY_AFTER
+        if accept == "text/html" and answer.status_code == 503:
+            assert UNAVAILABLE in answer.body.decode()
+    assert failing.raised
+
+
 # --- the staff routes and the authorizer --------------------------------------------------
 def operation(request: Any) -> str:
     target = request.headers.get("X-Amz-Target") or b""

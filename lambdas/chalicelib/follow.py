@@ -79,12 +79,13 @@ GONE = "Ο σύνδεσμος δεν ισχύει: μπορεί να έληξε 
 def view(token: str, request: Request) -> Response:
     """GET: the page (a browser) or the same facts as JSON."""
     now = clock.now()
+    done = request.query_params.get("done") if request.query_params else None
     try:
         item = _found(token, now)
+        with db.database_errors():
+            data = describe(item, now, done if done in ACTIONS else None)
     except ApiError as error:
         return _refusal(request, error)
-    done = request.query_params.get("done") if request.query_params else None
-    data = describe(item, now, done if done in ACTIONS else None)
     data["action_url"] = token  # relative: the forms post back to this page's address
     if http.wants_html(request.headers):
         return http.page(pages.render("follow", data))
@@ -164,7 +165,9 @@ def _refusal(request: Request, error: ApiError) -> Response:
         title, paragraphs = "Ο σύνδεσμος δεν ισχύει", [GONE, CHECK_THE_LINK]
     else:
         title, paragraphs = error.message, [*error.fields.values()]
-    return http.page(pages.message(Links.current(), title, paragraphs, "error"), error.status)
+    response = http.page(pages.message(Links.current(), title, paragraphs, "error"), error.status)
+    response.headers.update(error.headers)  # Retry-After of a 503
+    return response
 
 
 CHECK_THE_LINK = (

@@ -64,7 +64,7 @@ def run(table: Any, built: Manifest | None, now: datetime, covered: str | None) 
             addresses[key] = item["email"]
             by_address[key] += [{"id": item["id"], "event": e} for e in told["events"]]
             marks.append((item, told))
-    reported = _reports(table, built, now, by_address, addresses) if built else []
+    reported = _reports(table, built, by_address, addresses) if built else []
     ident = _ident(window[0] if window else clock.iso(now))
     for key, events in by_address.items():
         message_id = f"notice-{ident}-{tokens.address_hash(key)[:24]}"
@@ -149,7 +149,6 @@ def _mark(table: Any, item: dict[str, Any], told: dict[str, Any]) -> None:
 def _reports(
     table: Any,
     built: Manifest,
-    now: datetime,
     by_address: dict[str, list[dict[str, str]]],
     addresses: dict[str, str],
 ) -> list[str]:

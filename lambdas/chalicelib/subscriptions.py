@@ -11,7 +11,9 @@ who follows what. Confirmation and unsubscription are a page with a button for a
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -132,6 +134,22 @@ def _write(
 
 
 # --- confirming and ending (pages with a button, acting on POST) ------------------------------
+def refusing(view: Callable[[str, Request], Response]) -> Callable[[str, Request], Response]:
+    """A page's refusal (the database unreachable: 503 with Retry-After) as a page too."""
+
+    @functools.wraps(view)
+    def answer(token: str, request: Request) -> Response:
+        try:
+            return view(token, request)
+        except ApiError as error:
+            response = _message(request, Links.current(), error.status, error.message, [], "error")
+            response.headers.update(error.headers)
+            return response
+
+    return answer
+
+
+@refusing
 def confirm(token: str, request: Request) -> Response:
     now = clock.now()
     links = Links.current()
@@ -180,6 +198,7 @@ def confirm(token: str, request: Request) -> Response:
     )
 
 
+@refusing
 def unsubscribe(token: str, request: Request) -> Response:
     """RFC 8058 one-click (a POST with ``List-Unsubscribe=One-Click``), or the page's button."""
     now = clock.now()
