@@ -179,3 +179,14 @@ def nu_check(paths: Iterable[Path]) -> dict[str, list[str]]:
 
 def format_problems(problems: dict[str, list[str]]) -> str:
     return "\n".join(f"{f}\n  " + "\n  ".join(msgs) for f, msgs in sorted(problems.items()))
+
+
+def assert_nu_clean(folder: Path, broken: str) -> None:
+    """The Nu HTML Checker finds nothing in ``folder`` but the ``broken`` page this writes there
+    first (proof that it looked at the folder at all)."""
+    canary = folder / "canary.html"
+    canary.write_text(broken, encoding="utf-8")
+    problems = nu_check([folder])
+    assert str(canary) in problems, problems  # the checker did look
+    problems.pop(str(canary))
+    assert not problems, "Nu HTML Checker:\n" + format_problems(problems)
