@@ -10,6 +10,7 @@ from chalicelib import (
     answers,
     auth,
     follow,
+    form_pages,
     http,
     intake,
     moderation,
@@ -44,6 +45,17 @@ def post_comment() -> Response:
 @app.route("/v1/proposals", methods=["POST"], **PUBLIC)
 def post_proposal() -> Response:
     return intake.submit("proposal", http.current_request())
+
+
+# Without a script: the comment form aimed at a paragraph or a comment, and the confirmation.
+@app.route("/v1/comments/new", methods=["GET"])
+def comment_form() -> Response:
+    return form_pages.blank(http.current_request().query_params)
+
+
+@app.route("/v1/received/{reference}", methods=["GET"])
+def received(reference: str) -> Response:
+    return form_pages.received(reference, http.current_request().query_params)
 
 
 @app.route("/v1/comments", methods=["OPTIONS"])

@@ -24,6 +24,7 @@ from typing import IO, Any
 
 import requests
 
+from chalicelib import links
 from scripts import lifelines
 from scripts.dynamodb_local import DUMMY_ENV
 
@@ -45,7 +46,7 @@ LISTEN_BACKLOG = 128
 
 # The private links' routes carry their secret in the path: the access log keeps the prefix.
 PRIVATE_PATHS = re.compile(
-    r"(/v1/(?:follow|subscriptions/confirm|unsubscribe)/)[^\s\"']*", re.IGNORECASE
+    "(" + "|".join(map(re.escape, links.SECRET_PREFIXES)) + ")[^\\s\"']*", re.IGNORECASE
 )
 
 

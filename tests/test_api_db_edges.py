@@ -104,14 +104,15 @@ def test_json_post_is_503(api, api_env, failing, caplog):
     assert pending(api_env) == []  # nothing stored
 
 
-def test_form_post_is_303_to_the_unavailable_notice(api, api_env, failing, caplog):
+def test_form_post_is_a_503_page_that_keeps_the_text(api, api_env, failing, caplog):
     name = type(failing.make()).__name__
     with caplog.at_level(logging.WARNING, logger="chalicelib"):
         answer = api.post("/v1/comments", comment(consent="on"), form=True)
-    assert answer.status_code == 303, answer.body
-    assert answer.headers["Location"].endswith("#apostoli-unavailable")
-    assert answer.headers["Location"].startswith(api_env["SITE_URL"] + "/")
-    assert "?ref=" not in answer.headers["Location"]
+    assert answer.status_code == 503, answer.body
+    assert answer.headers["Content-Type"].startswith("text/html")
+    assert "Location" not in answer.headers
+    assert comment()["body"] in answer.body.decode()  # the form comes back with the text
+    assert "δεν είναι προσωρινά διαθέσιμη" in answer.body.decode()
     assert answer.headers["Retry-After"] == RETRY_AFTER
     assert_propagated(failing, caplog, name)
 

@@ -1,5 +1,6 @@
 """POST /v1/comments and /v1/proposals through chalice.test against DynamoDB Local: what is
-stored, what is answered (JSON and 303), and every refusal with its code and Greek message."""
+stored, what is answered (JSON, or pages for plain forms: tests/test_api_form_pages.py), and every
+refusal with its code and Greek message."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import re
 import unicodedata
 from datetime import datetime, timedelta, timezone
+from urllib.parse import quote
 
 import pytest
 from test_api_support import (  # noqa: F401  (api_fixture provides the api fixture)
@@ -128,26 +130,25 @@ def test_proposal_is_stored_without_a_target_and_with_its_own_limits(api, api_en
     assert str(limits()["fields"]["proposal_body"]["min"]) in error["fields"]["body"]
 
 
-def test_form_post_redirects_back_with_the_reference(api, api_env):
+def test_form_post_redirects_to_its_confirmation_with_the_reference(api, api_env):
     page = "/diavoulefseis/anoichti/proto-keimeno/"
     form = comment(consent="on", publish_name="on", return_to=page, website="")
     answer = api.post("/v1/comments", form, form=True)
     assert answer.status_code == 303
     [item] = pending(api_env)
-    assert answer.headers["Location"] == f"{SITE}{page}?ref={item['reference']}#apostoli-ok"
+    back = quote(page, safe="")
+    assert answer.headers["Location"] == f"received/{item['reference']}?back={back}"
     assert item["publish_name"] is True and "return_to" not in item and "website" not in item
 
 
-def test_form_refusals_redirect_with_the_error_code_and_store_nothing(api, api_env):
+def test_form_refusals_answer_a_page_with_the_status_and_store_nothing(api, api_env):
     page = "/diavoulefseis/anoichti/proto-keimeno/"
     answer = api.post("/v1/comments", comment(consent=None, return_to=page), form=True)
-    assert answer.status_code == 303
-    assert answer.headers["Location"] == f"{SITE}{page}#apostoli-validation"
+    assert answer.status_code == 422 and "Location" not in answer.headers
+    assert answer.headers["Content-Type"].startswith("text/html")
     closed = comment(consultation="kleisti", text="palio-keimeno", paragraph=None)
-    answer = api.post("/v1/comments", closed, form=True)  # no return_to: the consultation page
-    assert (
-        answer.headers["Location"] == f"{SITE}/diavoulefseis/kleisti/#apostoli-consultation_closed"
-    )
+    answer = api.post("/v1/comments", closed, form=True)
+    assert answer.status_code == 409 and answer.headers["Content-Type"].startswith("text/html")
     assert pending(api_env) == []
 
 
@@ -180,7 +181,9 @@ def test_unsafe_return_to_falls_back_to_the_consultation_page(api):
             "/v1/comments", comment(body=body, return_to=return_to, consent="on"), form=True
         )
         location = answer.headers["Location"]
-        assert location.startswith(f"{SITE}/diavoulefseis/anoichti/?ref=NS-"), return_to
+        assert re.fullmatch(r"received/NS-\w{6}\?back=%2Fdiavoulefseis%2Fanoichti%2F", location), (
+            return_to
+        )
 
 
 REFUSALS = (
@@ -365,8 +368,7 @@ def test_honeypot_answers_like_success_and_stores_nothing(api, api_env):
     body = json.loads(answer.body)
     assert ID.fullmatch(body["id"]) and REFERENCE.fullmatch(body["reference"])
     form = api.post("/v1/proposals", proposal(website="x", consent="on"), form=True)
-    assert form.status_code == 303 and "?ref=NS-" in form.headers["Location"]
-    assert form.headers["Location"].endswith("#apostoli-ok")
+    assert form.status_code == 303 and form.headers["Location"].startswith("received/NS-")
     assert pending(api_env) == []
 
 

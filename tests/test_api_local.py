@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import quote, urljoin
 
 import pytest
 import requests
@@ -61,8 +62,12 @@ def test_form_post_through_chalice_local_redirects_and_stores(local_api):
         timeout=30,
     )
     assert answer.status_code == 303
-    reference = answer.headers["Location"].split("?ref=")[1].split("#")[0]
-    assert answer.headers["Location"] == f"{SITE}{page}?ref={reference}#apostoli-ok"
+    reference = answer.headers["Location"].split("/")[1].split("?")[0]
+    assert answer.headers["Location"] == f"received/{reference}?back={quote(page, safe='')}"
+    confirmation = requests.get(
+        urljoin(f"{local_api['url']}/v1/comments", answer.headers["Location"]), timeout=30
+    )
+    assert confirmation.status_code == 200 and reference in confirmation.text
     items = query_all(local_api["table"], "by_target", "GSI1PK", "TARGET#anoichti#deftero-keimeno")
     [item] = [i for i in items if i["reference"] == reference]
     assert item["paragraph"] == "p-11111111" and "ip_hash" not in item

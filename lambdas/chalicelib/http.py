@@ -1,11 +1,11 @@
-"""HTTP of the submission routes: reading the body (JSON or form-encoded, UTF-8 only, size
-limit), the answers (JSON, or 303 back to the site for plain HTML forms), and CORS for the
-configured site origins only.
+"""HTTP of the public routes: reading the body (JSON or form-encoded, UTF-8 only, size
+limit), the answers (JSON, a 303, or an HTML page of the API's own), and CORS for the configured
+site origins only.
 
-Which answer a client gets: a form-encoded post is a plain HTML form, answered with a 303 to
-``<SITE_URL><return_to>?ref=<reference>#apostoli-ok`` (or ``#apostoli-<error code>``), unless it
-asks for JSON with ``Accept: application/json`` (a script posting the form's fields). JSON
-posts always get JSON.
+Which answer a client gets: a form-encoded post is a plain HTML form, answered for people (the
+submission routes: chalicelib.form_pages; the subscription form: a 303 back to the site with a
+``#enimerosi-…`` notice), unless it asks for JSON with ``Accept: application/json`` (a script
+posting the form's fields). JSON posts always get JSON.
 """
 
 from __future__ import annotations

@@ -24,6 +24,16 @@ def _encode(number: int, length: int) -> str:
     return "".join(reversed(chars))
 
 
+def is_reference(value: str) -> bool:
+    """A reference as ``new_reference`` makes them (the API's pages echo nothing else)."""
+    body = value[len(REFERENCE_PREFIX) :]
+    return (
+        value.startswith(REFERENCE_PREFIX)
+        and len(body) == REFERENCE_CHARS
+        and all(c in CROCKFORD for c in body)
+    )
+
+
 def new_id(now_ms: int | None = None) -> str:
     """A 26-character, lowercase, time-ordered id."""
     millis = time.time_ns() // 1_000_000 if now_ms is None else now_ms

@@ -24,7 +24,18 @@ from typing import Any
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib import clock, db, guards, http, ids, logs, manifest, tokens, validation
+from chalicelib import (
+    clock,
+    db,
+    form_pages,
+    guards,
+    http,
+    ids,
+    logs,
+    manifest,
+    tokens,
+    validation,
+)
 from chalicelib.errors import ApiError, unavailable
 from chalicelib.store import follow, outbox, submissions
 from chalicelib.store.submissions import Accepted
@@ -38,9 +49,11 @@ class _Post:
 
     kind: str
     request: Request
-    redirect: bool
+    for_people: bool  # a plain HTML form post: answered with pages, not JSON
     cors: dict[str, str]
     return_to: str = "/"
+    raw: Any = None  # the posted fields, once read (the form page gives them back)
+    consultation: manifest.Consultation | None = None
 
 
 def submit(kind: str, request: Request) -> Response:
@@ -76,11 +89,11 @@ def _log(
 
 
 def _accept(post: _Post) -> Accepted:
-    raw = http.read_body(post.request)
+    raw = post.raw = http.read_body(post.request)
     current = current_manifest()
     slug = raw.get("consultation") if isinstance(raw, dict) else None
     slug = slug.strip() if isinstance(slug, str) else ""
-    cons = current.consultation(slug)
+    cons = post.consultation = current.consultation(slug)
     return_to = raw.get("return_to") if isinstance(raw, dict) else None
     post.return_to = http.safe_return_to(return_to, cons.url if cons else "/")
     validation.check_shape(raw, post.kind)
@@ -151,12 +164,15 @@ def _check_references(table: Any, fields: dict[str, Any]) -> None:
 
 
 def _success(post: _Post, accepted: Accepted) -> Response:
-    if post.redirect:
-        return http.redirect(post.return_to, "ok", accepted.reference)
+    if post.for_people:  # Post/Redirect/Get: a reload does not post again
+        location = form_pages.received_location(accepted.reference, post.return_to)
+        return Response(
+            body="", status_code=303, headers={"Location": location, "Cache-Control": "no-store"}
+        )
     return http.accepted_json(accepted.answer(), post.cors)
 
 
 def _failure(post: _Post, error: ApiError) -> Response:
-    if post.redirect and error.code != "forbidden_origin":  # no redirect for another site
-        return http.redirect(post.return_to, error.code, extra=error.headers)
+    if post.for_people and error.code != "forbidden_origin":  # nothing for another site
+        return form_pages.failure(post.kind, post.raw, error, post.return_to, post.consultation)
     return http.error_json(error, post.cors)

@@ -275,7 +275,8 @@ def environment(folder: str, *, html: bool) -> jinja2.Environment:
     import jinja2
 
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES / folder),
+        # The pages also reach the macros they share with the site (templates/shared).
+        loader=jinja2.FileSystemLoader([TEMPLATES / folder, TEMPLATES / "shared"]),
         autoescape=html,
         undefined=jinja2.StrictUndefined,
         finalize=_finalize,

@@ -13,7 +13,9 @@ from chalicelib.manifest import Consultation, Manifest
 FOLLOW = "/v1/follow/"
 CONFIRM = "/v1/subscriptions/confirm/"
 UNSUBSCRIBE = "/v1/unsubscribe/"
-SECRET_PREFIXES = (FOLLOW, CONFIRM, UNSUBSCRIBE)  # paths that carry a token: never logged
+RECEIVED = "/v1/received/"  # a submission's confirmation page (chalicelib.form_pages)
+# Paths never logged past their prefix: a token, or a reference that ties a log line to a person.
+SECRET_PREFIXES = (FOLLOW, CONFIRM, UNSUBSCRIBE, RECEIVED)
 DEFAULT_ANCHOR = "sxolio-{id}"  # older manifests lack comment_anchor
 
 

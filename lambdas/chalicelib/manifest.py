@@ -31,7 +31,7 @@ class ManifestError(RuntimeError):
 class Text:
     slug: str
     url: str
-    paragraphs: frozenset[str]
+    paragraphs: tuple[str, ...]  # in the text's order: §1 is the first
     title: str = ""
 
 
@@ -75,7 +75,7 @@ def parse(data: dict[str, Any]) -> Manifest:
     consultations = {}
     for cons in data["consultations"]:
         texts = {
-            t["slug"]: Text(t["slug"], t["url"], frozenset(t["paragraphs"]), t["title"])
+            t["slug"]: Text(t["slug"], t["url"], tuple(t["paragraphs"]), t["title"])
             for t in cons["texts"]
         }
         opens, closes = (datetime.fromisoformat(cons[key]) for key in ("opens", "closes"))

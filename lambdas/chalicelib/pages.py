@@ -28,9 +28,13 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "message": ("site_name", "site_url", "title"),
     "confirm": ("site_name", "site_url", "title", "action_url", "button"),
     "follow": ("site_name", "site_url", "reference", "kind_label", "status_label", "state"),
+    "form": ("site_name", "site_url", "title", "kind", "consultation", "form", "LIMITS"),
+    "received": ("site_name", "site_url", "title", "reference"),
 }
 _OPTIONAL: dict[str, dict[str, Any]] = {
-    "message": {"paragraphs": [], "links": [], "tone": "info"},
+    "message": {"paragraphs": [], "links": [], "tone": "info", "kept": ""},
+    "form": {"paragraphs": [], "target_name": "text", "target_id": "", "form_paragraphs": []},
+    "received": {"steps": [], "links": []},
     "confirm": {"paragraphs": [], "hidden": {}},
     "follow": {
         "explanation": "",
@@ -74,8 +78,10 @@ def message(
     paragraphs: list[str],
     tone: str,
     more: list[dict[str, str]] | None = None,
+    kept: str = "",
 ) -> str:
-    """The ``message`` page of this site: ``more`` links, then the site's home."""
+    """The ``message`` page of this site: ``more`` links, then the site's home; ``kept`` is
+    text a person wrote that could not be accepted, shown to copy."""
     home = {"href": links.site_url + "/", "label": HOME}
     data = {
         "site_name": links.site_name,
@@ -84,6 +90,7 @@ def message(
         "paragraphs": paragraphs,
         "links": [*(more or []), home],
         "tone": tone,
+        "kept": kept,
     }
     return render("message", data)
 

@@ -150,8 +150,13 @@ def boolean(value: str | bool) -> bool | None:
     return False if word in FALSE_WORDS or not word else None
 
 
+def message(code: str, **values: Any) -> str:
+    """limits.json's wording for ``code`` (the site's form script shows the same)."""
+    return str(limits()["messages"][code]).format(**values)
+
+
 def required_message(kind: str, name: str) -> str:
-    return f"Το πεδίο «{label(kind, name)}» είναι υποχρεωτικό."
+    return message("required", label=label(kind, name))
 
 
 def _check_people(kind: str, out: Fields, errors: dict[str, str]) -> None:
@@ -161,14 +166,14 @@ def _check_people(kind: str, out: Fields, errors: dict[str, str]) -> None:
             errors[name] = required_message(kind, name)
     rtype = out.get("respondent_type")
     if rtype is not None and rtype not in spec["respondent_types"]:
-        errors["respondent_type"] = "Επιλέξτε αν συμμετέχετε ως πολίτης ή ως συλλογικός φορέας."
+        errors["respondent_type"] = message("respondent_type")
     if rtype == "organisation":
         for name in ("organisation_name", "organisation_type"):
             if name not in out and name not in errors:
                 errors[name] = required_message(kind, name)
         otype = out.get("organisation_type")
         if otype is not None and otype not in spec["organisation_types"]:
-            errors["organisation_type"] = "Επιλέξτε ένα από τα είδη φορέα του καταλόγου."
+            errors["organisation_type"] = message("organisation_type")
     else:  # a citizen's stray organisation fields are not kept
         out.pop("organisation_name", None)
         out.pop("organisation_type", None)
@@ -179,7 +184,7 @@ def _check_people(kind: str, out: Fields, errors: dict[str, str]) -> None:
     if problem:
         errors["email"] = problem
     if out.get("consent") is not True and "consent" not in errors:
-        errors["consent"] = "Χρειάζεται να αποδεχτείτε τους όρους συμμετοχής."
+        errors["consent"] = message("consent")
     key = out.get("submission_key")
     if key is not None and "submission_key" not in errors and not SUBMISSION_KEY.fullmatch(key):
         errors["submission_key"] = "Μη έγκυρο κλειδί υποβολής."
@@ -190,7 +195,7 @@ def email_problem(address: str) -> str | None:
     dot-atom of ASCII characters (SES, and so production, cannot deliver to anything else, and
     it keeps every header we write unambiguous); the domain may be internationalised (sent as
     punycode)."""
-    invalid = "Η διεύθυνση ηλεκτρονικού ταχυδρομείου δεν είναι έγκυρη."
+    invalid = message("email")
     if not EMAIL.fullmatch(address):
         return invalid
     local, _, domain = address.rpartition("@")
@@ -227,9 +232,9 @@ def length_problem(kind: str, name: str, value: str) -> str | None:
     spec = limits()["fields"].get(limit_name(kind, name), {})
     low, high = spec.get("min"), spec.get("max")
     if low is not None and len(value) < low:
-        return f"Το πεδίο «{label(kind, name)}» χρειάζεται τουλάχιστον {low} χαρακτήρες."
+        return message("too_short", label=label(kind, name), min=low)
     if high is not None and len(value) > high:
-        return f"Το πεδίο «{label(kind, name)}» δέχεται έως {high} χαρακτήρες."
+        return message("too_long", label=label(kind, name), max=high)
     return None
 
 
