@@ -1,10 +1,12 @@
 """Helpers of the moderation and staff-token tests: a chalice.test client that checks every
 answer for personal data, submissions through the real intake route or (for bulk) written in
-the layout of docs/contracts.md, and a staff token."""
+the layout of docs/contracts.md, a staff token, and for the moderation page's browser tests the
+fixture site over HTTP beside the API under ``chalice local``."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +16,10 @@ import pytest
 
 EMAIL = "leak-check@example.org"
 SITE = "http://127.0.0.1:8000"
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_SITE = ROOT / "tests" / "fixtures" / "site"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 
 
 class StaffClient:
@@ -125,3 +131,122 @@ def put_pending(table: Any, index: int, consultation: str = "anoichti") -> dict[
     }
     table.put_item(Item=item)
     return item
+
+
+@pytest.fixture
+def page_stack(api_env: dict[str, str], tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The fixture site over HTTP and the API under chalice local. The site's consultations.json
+    is the API's manifest, as in a real deployment (the page's text and paragraph filters read
+    it; the fixture site's own content has other texts than the API's fixture manifest)."""
+    from browser import NOW, serve
+
+    from chalicelib.sitebuild import build_site
+    from scripts.api_local import start_api, stop_api
+    from scripts.dynamodb_local import free_port
+
+    api_url = f"http://127.0.0.1:{free_port()}"
+    output = tmp_path / "out"
+    with serve(output) as site:
+        build_site(
+            ROOT,
+            output,
+            snapshot=FIXTURE_SITE / "snapshot.json",
+            api_url=api_url,
+            now=NOW,
+            content=FIXTURE_SITE / "content",
+        )
+        shutil.copyfile(api_env["MANIFEST_PATH"], output / "consultations.json")
+        env = {**api_env, "SITE_URL": site.url, "SITE_ORIGINS": site.url}
+        proc = start_api(int(api_url.rsplit(":", 1)[1]), env, log_path=tmp_path / "api.log")
+        try:
+            yield {"site": site.url, "api": api_url}
+        finally:
+            stop_api(proc)
+
+
+def submit_page_comment(
+    stack: dict[str, str], body: str, paragraph: str = "eisagogi"
+) -> dict[str, str]:
+    """A comment through the running API's public intake (the page's tests); its id and
+    reference."""
+    import requests
+    from test_api_support import comment
+
+    sent = requests.post(
+        f"{stack['api']}/v1/comments",
+        json=comment(
+            paragraph=paragraph,
+            body=body,
+            display_name="Σοφία Δοκιμή",
+            publish_name=True,
+            email="look-check@example.org",
+            submission_key=uuid.uuid4().hex,
+        ),
+        headers={"Origin": stack["site"]},
+        timeout=10,
+    )
+    assert sent.status_code == 202, sent.text
+    return dict(sent.json())
+
+
+def decide_by_api(
+    stack: dict[str, str], token: str, item_id: str, **decision: str
+) -> dict[str, Any]:
+    """A decision through the running API, as another member of staff would take it."""
+    import requests
+
+    done = requests.post(
+        f"{stack['api']}/v1/moderation/items/{item_id}",
+        json=decision,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert done.status_code == 200, done.text
+    return dict(done.json()["item"])
+
+
+def summary_by_api(stack: dict[str, str], token: str) -> dict[str, Any]:
+    import requests
+
+    return dict(
+        requests.get(
+            f"{stack['api']}/v1/moderation/summary",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        ).json()
+    )
+
+
+def sign_in(page: Any, stack: dict[str, str], token: str) -> None:
+    """Open the page and sign in; returns once the summary's statuses are in the filter."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{stack['site']}/moderation/")
+    page.get_by_label("Διακριτικό προσωπικού").fill(token)
+    page.keyboard.press("Enter")
+    expect(page.locator("#mod-work")).to_be_visible()
+    expect(page.locator("#mod-filter-status option")).not_to_have_count(0)
+
+
+def show_status(page: Any, status: str) -> None:
+    """List the items of ``status`` through the filter form; returns once the new list is shown
+    (the rows on screen are marked first, and the status line emptied, so that the old list and
+    its message are not taken for the new ones)."""
+    from playwright.sync_api import expect
+
+    page.evaluate(
+        "() => { document.querySelectorAll('#mod-items > li').forEach((li) => li.dataset.old = '');"
+        " document.getElementById('mod-status').textContent = ''; }"
+    )
+    page.get_by_label("Κατάσταση").select_option(status)
+    page.locator("#mod-filter").get_by_role("button", name="Εμφάνιση").click()
+    expect(page.locator("#mod-status")).to_contain_text("Υποβολές:")
+    expect(page.locator("#mod-items > li[data-old]")).to_have_count(0)
+
+
+def axe22(page: Any) -> None:
+    """axe-core with the WCAG 2.2 AA rules (target size, among others): nothing found."""
+    from browser import axe_violations
+
+    violations = axe_violations(page)
+    assert violations == [], json.dumps(violations, ensure_ascii=False)

@@ -6,53 +6,20 @@ what could not be answered reported; axe-core clean in each state."""
 
 from __future__ import annotations
 
-import json
-import shutil
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
-from browser import NOW, axe_violations, chromium, local_context, serve
-from test_api_support import comment
-
-from scripts.api_local import start_api, stop_api
-from scripts.dynamodb_local import free_port
+from browser import chromium, local_context
+from moderation_support import axe22, decide_by_api, sign_in, submit_page_comment, summary_by_api
 
 pytestmark = pytest.mark.browser
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURE_SITE = ROOT / "tests" / "fixtures" / "site"
+pytest_plugins = ("moderation_support",)  # fixtures: page_stack
 BODY = "Να φυτευτούν δέντρα στην πλατεία, σε όλη την πλευρά του δρόμου."
 
 
 @pytest.fixture
-def stack(api_env: dict[str, str], tmp_path: Path) -> Iterator[dict[str, str]]:
-    """The fixture site over HTTP and the API under chalice local. The site's consultations.json
-    is the API's manifest, as in a real deployment (the page's text and paragraph filters read
-    it; the fixture site's own content has other texts than the API's fixture manifest)."""
-    from chalicelib.sitebuild import build_site
-
-    api_url = f"http://127.0.0.1:{free_port()}"
-    output = tmp_path / "out"
-    with serve(output) as site:
-        build_site(
-            ROOT,
-            output,
-            snapshot=FIXTURE_SITE / "snapshot.json",
-            api_url=api_url,
-            now=NOW,
-            content=FIXTURE_SITE / "content",
-        )
-        shutil.copyfile(api_env["MANIFEST_PATH"], output / "consultations.json")
-        env = {**api_env, "SITE_URL": site.url, "SITE_ORIGINS": site.url}
-        proc = start_api(int(api_url.rsplit(":", 1)[1]), env, log_path=tmp_path / "api.log")
-        try:
-            yield {"site": site.url, "api": api_url}
-        finally:
-            stop_api(proc)
+def stack(page_stack: dict[str, str]) -> dict[str, str]:
+    return page_stack
 
 
 @pytest.fixture
@@ -64,62 +31,15 @@ def token(api_env: dict[str, str]) -> str:
 
 def _approved(stack: dict[str, str], token: str, body: str, paragraph: str = "eisagogi") -> str:
     """A comment through the public intake, approved through the staff API; its id."""
-    sent = requests.post(
-        f"{stack['api']}/v1/comments",
-        json=comment(
-            paragraph=paragraph,
-            body=body,
-            display_name="Σοφία Δοκιμή",
-            publish_name=True,
-            email="answers-page@example.org",
-            submission_key=uuid.uuid4().hex,
-        ),
-        headers={"Origin": stack["site"]},
-        timeout=10,
-    )
-    assert sent.status_code == 202, sent.text
-    item_id = sent.json()["id"]
-    _decide(stack, token, item_id, action="approve")
+    item_id = str(submit_page_comment(stack, body, paragraph)["id"])
+    decide_by_api(stack, token, item_id, action="approve")
     return item_id
-
-
-def _decide(stack: dict[str, str], token: str, item_id: str, **decision: str) -> None:
-    done = requests.post(
-        f"{stack['api']}/v1/moderation/items/{item_id}",
-        json=decision,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    )
-    assert done.status_code == 200, done.text
 
 
 def _stored(item_id: str) -> dict[str, Any]:
     from chalicelib import db
 
     return db.table().get_item(Key={"PK": f"SUB#{item_id}", "SK": "SUB"})["Item"]
-
-
-def _summary(stack: dict[str, str], token: str) -> dict[str, Any]:
-    return requests.get(
-        f"{stack['api']}/v1/moderation/summary",
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    ).json()
-
-
-def _sign_in(page: Any, stack: dict[str, str], token: str) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(f"{stack['site']}/moderation/")
-    page.get_by_label("Διακριτικό προσωπικού").fill(token)
-    page.keyboard.press("Enter")
-    expect(page.locator("#mod-work")).to_be_visible()
-    expect(page.locator("#mod-filter-status option")).not_to_have_count(0)
-
-
-def _axe(page: Any) -> None:
-    violations = axe_violations(page)
-    assert violations == [], json.dumps(violations, ensure_ascii=False)
 
 
 def _focused(page: Any) -> str:
@@ -132,12 +52,12 @@ def test_answering_one_item(stack: dict[str, str], token: str) -> None:
     from playwright.sync_api import expect
 
     item_id = _approved(stack, token, BODY)
-    summary = _summary(stack, token)
+    summary = summary_by_api(stack, token)
     labels = summary["dispositions"]
     limit = summary["limits"]["answer"]
     with chromium() as browser, local_context(browser) as context:
         page = context.new_page()
-        _sign_in(page, stack, token)
+        sign_in(page, stack, token)
         page.get_by_label("Κατάσταση").select_option(summary["answerable"])
         page.get_by_role("button", name="Εμφάνιση").click()
         item = page.locator("#mod-items article", has_text=BODY)
@@ -149,7 +69,7 @@ def test_answering_one_item(stack: dict[str, str], token: str) -> None:
         expect(group.get_by_role("radio")).to_have_count(len(labels))
         text = item.get_by_label(limit["label"], exact=True)
         expect(text).to_have_attribute("maxlength", str(limit["max"]))
-        _axe(page)
+        axe22(page)
 
         # Nothing chosen, only spaces: the API's Greek messages, each beside its field.
         text.fill("   ")
@@ -164,7 +84,7 @@ def test_answering_one_item(stack: dict[str, str], token: str) -> None:
         assert page.evaluate("document.activeElement.type") == "radio"
         expect(page.locator("#mod-status")).to_contain_text("Ορισμένα πεδία")
         assert "answer" not in _stored(item_id)
-        _axe(page)
+        axe22(page)
 
         answer = "Ενσωματώνεται στο τελικό κείμενο, στην ενότητα για το πράσινο."
         group.get_by_role("radio", name=labels["adopted"], exact=True).check()
@@ -191,7 +111,7 @@ def test_answering_one_item(stack: dict[str, str], token: str) -> None:
         assert stored["answer"]["disposition"] == "adopted"
         assert stored["answer"]["text"] == answer
         assert stored["answer"]["answered_by"] == "Μαρία Απαντήσεων"
-        _axe(page)
+        axe22(page)
 
         # Change it later: the form starts from the answer given.
         item.get_by_text("Αλλαγή της απάντησης").click()
@@ -207,7 +127,7 @@ def test_answering_one_item(stack: dict[str, str], token: str) -> None:
         assert _stored(item_id)["answer"]["disposition"] == "partly"
         # The answer waits for the next publish, like a decision.
         expect(page.locator("#mod-unpublished")).to_contain_text(labels["partly"])
-        _axe(page)
+        axe22(page)
         page.reload()  # the list reloads from the API: the answer shows in its row
         page.get_by_label("Κατάσταση").select_option(summary["answerable"])
         page.get_by_role("button", name="Εμφάνιση").click()
@@ -226,12 +146,12 @@ def test_answering_the_selected_comments_of_one_paragraph(
 
     on_paragraph = [_approved(stack, token, f"{BODY} Σχόλιο {n}.") for n in range(3)]
     elsewhere = _approved(stack, token, f"{BODY} Άλλη παράγραφος.", paragraph="p-0a1b2c3d")
-    summary = _summary(stack, token)
+    summary = summary_by_api(stack, token)
     labels = summary["dispositions"]
     limit = summary["limits"]["answer"]
     with chromium() as browser, local_context(browser) as context:
         page = context.new_page()
-        _sign_in(page, stack, token)
+        sign_in(page, stack, token)
         expect(page.locator("#mod-pick-all")).to_be_hidden()  # pending: nothing to answer
         page.get_by_label("Κατάσταση").select_option(summary["answerable"])
         expect(page.get_by_label("Κείμενο", exact=True)).to_be_disabled()
@@ -249,7 +169,7 @@ def test_answering_the_selected_comments_of_one_paragraph(
         expect(bulk).to_be_visible()
         expect(bulk).to_contain_text(f"έως {summary['limits']['answer_ids']} σε μία φορά")
         expect(page.locator("#mod-bulk-count")).to_have_text("Επιλεγμένες: 0 από 3.")
-        _axe(page)
+        axe22(page)
 
         # Nothing selected: the API's message beside the selection.
         bulk.get_by_role("radio", name=labels["already_planned"], exact=True).check()
@@ -266,16 +186,16 @@ def test_answering_the_selected_comments_of_one_paragraph(
         third.get_by_role("checkbox").uncheck()
         expect(page.locator("#mod-pick-all")).to_have_js_property("indeterminate", True)
         expect(page.locator("#mod-bulk-count")).to_have_text("Επιλεγμένες: 2 από 3.")
-        _axe(page)
+        axe22(page)
 
         # Another member of staff hides the second meanwhile: it fails, the first is answered.
-        _decide(stack, token, on_paragraph[1], action="hide", reason="off_topic")
+        decide_by_api(stack, token, on_paragraph[1], action="hide", reason="off_topic")
         bulk.get_by_role("button", name="Απάντηση στις επιλεγμένες").click()
         result = page.locator("#mod-bulk-result")
         expect(result).to_contain_text("Απαντήθηκαν: 1. Δεν απαντήθηκαν: 1.")
         expect(result).to_contain_text("Απαντήσεις δίνονται μόνο σε εγκεκριμένες υποβολές")
         expect(result).to_contain_text(_stored(on_paragraph[1])["reference"])
-        assert _focused(page) == "mod-bulk-result"
+        expect(result).to_be_focused()  # once the list has reloaded under it
         expect(page.locator("#mod-status")).to_contain_text("Απαντήθηκαν: 1.")
         expect(rows).to_have_count(2)  # the hidden one left the approved list
         first = page.locator("#mod-items article", has_text=f"{BODY} Σχόλιο 0.")
@@ -285,7 +205,7 @@ def test_answering_the_selected_comments_of_one_paragraph(
         expect(third.locator(".mod-answer h4")).to_have_text(
             f"{limit['label']}: δεν έχει δοθεί ακόμη"
         )
-        _axe(page)
+        axe22(page)
 
         # Two of one paragraph together.
         page.get_by_label("Επιλογή όλων όσων εμφανίζονται, για κοινή απάντηση").check()
@@ -299,7 +219,7 @@ def test_answering_the_selected_comments_of_one_paragraph(
             [f"{limit['label']}: {labels['not_adopted']}"] * 2
         )
         expect(page.locator("#mod-bulk-count")).to_have_text("Επιλεγμένες: 0 από 2.")
-        _axe(page)
+        axe22(page)
     for item_id in (on_paragraph[0], on_paragraph[2]):
         stored = _stored(item_id)["answer"]
         assert stored["disposition"] == "not_adopted"

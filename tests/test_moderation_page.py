@@ -157,7 +157,9 @@ def test_moderating_in_the_browser(root: Path, stack: dict[str, str]) -> None:
 
         other = page.locator("article", has_text=second)
         other.get_by_role("button", name="Απόρριψη").click()
-        expect(other.locator(".error")).to_contain_text("Επιλέξτε λόγο")
+        expect(other.locator(".govgr-field__error .govgr-error-message")).to_contain_text(
+            "Επιλέξτε λόγο"
+        )
         assert page.evaluate("document.activeElement.tagName") == "SELECT"
         other.get_by_label("Λόγος απόρριψης ή απόκρυψης").select_option("off_topic")
         other.get_by_role("button", name="Απόρριψη").click()
@@ -231,7 +233,9 @@ def test_the_attention_notice_opens_what_the_publish_left_out(
         ).to_have_attribute("maxlength", str(summary["limits"]["note"]))
         _axe(page, root)
         item.get_by_role("button", name="Απόκρυψη").click()
-        expect(item.locator(".error")).to_contain_text("Επιλέξτε λόγο για την απόκρυψη.")
+        expect(item.locator(".govgr-field__error .govgr-error-message")).to_contain_text(
+            "Επιλέξτε λόγο για την απόκρυψη."
+        )
         item.get_by_label("Λόγος απόρριψης ή απόκρυψης").select_option("off_topic")
         item.get_by_role("button", name="Απόκρυψη").click()
         expect(page.locator("#mod-status")).to_contain_text(f"{answer['reference']}: κρυφό")

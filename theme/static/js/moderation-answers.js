@@ -24,20 +24,24 @@
     function fields(prefix, current) {
       var limit = labels().limits.answer;
       var choices = labels().dispositions;
-      var choiceError = el("p", { id: prefix + "-disposition-error", "class": "error", hidden: "" });
-      var group = el("fieldset", { "class": "mod-dispositions", "aria-describedby": choiceError.id },
-        [el("legend", { text: "Έκβαση" }), choiceError]);
+      var choiceError = el("p", { id: prefix + "-disposition-error", "class": "govgr-error-message", hidden: "" });
+      var list = el("div", { "class": "govgr-radios" });
+      var group = el("fieldset", { "class": "govgr-fieldset mod-dispositions", "aria-describedby": choiceError.id },
+        [el("legend", { "class": "govgr-fieldset__legend", text: "Έκβαση" }), choiceError, list]);
+      var choiceField = el("div", { "class": "govgr-field" }, [group]);
       var radios = Object.keys(choices).map(function (code) {
-        var radio = el("input", { type: "radio", id: prefix + "-d-" + code, name: prefix + "-disposition", value: code });
+        var radio = el("input", { type: "radio", "class": "govgr-radios__input", id: prefix + "-d-" + code,
+          name: prefix + "-disposition", value: code });
         radio.checked = Boolean(current && current.disposition === code);
-        group.appendChild(el("div", { "class": "choice" }, [radio, el("label", { "for": radio.id, text: choices[code] })]));
+        list.appendChild(el("div", { "class": "govgr-radios__item" },
+          [radio, el("label", { "class": "govgr-radios__label", "for": radio.id, text: choices[code] })]));
         return radio;
       });
-      var text = el("textarea", { id: prefix + "-text", rows: "4", maxlength: String(limit.max) });
+      var text = el("textarea", { id: prefix + "-text", "class": "govgr-textarea", rows: "4", maxlength: String(limit.max) });
       text.value = current ? current.text || "" : "";
-      var count = el("p", { id: prefix + "-count", "class": "hint mod-count" });
-      var textError = el("p", { id: prefix + "-text-error", "class": "error", hidden: "" });
-      var general = el("p", { id: prefix + "-error", "class": "error", hidden: "" });
+      var count = el("p", { id: prefix + "-count", "class": "govgr-hint mod-count" });
+      var textError = el("p", { id: prefix + "-text-error", "class": "govgr-error-message", hidden: "" });
+      var general = el("p", { id: prefix + "-error", "class": "govgr-error-message", hidden: "" });
       function counted() {
         count.textContent = "Χαρακτήρες: " + text.value.length + " από " + limit.max +
           " (τουλάχιστον " + limit.min + ").";
@@ -45,9 +49,15 @@
       text.addEventListener("input", counted);
       counted();
       text.setAttribute("aria-describedby", count.id);
-      var wrap = el("div", { "class": "field" }, [el("label", { "for": text.id, text: limit.label }), textError, text, count]);
+      var wrap = el("div", { "class": "govgr-field" },
+        [el("label", { "class": "govgr-label", "for": text.id, text: limit.label }), textError, text, count]);
+      function marked() {  // the design system's error state of each field follows its message
+        choiceField.classList.toggle("govgr-field__error", !choiceError.hidden);
+        wrap.classList.toggle("govgr-field__error", !textError.hidden);
+        text.classList.toggle("govgr-error-input", !textError.hidden);
+      }
       return {
-        nodes: [group, wrap, general],
+        nodes: [choiceField, wrap, general],
         general: general,
         values: function () {
           var body = { text: text.value };
@@ -64,6 +74,7 @@
           radios.forEach(function (radio) { radio.removeAttribute("aria-invalid"); });
           text.removeAttribute("aria-invalid");
           text.setAttribute("aria-describedby", count.id);
+          marked();
         },
         /* Places the field messages of an API error; answers the control to focus (or null)
            and the messages that belong to no field here. */
@@ -82,6 +93,7 @@
               rest.push(fieldErrors[name]);
             }
           });
+          marked();
           if (!choiceError.hidden) {
             focus = radios.filter(function (radio) { return radio.checked; })[0] || radios[0];
           } else if (!textError.hidden) {
@@ -114,7 +126,8 @@
 
     function answerForm(item, suffix) {
       var ui = fields("mod-ans-" + item.id + suffix, item.answer);
-      var save = el("button", { type: "submit", text: item.answer ? "Αποθήκευση της αλλαγής" : "Αποθήκευση της απάντησης" });
+      var save = el("button", { type: "submit", "class": "govgr-btn govgr-btn-primary",
+        text: item.answer ? "Αποθήκευση της αλλαγής" : "Αποθήκευση της απάντησης" });
       var form = el("form", { "class": "mod-answer-form", novalidate: "" },
         ui.nodes.slice(0, 2).concat([el("div", { "class": "mod-actions" }, [save]), ui.general]));
       form.addEventListener("submit", function (event) {
@@ -141,26 +154,29 @@
           kit.say(ui.general.textContent);
         });
       });
-      var details = el("details", { "class": "mod-answer-edit" },
-        [el("summary", { text: item.answer ? "Αλλαγή της απάντησης" : "Καταχώριση απάντησης" }), form]);
+      var details = el("details", { "class": "govgr-details mod-answer-edit" },
+        [el("summary", { "class": "govgr-details__summary", text: item.answer ? "Αλλαγή της απάντησης" : "Καταχώριση απάντησης" }),
+          el("div", { "class": "govgr-details__summary-text" }, [form])]);
       return details;
     }
 
     /* The checkbox that puts an item of the list in the bulk answer. */
     function pick(article, item) {
       var heading = article.querySelector("h3");
-      var box = el("input", { type: "checkbox", id: "mod-pick-" + item.id, value: item.id, "class": "mod-pick-box",
-        "data-ref": heading.textContent });
-      var wrap = el("p", { "class": "choice mod-pick" },
-        [box, el("label", { "for": box.id, text: "Επιλογή για κοινή απάντηση (" + heading.textContent + ")" })]);
+      var box = el("input", { type: "checkbox", id: "mod-pick-" + item.id, value: item.id,
+        "class": "govgr-checkboxes__input mod-pick-box", "data-ref": heading.textContent });
+      var wrap = el("div", { "class": "govgr-checkboxes mod-pick" }, [el("div", { "class": "govgr-checkboxes__item" },
+        [box, el("label", { "class": "govgr-checkboxes__label", "for": box.id,
+          text: "Επιλογή για κοινή απάντηση (" + heading.textContent + ")" })])]);
       article.insertBefore(wrap, heading.nextSibling);
     }
 
     /* --- the history: decisions and answers, oldest first, loaded when first opened --------- */
     function history(item, suffix) {
       var list = el("ol", { "class": "mod-trail" });
-      var details = el("details", { "class": "mod-history", id: "mod-trail-" + item.id + suffix },
-        [el("summary", { text: "Ιστορικό αποφάσεων και απαντήσεων" }), list]);
+      var details = el("details", { "class": "govgr-details mod-history", id: "mod-trail-" + item.id + suffix },
+        [el("summary", { "class": "govgr-details__summary", text: "Ιστορικό αποφάσεων και απαντήσεων" }),
+          el("div", { "class": "govgr-details__summary-text" }, [list])]);
       details.addEventListener("toggle", function () {
         if (!details.open || details.hasAttribute("data-loaded")) { return; }
         details.setAttribute("data-loaded", "");
@@ -170,7 +186,7 @@
           .catch(function (error) {
             details.removeAttribute("data-loaded");
             list.textContent = "";
-            list.appendChild(el("li", { "class": "error", text: error.message }));
+            list.appendChild(el("li", { "class": "govgr-error-message", text: error.message }));
           });
       });
       return details;
@@ -237,7 +253,7 @@
         result.appendChild(el("ul", {}, data.failed.map(function (failed) {
           return el("li", { text: (refs[failed.id] || failed.id) + ": " + failed.message });
         })));
-        result.appendChild(el("p", { "class": "hint", text: "Όσες δεν απαντήθηκαν έμειναν επιλεγμένες." }));
+        result.appendChild(el("p", { "class": "govgr-hint", text: "Όσες δεν απαντήθηκαν έμειναν επιλεγμένες." }));
       }
       result.hidden = false;
       return line + data.failed.map(function (failed) {

@@ -2,7 +2,8 @@
    token kept in sessionStorage (this tab only). No libraries, no third-party requests.
    Statuses, the actions allowed from each, reasons and limits come from the API's summary
    (GET /v1/moderation/summary): this page keeps no copy of them. The municipality's answers
-   and each item's history are in moderation-answers.js, loaded first. */
+   and each item's history are in moderation-answers.js, the decision form and the last
+   decision in moderation-decisions.js, both loaded first. */
 (function () {
   "use strict";
   var root = document.getElementById("moderation");
@@ -46,7 +47,7 @@
     }
     return fetch(API + path, init).then(function (answer) {
       return answer.json().catch(function () { return {}; }).then(function (data) {
-        if (answer.status === 401) { signOut("Το διακριτικό δεν έγινε δεκτό (άκυρο, ληγμένο ή ανακλημένο)."); }
+        if (answer.status === 401) { signOut("Το διακριτικό δεν έγινε δεκτό (άκυρο, ληγμένο ή ανακλημένο).", true); }
         if (!answer.ok) {
           var error = data.error || { message: "Σφάλμα " + answer.status + "." };
           error.status = answer.status;
@@ -59,12 +60,46 @@
     });
   }
 
-  function signOut(message) {
+  /* Signed out by the API (401) or by the person: the login form again, the token field empty
+     and hidden again; a refused token is the field's error, as the form shows it. */
+  function signOut(message, refused) {
     window.sessionStorage.removeItem(KEY);
     $("mod-work").hidden = true;
     $("mod-login").hidden = false;
-    $("mod-login-title").focus();
+    showToken(false);
+    if (refused) {
+      tokenError(message);
+    } else {
+      tokenError("");
+      $("mod-login-title").focus();
+    }
     say(message);
+  }
+
+  /* The token field's error: the design system's summary at the top, linked to the field, and
+     the message beside the field; the summary takes the focus. Empty text clears both. */
+  function tokenError(text) {
+    var input = $("mod-token");
+    $("mod-token-error").textContent = text ? "Σφάλμα: " + text : "";
+    $("mod-token-error").hidden = !text;
+    $("mod-token-error-link").textContent = text;
+    $("mod-login-errors").hidden = !text;
+    $("mod-token-field").classList.toggle("govgr-field__error", Boolean(text));
+    input.classList.toggle("govgr-error-input", Boolean(text));
+    if (text) {
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", "mod-token-hint mod-token-error");
+      $("mod-login-errors").focus();
+    } else {
+      input.removeAttribute("aria-invalid");
+      input.setAttribute("aria-describedby", "mod-token-hint");
+    }
+  }
+
+  /* The «Εμφάνιση» toggle: a real button whose pressed state says whether the token shows. */
+  function showToken(on) {
+    $("mod-token").type = on ? "text" : "password";
+    $("mod-token-show").setAttribute("aria-pressed", on ? "true" : "false");
   }
 
   function signIn() {
@@ -119,11 +154,11 @@
     list.textContent = "";
     items.forEach(function (entry) {
       var problem = el("p", { id: "mod-attention-problem-" + entry.id, text: entry.problem });
-      var open = el("button", { type: "button", "class": "secondary", text: "Άνοιγμα για απόφαση",
-        "aria-describedby": problem.id });
+      var open = el("button", { type: "button", "class": "govgr-btn govgr-btn-secondary",
+        text: "Άνοιγμα για απόφαση", "aria-describedby": problem.id });
       var meta = el("p", { "class": "meta" }, [document.createTextNode("Αναγνωριστικό υποβολής: "),
-        el("code", { text: entry.id }), document.createTextNode(" · "), open]);
-      var li = el("li", { id: "mod-attention-" + entry.id }, [problem, meta]);
+        el("code", { text: entry.id })]);
+      var li = el("li", { id: "mod-attention-" + entry.id }, [problem, meta, open]);
       open.addEventListener("click", function () { openAttention(entry.id, li, open); });
       list.appendChild(li);
     });
@@ -219,19 +254,15 @@
     var where = [ctx.consultation_title || item.consultation];
     if (ctx.text_title) { where.push(ctx.text_title); }
     if (ctx.proposal_title) { where.push("Πρόταση: " + ctx.proposal_title); }
-    var meta = el("p", { "class": "meta" });
-    meta.appendChild(document.createTextNode(where.join(" › ") + " · "));
-    if (ctx.url) {
-      var linkText = item.paragraph ? "δείτε την παράγραφο στον ιστότοπο" : "δείτε τη σελίδα στον ιστότοπο";
-      meta.appendChild(el("a", { href: ctx.url, text: linkText }));
-      meta.appendChild(document.createTextNode(" · "));
-    }
-    meta.appendChild(document.createTextNode("υποβλήθηκε " + when(item.created_at)));
+    var meta = el("p", { "class": "meta", text: where.join(" › ") + " · υποβλήθηκε " + when(item.created_at) });
     var who = labels.respondent_types[item.respondent_type] || item.respondent_type || "";
     var name = item.display_name || "";
     if (item.organisation_name) { name += (name ? ", " : "") + item.organisation_name; }
     var person = el("p", { "class": "meta", text: who + " · " + name + (item.publish_name ? "" : " (ανώνυμη δημοσίευση)") });
-    return [meta, person];
+    if (!ctx.url) { return [meta, person]; }
+    // On a line of its own, as tall as a finger (WCAG 2.5.8), not inside the sentence.
+    var linkText = item.paragraph ? "δείτε την παράγραφο στον ιστότοπο" : "δείτε τη σελίδα στον ιστότοπο";
+    return [meta, person, el("p", { "class": "mod-link" }, [el("a", { "class": "govgr-link", href: ctx.url, text: linkText })])];
   }
 
   /* ``suffix`` keeps the ids unique when one item shows in two lists (queue, attention). */
@@ -243,13 +274,11 @@
     describe(item).forEach(function (node) { article.appendChild(node); });
     if (item.title) { article.appendChild(el("p", { "class": "mod-title", text: item.title })); }
     article.appendChild(el("div", { "class": "mod-body", text: item.body || "" }));
+    var last = decisions.decided(item);
+    if (last) { article.appendChild(last); }
     answers.decorate(article, item, withActions, suffix);
-    if (!withActions) {
-      article.appendChild(el("p", { "class": "meta", text: (labels.status_labels[item.status] || item.status) +
-        " από " + (item.decided_by || "—") + ", " + when(item.decided_at) +
-        (item.decision_reason ? " · " + (labels.reasons[item.decision_reason] || item.decision_reason) : "") }));
-    } else {
-      article.appendChild(decisionForm(item, suffix));
+    if (withActions) {
+      article.appendChild(decisions.form(item, suffix));
       article.appendChild(answers.history(item, suffix));
     }
     return el("li", { id: "mod-item-" + id + suffix }, [article]);
@@ -266,107 +295,25 @@
     return node;
   }
 
-  function field(labelText, control, hint) {
-    var wrap = el("div", { "class": "field" }, [el("label", { "for": control.id, text: labelText })]);
-    if (hint) { wrap.appendChild(hint); }
-    wrap.appendChild(control);
-    return wrap;
-  }
-
-  /* The buttons are the actions the API allows from the item's status; the one that keeps an
-     item in the redactable status republishes it with the edited text. */
-  function decisionForm(item, suffix) {
-    var id = item.id + suffix;
-    var form = el("form", { "class": "mod-decision", "aria-label": "Απόφαση για " + (item.reference || id) });
-    var reason = el("select", { id: "mod-reason-" + id });
-    reason.appendChild(el("option", { value: "", text: "— επιλέξτε λόγο —" }));
-    Object.keys(labels.reasons).forEach(function (key) {
-      reason.appendChild(el("option", { value: key, text: labels.reasons[key] }));
-    });
-    var note = el("input", { type: "text", id: "mod-note-" + id, autocomplete: "off" });
-    if (labels.limits.note) { note.setAttribute("maxlength", String(labels.limits.note)); }
-    var redacted = el("textarea", { id: "mod-redact-" + id, rows: "5" });
-    redacted.value = item.body || "";
-    var error = el("p", { id: "mod-error-" + id, "class": "error", hidden: "" });
-    var actions = el("div", { "class": "mod-actions" });
-    var allowed = (labels.transitions[item.status] || []).filter(function (action) {
-      return labels.actions[action];
-    });
-    var redacting = item.status === labels.redactable;
-    var ui = { reason: reason, note: note, redacted: redacted, error: error, buttons: actions, suffix: suffix };
-    allowed.forEach(function (action) {
-      var spec = labels.actions[action];
-      var text = redacting && spec.to === item.status ? "Δημοσίευση με απαλοιφή" : capital(spec.label);
-      var button = el("button", { type: "button", "class": "mod-" + action, text: text });
-      button.addEventListener("click", function () { decide(item, action, ui); });
-      actions.appendChild(button);
-    });
-    var needsReason = allowed.some(function (action) { return labels.actions[action].needs_reason; });
-    var publishes = allowed.some(function (action) { return labels.actions[action].to === labels.redactable; });
-    var details = el("details", {}, [el("summary", { text: "Απαλοιφή κειμένου πριν την έγκριση" }),
-      field("Κείμενο που θα δημοσιευτεί", redacted,
-        el("p", { "class": "hint", text: "Αφαιρέστε προσωπικά δεδομένα. Το αρχικό κείμενο φυλάσσεται μόνο στο ιστορικό αποφάσεων." }))]);
-    if (redacting) { details.open = true; }
-    if (needsReason) { form.appendChild(field("Λόγος απόρριψης ή απόκρυψης", reason)); }
-    form.appendChild(field("Σημείωση (προαιρετική, μόνο για το προσωπικό)", note));
-    if (publishes) { form.appendChild(details); }
-    form.appendChild(actions);
-    form.appendChild(error);
-    form.addEventListener("submit", function (event) { event.preventDefault(); });
-    return form;
-  }
-
-  function decide(item, action, ui) {
-    var spec = labels.actions[action];
-    var body = { action: action, version: item.version };
-    ui.error.hidden = true;
-    if (spec.needs_reason) {
-      if (!ui.reason.value) {
-        showError(ui, "Επιλέξτε λόγο για την " + spec.label + ".");
-        ui.reason.setAttribute("aria-invalid", "true");
-        ui.reason.focus();
-        return;
-      }
-      body.reason = ui.reason.value;
+  /* A decision was taken (moderation-decisions.js): the item leaves the list, the focus goes
+     to the next one (or the list's heading), and the counts and the unpublished list follow. */
+  function decided(item, data, body, spec, suffix) {
+    var li = $("mod-item-" + item.id + suffix);
+    var next = li.nextElementSibling || li.previousElementSibling;
+    li.parentNode.removeChild(li);
+    if (suffix === "-a") {
+      $("mod-attention-" + item.id).appendChild(el("p", { "class": "meta",
+        text: "Η απόφαση καταχωρίστηκε· η επόμενη δημοσίευση θα τη λάβει υπόψη." }));
     }
-    ui.reason.removeAttribute("aria-invalid");
-    if (ui.note.value.trim()) { body.note = ui.note.value.trim(); }
-    if (spec.to === labels.redactable && ui.redacted.value.trim() !== (item.body || "").trim()) {
-      body.redacted_body = ui.redacted.value;
-    }
-    Array.prototype.forEach.call(ui.buttons.children, function (b) { b.disabled = true; });
-    call("POST", "/v1/moderation/items/" + encodeURIComponent(item.id), body).then(function (data) {
-      var li = $("mod-item-" + item.id + ui.suffix);
-      var next = li.nextElementSibling || li.previousElementSibling;
-      li.parentNode.removeChild(li);
-      if (ui.suffix === "-a") {
-        $("mod-attention-" + item.id).appendChild(el("p", { "class": "meta",
-          text: "Η απόφαση καταχωρίστηκε· η επόμενη δημοσίευση θα τη λάβει υπόψη." }));
-      }
-      $("mod-empty").hidden = $("mod-items").children.length > 0;
-      answers.listed();
-      var done = labels.status_labels[spec.to] || spec.to;
-      say(kindLabel(item) + " " + (data.item.reference || item.id) + ": " + done.toLowerCase() +
-        (body.redacted_body ? " με απαλοιφή" : "") + ".");
-      var home = ui.suffix === "-a" ? $("mod-attention-title") : $("mod-queue-title");
-      (next ? next.querySelector("h3") : home).focus();
-      refreshSummary();
-      loadUnpublished();
-    }).catch(function (error) {
-      Array.prototype.forEach.call(ui.buttons.children, function (b) { b.disabled = false; });
-      if (error.status === 401) { return; }
-      var text = error.message;
-      if (error.fields) {
-        Object.keys(error.fields).forEach(function (name) { text += " " + error.fields[name]; });
-      }
-      showError(ui, text + (error.status === 409 ? " Πατήστε «Εμφάνιση» για να ανανεώσετε τη λίστα." : ""));
-    });
-  }
-
-  function showError(ui, text) {
-    ui.error.textContent = text;
-    ui.error.hidden = false;
-    say(text);
+    $("mod-empty").hidden = $("mod-items").children.length > 0;
+    answers.listed();
+    var done = labels.status_labels[spec.to] || spec.to;
+    say(kindLabel(item) + " " + (data.item.reference || item.id) + ": " + done.toLowerCase() +
+      (body.redacted_body ? " με απαλοιφή" : "") + ".");
+    var home = suffix === "-a" ? $("mod-attention-title") : $("mod-queue-title");
+    (next ? next.querySelector("h3") : home).focus();
+    refreshSummary();
+    loadUnpublished();
   }
 
   function loadConsultations() {
@@ -407,6 +354,11 @@
     }));
   }
 
+  var decisions = window.ModerationDecisions({
+    el: el, call: call, say: say, when: when, capital: capital,
+    labels: function () { return labels; },
+    done: decided
+  });
   var answers = window.ModerationAnswers({
     $: $, el: el, call: call, say: say, when: when, capital: capital, kind: kindLabel,
     labels: function () { return labels; },
@@ -420,15 +372,24 @@
     var input = $("mod-token");
     var value = input.value.trim();
     if (!/^[A-Za-z0-9_-]{20,256}$/.test(value)) {
-      input.setAttribute("aria-invalid", "true");
-      input.focus();
-      say("Το διακριτικό δεν έχει τη σωστή μορφή: επικολλήστε το ακριβώς όπως σας δόθηκε.");
+      var text = value ? "Το διακριτικό δεν έχει τη σωστή μορφή: επικολλήστε το ακριβώς όπως σας δόθηκε."
+        : "Επικολλήστε το διακριτικό σας.";
+      tokenError(text);
+      say(text);
       return;
     }
-    input.removeAttribute("aria-invalid");
+    tokenError("");
     window.sessionStorage.setItem(KEY, value);
-    $("mod-token").value = "";
+    input.value = "";
+    showToken(false);
     signIn();
+  });
+  $("mod-token-show").addEventListener("click", function () {
+    showToken($("mod-token-show").getAttribute("aria-pressed") !== "true");
+  });
+  $("mod-token-error-link").addEventListener("click", function (event) {
+    event.preventDefault();
+    $("mod-token").focus();
   });
   $("mod-logout").addEventListener("click", function () { signOut("Αποσυνδεθήκατε."); });
   $("mod-filter").addEventListener("submit", function (event) { event.preventDefault(); loadItems(false); });
