@@ -220,3 +220,28 @@ def test_a_new_site_tells_its_very_first_decisions(api, api_env, mail_env):
         told["To"] == "maria@example.gr"
         and f"#sxolio-{a}" in told.get_body(preferencelist=("plain",)).get_content()
     )
+
+
+def test_a_redacted_publication_is_told_as_such_and_marked_in_the_snapshot(api, api_env, mail_env):
+    from chalicelib import snapshot
+
+    table = table_resource(api_env)
+    built = fixture_manifest()
+    warm = post(api, email="first@example.gr", body="Ένα σχόλιο για να τεθεί το σημάδι.")
+    decide(warm, action="approve")
+    notices.run(table, built, clock.now(), covered(api_env))  # the first run only sets the mark
+    cut = post(api, body="Καλέστε με στο 6900000000 για την πλατεία και τα δέντρα.")
+    whole = post(api, email="nikos@example.gr", body="Σχόλιο του Νίκου χωρίς τίποτε να κοπεί.")
+    deliver(api_env, mail_env)  # the receipts
+    decide(cut, action="approve", redacted_body="Καλέστε με στο [αφαιρέθηκε] για την πλατεία.")
+    decide(whole, action="approve")
+    notices.run(table, built, clock.now(), covered(api_env))
+    arrived = {m["To"]: m for m in deliver(api_env, mail_env)}
+    told = arrived["maria@example.gr"].get_body(preferencelist=("plain",)).get_content()
+    assert "Δημοσιεύτηκε με περικοπή" in told and "6900000000" not in told
+    other = arrived["nikos@example.gr"].get_body(preferencelist=("plain",)).get_content()
+    assert "περικοπή" not in other
+    exported = snapshot.build(snapshot.approved_items(table))
+    snapshot.validate(exported)
+    marks = {c["id"]: c.get("redacted") for c in exported["comments"]}
+    assert marks[cut] is True and marks[whole] is None  # absent unless redacted

@@ -98,6 +98,7 @@ ANNOUNCE_EVENTS = ("opened", "closing", "report")
 EVENT_KEYS = (  # what a notice's event carries (chalicelib.notices fills them)
     "reference",
     "kind",
+    "redacted",
     "consultation_title",
     "url",
     "reason_label",

@@ -228,6 +228,7 @@ def describe(table: Any, links: Links, events: list[dict[str, str]]) -> list[dic
                 **_blank(event["event"]),
                 "reference": item["reference"],
                 "kind": item["kind"],
+                "redacted": bool(item.get("redacted")),
                 "consultation_title": cons.title if cons else item["consultation"],
                 "url": links.submission(item) if item["status"] == Status.APPROVED else None,
                 "reason_label": spec["moderation_reasons"].get(reason) if reason else None,

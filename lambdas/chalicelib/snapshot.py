@@ -106,7 +106,13 @@ def public_comment(item: dict[str, Any]) -> dict[str, Any]:
         "approved_at": _approved_at(item),
         "answer": _answer(item),
         "participant": item.get("participant"),
+        **_redacted(item),
     }
+
+
+def _redacted(item: dict[str, Any]) -> dict[str, bool]:
+    """The public mark of a text staff shortened before publishing it (absent otherwise)."""
+    return {"redacted": True} if item.get("redacted") else {}
 
 
 def public_proposal(item: dict[str, Any]) -> dict[str, Any]:
@@ -123,6 +129,7 @@ def public_proposal(item: dict[str, Any]) -> dict[str, Any]:
         "approved_at": _approved_at(item),
         "answer": _answer(item),
         "participant": item.get("participant"),
+        **_redacted(item),
     }
 
 

@@ -35,8 +35,9 @@ logger = logging.getLogger(__name__)
 
 STATE_NAME = "snapshot-state.json"
 # 3: entries gained answer and participant, and lost an organisation's display_name; 4: the
-# withdrawn placeholders. A snapshot left by an older format is exported again in full.
-STATE_FORMAT = 4
+# withdrawn placeholders; 5: the redacted mark. A snapshot left by an older format is exported
+# again in full.
+STATE_FORMAT = 5
 MARGIN = timedelta(minutes=5)
 FULL, INCREMENTAL = "full", "incremental"
 

@@ -57,6 +57,7 @@ class Comment:
     approved_at: str
     answer: Answer | None = None
     participant: str | None = None  # counted on the results page, never shown
+    redacted: bool = False  # staff removed part of it (personal data…): the page says so
     replies: list["Comment"] = field(default_factory=list)
     # Withdrawn by its author after publication: only its place is left (the snapshot's
     # ``withdrawn``), shown as «Αποσύρθηκε από τον συντάκτη» with the replies under it; never
@@ -86,6 +87,7 @@ class Proposal:
     approved_at: str
     answer: Answer | None = None
     participant: str | None = None
+    redacted: bool = False
     comments: list[Comment] = field(default_factory=list)  # every approved one, by date
     threads: list[Comment] = field(default_factory=list)  # top level, replies nested
     placeholders: list[Comment] = field(default_factory=list)  # withdrawn comments, in threads
@@ -104,6 +106,7 @@ class Proposal:
             "comments": len(self.comments),
             "placeholders": [c.fingerprint() for c in self.placeholders],
             "withdrawn": self.withdrawn,
+            "redacted": self.redacted,
         }
 
 

@@ -5,7 +5,7 @@ import logging
 from pelican import signals
 from pelican.generators import Generator
 
-from .snapshot import WITHDRAWN_LABEL, SnapshotError, attach, load_snapshot
+from .snapshot import REDACTED_LABEL, WITHDRAWN_LABEL, SnapshotError, attach, load_snapshot
 
 __all__ = ["SnapshotError", "register"]
 
@@ -20,6 +20,7 @@ def add_submissions(generators: list[Generator]) -> None:
     )
     context["snapshot"] = snapshot
     context["WITHDRAWN_LABEL"] = WITHDRAWN_LABEL  # what the templates show in a placeholder
+    context["REDACTED_LABEL"] = REDACTED_LABEL  # beside a comment or proposal staff shortened
     if snapshot is not None:
         attach(context.get("consultations", []), snapshot)
         logger.info(

@@ -23,6 +23,11 @@ logger = logging.getLogger(__name__)
 
 ANONYMOUS = {"citizen": "Ανώνυμος πολίτης", "organisation": "Ανώνυμος φορέας"}
 WITHDRAWN_LABEL = Status.WITHDRAWN.label  # «Αποσύρθηκε από τον συντάκτη», in the placeholders
+# Beside a text staff shortened before publishing it (the terms say when they may).
+REDACTED_LABEL = (
+    "Δημοσιεύεται με περικοπή από τον Δήμο: αφαιρέθηκαν προσωπικά δεδομένα ή περιεχόμενο "
+    "που αντίκειται στους όρους συμμετοχής."
+)
 NOBODY = Author("citizen", None, None, None, label="", detail="")  # a placeholder's: not shown
 
 
@@ -96,6 +101,7 @@ def _comment(item: dict[str, Any]) -> Comment:
         approved_at=item["approved_at"],
         answer=answer(item.get("answer")),
         participant=item.get("participant"),
+        redacted=bool(item.get("redacted")),
     )
 
 
@@ -169,6 +175,7 @@ def attach(consultations: list[Consultation], snapshot: dict[str, Any]) -> None:
                 approved_at=item["approved_at"],
                 answer=answer(item.get("answer")),
                 participant=item.get("participant"),
+                redacted=bool(item.get("redacted")),
                 url=consultation.proposal_url(item["id"]),
             )
         )
