@@ -5,6 +5,7 @@ from pathlib import Path
 
 # chalicelib (the shared contracts) and plugins are installed packages (`make install`; in
 # Lambda they sit at the root of the zip): no sys.path edits, whatever the working directory.
+import chalicelib
 from chalicelib.spec import limits
 
 ROOT = Path(__file__).resolve().parent
@@ -12,6 +13,14 @@ ROOT = Path(__file__).resolve().parent
 AUTHOR = "Δήμος Νέας Σμύρνης"
 SITENAME = "Διαβούλευση — Δήμος Νέας Σμύρνης"
 MUNICIPALITY = "Δήμος Νέας Σμύρνης"
+# The municipality's identity (plugins/identity checks it): a site for another municipality
+# changes these and its content/. The emblem is a neutral placeholder, not a crest: put the
+# municipality's own SVG in theme/static/img/ and name it here (site-relative); favicon.ico and
+# apple-touch-icon.png beside it are its small pictures (scripts/theme_icons.py drew these).
+MUNICIPALITY_GENITIVE = "Δήμου Νέας Σμύρνης"  # «του Δήμου …», in descriptions and sentences
+MUNICIPALITY_URL = "https://www.neasmyrni.gr/"  # the municipality's own site, in the footer
+MUNICIPALITY_EMBLEM = "theme/img/emblem.svg"
+MUNICIPALITY_EMAIL = "diavoulefsi@neasmyrni.gr"  # help and contact: every page's footer
 SITEURL = ""
 TIMEZONE = "Europe/Athens"
 DEFAULT_LANG = "el"
@@ -22,10 +31,20 @@ PAGE_PATHS = ["pages"]
 ARTICLE_PATHS = []  # consultations and texts are read by plugins/consultations
 STATIC_PATHS = []
 THEME = "theme"
+# The submission forms' macros, shared with the API's own form pages (chalicelib.form_pages).
+THEME_TEMPLATES_OVERRIDES = [str(Path(chalicelib.__file__).parent / "templates" / "shared")]
 PLUGIN_PATHS = []
 PLUGINS = [
     f"plugins.{name}"
-    for name in ("greek", "consultations", "submissions", "results", "exports", "sitemap_el")
+    for name in (
+        "greek",
+        "consultations",
+        "submissions",
+        "results",
+        "exports",
+        "sitemap_el",
+        "identity",
+    )
 ]
 
 LIMITS = limits()  # the forms' labels, lengths and choices
@@ -80,6 +99,10 @@ DATAPACKAGE_URL = DATAPACKAGE_SAVE_AS = "anoikta-dedomena/datapackage.json"
 RESULTS_PAGE_BYTES = 320_000
 SEARCH_URL = "anazitisi/"
 SEARCH_SAVE_AS = SEARCH_URL + "index.html"
+# Every text and proposal, grouped by consultation: the way in without JavaScript (the search
+# page's <noscript> and every page's footer link to it).
+CATALOGUE_URL = "evretirio/"
+CATALOGUE_SAVE_AS = CATALOGUE_URL + "index.html"
 MODERATION_URL = "moderation/"  # staff page, noindex, not in the sitemap
 MODERATION_SAVE_AS = MODERATION_URL + "index.html"
 # A comment's anchor on its page ({id}: the comment's id): the templates put it on the comment,
@@ -90,7 +113,7 @@ PAGE_URL = "{slug}/"
 PAGE_SAVE_AS = "{slug}/index.html"
 ARTICLE_URL = ARTICLE_SAVE_AS = ""
 INDEX_SAVE_AS = "index.html"
-DIRECT_TEMPLATES = ["search", "404"]  # the home page is written by plugins/consultations
+DIRECT_TEMPLATES = ["search", "catalogue", "404"]  # the home page: plugins/consultations
 TEMPLATE_PAGES = {"moderation.html": MODERATION_SAVE_AS}
 AUTHOR_SAVE_AS = CATEGORY_SAVE_AS = TAG_SAVE_AS = ""
 AUTHORS_SAVE_AS = CATEGORIES_SAVE_AS = TAGS_SAVE_AS = ARCHIVES_SAVE_AS = ""

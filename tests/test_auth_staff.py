@@ -25,6 +25,8 @@ PUBLIC = {
     ("/v1/subscriptions/confirm/{token}", "POST"),
     ("/v1/unsubscribe/{token}", "GET"),
     ("/v1/unsubscribe/{token}", "POST"),
+    ("/v1/comments/new", "GET"),  # the form pages for people without a script
+    ("/v1/received/{reference}", "GET"),
 }
 
 

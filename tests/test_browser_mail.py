@@ -183,11 +183,10 @@ def _post(browser: Any, stack: Stack, body: str, email: str, name: str, js: bool
         form.get_by_label("Αποδέχομαι τους").check()
         form.get_by_role("button", name="Υποβολή σχολίου").click()
         if js:
-            status = form.locator("[role=status]").filter(has_text="αριθμό αναφοράς NS-")
-            status.wait_for()
+            page.locator("[data-success]").wait_for()
         else:
-            page.wait_for_url(re.compile(r"#apostoli-ok$"))
-            assert page.locator("#apostoli-ok").is_visible()
+            page.wait_for_url(re.compile(r"/v1/received/NS-"))
+            assert page.locator("strong.reference").is_visible()
     return _items(stack.table, "pending")[body]["id"]
 
 

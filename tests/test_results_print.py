@@ -46,7 +46,7 @@ EXTRA = 12  # more comments on the revised text: the document spans several page
 # Never on paper: the skip link, the site menu, the breadcrumb's home and separator.
 NAVIGATION = ["Μετάβαση στο κύριο περιεχόμενο", "Αναζήτηση", "Ανοικτά δεδομένα", "Αρχική", "›"]
 FORM_AND_NOTICES = ["Υποβάλετε σχόλιο", "Η υποβολή δεν καταχωρίστηκε", "Σχόλιο στην §"]
-THANKS = "Ευχαριστούμε, η υποβολή σας καταχωρίστηκε"
+THANKS = "Η υποβολή σας καταχωρίστηκε"
 
 
 # The text each block of the page prints, as the print stylesheet lays it out: the blocks that
@@ -122,7 +122,6 @@ class Site:
     text_paragraphs: list[str]
     results: Printed
     text_page: Printed
-    text_page_thanks: Printed
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +180,6 @@ def site(tmp_path_factory: pytest.TempPathFactory, root: Path) -> Iterator[Site]
                 paragraphs,
                 _print(context, f"{served.url}/{RESULTS}", tmp / "results.pdf"),
                 _print(context, f"{served.url}/{OPEN_TEXT}", tmp / "text.pdf"),
-                _print(context, f"{served.url}/{OPEN_TEXT}#apostoli-ok", tmp / "thanks.pdf"),
             )
 
 
@@ -204,7 +202,7 @@ def test_the_page_count_is_within_reason(site: Site) -> None:
     assert 1 <= len(site.text_page.pages) <= 3
 
 
-@pytest.mark.parametrize("which", ["results", "text_page", "text_page_thanks"])
+@pytest.mark.parametrize("which", ["results", "text_page"])
 def test_nothing_is_cut_at_the_right_edge(site: Site, which: str) -> None:
     printed: Printed = getattr(site, which)
     for number, page in enumerate(printed.pages, 1):
@@ -251,14 +249,13 @@ def test_link_targets_are_printed_after_the_links(site: Site) -> None:
 
 
 def test_no_navigation_forms_or_notices_on_paper(site: Site) -> None:
-    for printed in (site.results, site.text_page, site.text_page_thanks):
+    for printed in (site.results, site.text_page):
         for label in NAVIGATION + FORM_AND_NOTICES:
             assert label not in printed.text
     for label in site.form_labels:
         assert label not in site.text_page.text
     assert "Δήμος Νέας Σμύρνης · Δημόσια διαβούλευση" in site.results.text  # the letterhead
-    assert THANKS not in site.text_page.text
-    assert THANKS in site.text_page_thanks.text  # the notice the visitor was sent to prints
+    assert THANKS not in site.text_page.text  # the success panel, hidden until a post
 
 
 def test_the_text_itself_is_printed(site: Site) -> None:

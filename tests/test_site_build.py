@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 from site_support import page, parse
 
+from chalicelib import validation
 from chalicelib.sitebuild import build_site
 from chalicelib.spec import limits, manifest_schema
 
@@ -24,23 +25,6 @@ API = "http://api.example.test:9000"
 OPEN = "diavoulefseis/prasino-kai-evangelistria/"
 TEXT = OPEN + "anaplasi-plateias/"
 PROPOSAL_ID = "01jproposal00000000000001a"
-ERROR_CODES = [
-    "invalid_json",
-    "invalid_encoding",
-    "unsupported_media_type",
-    "unknown_field",
-    "invalid_type",
-    "validation",
-    "too_large",
-    "not_found",
-    "invalid_reference",
-    "consultation_not_open",
-    "consultation_closed",
-    "duplicate",
-    "forbidden_origin",
-    "rate_limited",
-    "unavailable",
-]
 
 pytestmark = pytest.mark.xdist_group("site_build")  # one build of the fixture site
 
@@ -116,7 +100,12 @@ def test_text_page_paragraph_ids_and_paragraph_select(site: Path) -> None:
     assert options[1].text() == "§1 — Η πλατεία είναι η καρδιά της…"
     assert options[2].text() == "§2 — Το περιβάλλον της πλατείας θα αναβαθμιστεί…"
     link = doc.find("a", cls="para-link")
-    assert link.get("data-paragraph") == "eisagogi" and link.get("href") == "#sxoliasmos"
+    assert link.get("data-paragraph") == "eisagogi"
+    # without a script, the API's form page with this paragraph chosen
+    assert link.get("href") == (
+        f"{API}/v1/comments/new?consultation=prasino-kai-evangelistria"
+        "&text=anaplasi-plateias&paragraph=eisagogi"
+    )
 
 
 def test_comments_threaded_anonymous_and_per_paragraph(site: Path) -> None:
@@ -135,8 +124,12 @@ def test_comments_threaded_anonymous_and_per_paragraph(site: Path) -> None:
     assert metas[1].startswith("Σύλλογος Γονέων (Σωματείο)")
     assert "Νίκος" not in whole.text()  # an organisation shows its name, not its member's
     assert metas[2].startswith("Ελένη Κ.")  # its paragraph no longer exists: on the whole text
-    parents = doc.find("select", name="parent").find_all("option")
-    assert len(parents) == 1 + 5 and parents[1].get("value") == "01jcomment000000000000001a"
+    # no list of every comment to choose from: each «Απάντηση» link names its comment
+    assert doc.find_all("select", name="parent") == []
+    reply = first.find("p", cls="reply").find("a")
+    assert reply.get("data-parent") == "01jcomment000000000000001a"
+    assert reply.get("href").endswith("&text=anaplasi-plateias&parent=01jcomment000000000000001a")
+    assert doc.find("form").find("input", name="parent").get("value") == ""
 
 
 def test_citizen_text_is_escaped(site: Path) -> None:
@@ -158,6 +151,7 @@ def test_comment_form_fields_follow_the_contract(site: Path) -> None:
     hidden = {i.get("name"): i.get("value") for i in form.find_all("input", type="hidden")}
     assert hidden == {
         "text": "anaplasi-plateias",
+        "parent": "",
         "consultation": "prasino-kai-evangelistria",
         "submission_key": "",
         "return_to": f"/{TEXT}",
@@ -200,15 +194,23 @@ def test_honeypot_is_hidden_from_people_and_assistive_technology(site: Path) -> 
     assert ".hp{position:absolute!important" in css.replace(".vh,", "")
 
 
-def test_pages_with_forms_carry_every_notice(site: Path) -> None:
+def test_forms_say_what_the_api_says_in_the_same_words(site: Path) -> None:
+    """The script's checks read their wording from the form, which takes it from limits.json,
+    where the API's validation reads it too; and every form page has the (empty) summary and
+    success panel the script fills."""
+    messages = limits()["messages"]
     for url in (TEXT, OPEN + "protaseis/", f"{OPEN}protaseis/{PROPOSAL_ID}/"):
         doc = page(site, url)
-        assert doc.find_all("form"), url
-        for code in ["ok", *ERROR_CODES]:
-            notice = doc.by_id(f"apostoli-{code}")
-            assert "notice" in notice.classes and len(notice.text()) > 30, (url, code)
-    css = (site / "theme" / "css" / "site.css").read_text()
-    assert ".notice{display:none}" in css and ".notice:target{display:block}" in css
+        form = doc.find("form", cls="submission")
+        for code in ("required", "too_short", "too_long", "email", "consent"):
+            assert form.get("data-msg-" + code.replace("_", "-")) == messages[code], (url, code)
+        summary = doc.find("div", cls="govgr-error-summary")
+        assert "hidden" in summary.attrs and summary.get("tabindex") == "-1", url
+        panel = doc.find("div", cls="govgr-panel--confirmation")
+        assert "hidden" in panel.attrs and "αριθμός αναφοράς" in panel.text().lower(), url
+    assert validation.length_problem("comment", "body", "x") == messages["too_short"].format(
+        label=limits()["fields"]["body"]["label"], min=limits()["fields"]["body"]["min"]
+    )
 
 
 def test_proposals_page_and_proposal_page(site: Path) -> None:
@@ -340,3 +342,16 @@ def test_search_and_404_are_not_indexed(site: Path) -> None:
     assert "JavaScript" in search.find("noscript").text() or "JavaScript" in str(
         (site / "anazitisi/index.html").read_text()
     )
+
+
+def test_a_redacted_comment_says_so_and_links_the_terms(site: Path) -> None:
+    doc = page(site, TEXT)
+    cut = doc.by_id("sxolio-01jcomment000000000000002b").find("div", cls="comment")
+    note = cut.find("p", cls="redacted-note")
+    assert "περικοπή" in note.text() and note.find("a").get("href").endswith("/oroi-symmetochis/")
+    whole = doc.by_id("sxolio-01jcomment000000000000001a").find("div", cls="comment")
+    assert whole.find_all("p", cls="redacted-note") == []
+    terms_page = Path(__file__).parents[1] / "content" / "pages" / "oroi-symmetochis.md"
+    terms = terms_page.read_text(encoding="utf-8")  # the terms describe it
+    assert "Δημοσιεύεται με περικοπή από τον Δήμο" in terms
+    assert f"έκδοση όρων {limits()['terms_version']}" in terms

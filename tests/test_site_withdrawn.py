@@ -115,8 +115,8 @@ def test_a_withdrawn_comment_leaves_its_place_anchor_and_replies(site: Path) -> 
     assert "alert" not in main and "«εισαγωγικά»" not in main  # the withdrawn text is gone
     # no reply link to it, and it is not a comment one can reply to
     assert not [a for a in doc.find_all("a") if a.get("data-parent") == PARENT]
-    parents = [o.get("value") for o in doc.find("select", name="parent").find_all("option")]
-    assert PARENT not in parents and REPLY in parents
+    parents = [a.get("data-parent") for a in doc.find_all("a") if a.get("data-parent")]
+    assert PARENT not in parents and REPLY in parents  # no «Απάντηση» to a withdrawn comment
     assert "Σχόλια στην §1 (1)" in main  # the reply only
     assert "Σύνολο δημοσιευμένων σχολίων: 4." in main
 

@@ -9,7 +9,8 @@ accepted submission always has its guards.
 The Origin rule: a browser always sends ``Origin`` on a cross-site POST, so when ``Origin`` (or,
 failing it, ``Referer``) is present it must be one of SITE_ORIGINS (``null`` is refused); when
 both are absent the client is not a browser acting for another site (curl, a script, a privacy
-tool stripping both), and it is allowed, whatever the media type: rate limit, duplicate guard and
+tool stripping both), and it is allowed (the API's own origin counts too: its form pages, for
+people without a script, post back to it), whatever the media type: rate limit, duplicate guard and
 honeypot still apply.
 
 Networks, not people: an IP is reduced to its /24 (IPv4) or /48 (IPv6) prefix and only
@@ -26,9 +27,8 @@ import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-from chalicelib import config
+from chalicelib import config, http
 from chalicelib.spec import limits
 from chalicelib.store import keys
 
@@ -51,23 +51,9 @@ def honeypot(visit: Visit) -> tuple[bool, str]:
 
 
 def origin(visit: Visit) -> tuple[bool, str]:
-    """Origin, else Referer, must be a site origin; neither present is allowed (see above)."""
-    allowed = config.get().site_origins
-    sent = visit.headers.get("origin")
-    if sent is None:
-        referer = visit.headers.get("referer")
-        if referer is None:
-            return True, ""
-        sent = _origin_of(referer)
-    return (True, "") if sent.strip().rstrip("/") in allowed else (False, "forbidden_origin")
-
-
-def _origin_of(url: str) -> str:
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return ""
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    """Origin, else Referer, must be a site origin or the API's own (its form pages post back
+    to it); neither present is allowed (see above). One rule with the API's other forms."""
+    return (True, "") if http.same_site(visit.headers) else (False, "forbidden_origin")
 
 
 CHAIN: tuple[Guard, ...] = (honeypot, origin)

@@ -1,5 +1,9 @@
-// Progressive enhancement of the submission forms. Without this script the forms post as
-// ordinary HTML forms and the API redirects back to a #apostoli-… notice.
+// Progressive enhancement of the submission forms. Without this script the forms post as plain
+// HTML forms and the API answers with its own pages (the form again with what must be corrected,
+// or a confirmation). With it: the project's own Greek checks (the wording comes from
+// limits.json through the form's data-msg-* attributes), an error summary that takes focus, the
+// answer in place, drafts kept on this device, and the paragraph and reply links set the form
+// in place instead of opening the API's form page.
 (function () {
   "use strict";
   var DRAFT_FIELDS = ["body", "title", "location"];
@@ -31,31 +35,114 @@
     });
   }
 
-  function clearErrors(form) {
-    form.querySelectorAll(".error").forEach(function (p) {
-      var target = form.querySelector("[aria-describedby~='" + p.id + "']");
-      if (target) {
-        target.setAttribute("aria-describedby", target.getAttribute("aria-describedby").replace(p.id, "").trim());
-        target.removeAttribute("aria-invalid");
+  function section(form) { return form.closest(".form-section"); }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, key) { return key in values ? values[key] : all; });
+  }
+
+  // The control a message belongs to: a radio group's first radio (its id is f-<name>).
+  function control(form, name) {
+    var el = form.elements[name];
+    if (el && el.length && !el.tagName) el = el[0];
+    return el && el.type !== "hidden" ? el : null;
+  }
+
+  // What the API would refuse, checked here first; the API checks again whatever this says.
+  function problems(form) {
+    var msg = form.dataset, found = {};
+    var organisation = (form.querySelector("input[name=respondent_type]:checked") || {}).value === "organisation";
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "hidden" || el.type === "radio" || found[el.name]) return;
+      if (el.closest(".hp") || (el.closest(".org-fields") && !organisation)) return;
+      var label = el.dataset.label || "";
+      var value = el.type === "checkbox" ? "" : el.value.trim();
+      var needed = el.required || el.closest(".org-fields");
+      if (el.type === "checkbox") {
+        if (el.required && !el.checked) found[el.name] = el.name === "consent" ? msg.msgConsent : fill(msg.msgRequired, { label: label });
+      } else if (!value) {
+        if (needed) found[el.name] = fill(msg.msgRequired, { label: label });
+      } else if (el.minLength > 0 && value.length < el.minLength) {
+        found[el.name] = fill(msg.msgTooShort, { label: label, min: el.minLength });
+      } else if (el.maxLength > 0 && value.length > el.maxLength) {
+        found[el.name] = fill(msg.msgTooLong, { label: label, max: el.maxLength });
+      } else if (el.type === "email" && !/^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$/.test(value)) {
+        found[el.name] = msg.msgEmail;
       }
+    });
+    return found;
+  }
+
+  function clearErrors(form) {
+    var summary = section(form).querySelector("[data-error-summary]");
+    summary.hidden = true;
+    summary.querySelector("ul").textContent = "";
+    form.querySelectorAll(".govgr-error-message").forEach(function (p) {
+      var field = p.closest(".govgr-field");
+      if (field) field.classList.remove("govgr-field__error");
+      form.querySelectorAll("[aria-describedby~='" + p.id + "']").forEach(function (el) {
+        var rest = el.getAttribute("aria-describedby").split(" ").filter(function (id) { return id !== p.id; });
+        if (rest.length) el.setAttribute("aria-describedby", rest.join(" ")); else el.removeAttribute("aria-describedby");
+        el.removeAttribute("aria-invalid");
+        el.classList.remove("govgr-error-input");
+      });
       p.remove();
     });
   }
 
   function showError(form, name, message) {
-    var el = form.elements[name];
+    var el = control(form, name);
     if (!el) return null;
-    if (el.length && !el.tagName) el = el[0];  // radio group: the first radio
-    var id = "err-" + name;
+    var id = "f-" + name + "-error";
     var p = document.createElement("p");
-    p.className = "error";
+    p.className = "govgr-error-message";
     p.id = id;
-    p.textContent = message;
-    var holder = el.closest(".field, .choice, fieldset") || el.parentNode;
-    holder.appendChild(p);
+    var hidden = document.createElement("span");
+    hidden.className = "vh";
+    hidden.textContent = "Σφάλμα: ";
+    p.appendChild(hidden);
+    p.appendChild(document.createTextNode(message));
+    var field = el.closest(".govgr-field");
+    var before = field.querySelector(".govgr-radios, .govgr-checkboxes, input, select, textarea");
+    field.insertBefore(p, before);
+    field.classList.add("govgr-field__error");
+    if (el.type !== "radio" && el.type !== "checkbox") el.classList.add("govgr-error-input");
     el.setAttribute("aria-invalid", "true");
     el.setAttribute("aria-describedby", ((el.getAttribute("aria-describedby") || "") + " " + id).trim());
     return el;
+  }
+
+  // The summary lists the problems in the form's own order and takes focus; each links to its
+  // field. A problem with no field of its own (a general one) is said without a link.
+  function showProblems(form, found, general) {
+    var summary = section(form).querySelector("[data-error-summary]");
+    var list = summary.querySelector("ul");
+    if (general) {
+      var li = document.createElement("li");
+      li.textContent = general;
+      list.appendChild(li);
+    }
+    Array.prototype.forEach.call(form.elements, function (el) {
+      var name = el.name;
+      if (!name || !(name in found) || control(form, name) !== el) return;
+      if (!showError(form, name, found[name])) return;
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.className = "govgr-link";
+      link.href = "#" + el.id;
+      link.textContent = found[name];
+      link.addEventListener("click", function (event) { event.preventDefault(); el.focus(); });
+      item.appendChild(link);
+      list.appendChild(item);
+      delete found[name];
+    });
+    Object.keys(found).forEach(function (name) {  // about a field the form does not show
+      var li = document.createElement("li");
+      li.textContent = found[name];
+      list.appendChild(li);
+    });
+    summary.hidden = !list.children.length;
+    if (!summary.hidden) summary.focus();
   }
 
   function payload(form) {
@@ -67,16 +154,31 @@
     return data;
   }
 
-  function announce(form, message) {
-    var status = form.querySelector(".status");
-    status.textContent = message;
-    return status;
+  function announce(form, message) { form.querySelector(".status").textContent = message; }
+
+  function succeeded(form, reference) {
+    var place = section(form);
+    if (storage) storage.removeItem(draftKey(form));
+    form.reset();
+    cancelReply(form);
+    form.elements.submission_key.value = newKey();
+    toggleOrganisation(form);
+    announce(form, "");
+    place.querySelector("[data-success-reference]").textContent = reference || "";
+    place.querySelector("[data-success-next]").hidden = false;
+    var panel = place.querySelector("[data-success]");
+    panel.hidden = false;
+    panel.focus();
   }
 
   function submit(event) {
     var form = event.target;
     event.preventDefault();
     clearErrors(form);
+    section(form).querySelector("[data-success]").hidden = true;
+    section(form).querySelector("[data-success-next]").hidden = true;
+    var found = problems(form);
+    if (Object.keys(found).length) { showProblems(form, found); return; }
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
     announce(form, "Αποστολή…");
@@ -86,27 +188,17 @@
       body: JSON.stringify(payload(form))
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
-        if (response.status === 202) {
-          if (storage) storage.removeItem(draftKey(form));
-          form.reset();
-          form.elements.submission_key.value = newKey();
-          announce(form, "Ευχαριστούμε, η υποβολή σας καταχωρίστηκε με αριθμό αναφοράς " +
-            (body.reference || "") + ". Θα δημοσιευθεί μετά τον έλεγχο. Σας στείλαμε απόδειξη " +
-            "στο ηλεκτρονικό σας ταχυδρομείο, με προσωπικό σύνδεσμο για να παρακολουθείτε την " +
-            "υποβολή σας, να αφαιρέσετε το όνομά σας ή να την αποσύρετε.");
-          return;
-        }
+        if (response.status === 202) { succeeded(form, body.reference); return; }
         var error = body.error || {};
-        var first = null;
-        Object.keys(error.fields || {}).forEach(function (name) {
-          var el = showError(form, name, error.fields[name]);
-          first = first || el;
-        });
-        announce(form, (error.message || "Η υποβολή δεν καταχωρίστηκε.") + " Το κείμενό σας φυλάχθηκε σε αυτή τη συσκευή.");
-        if (first) first.focus();
+        var fields = error.fields || {};
+        announce(form, "");
+        var general = Object.keys(fields).length && error.code === "validation" ? null
+          : (error.message || "Η υποβολή δεν καταχωρίστηκε.") + " Το κείμενό σας φυλάχθηκε σε αυτή τη συσκευή.";
+        showProblems(form, fields, general);
       });
     }).catch(function () {
-      announce(form, "Δεν ήταν δυνατή η σύνδεση. Το κείμενό σας φυλάχθηκε σε αυτή τη συσκευή· δοκιμάστε ξανά σε λίγο.");
+      announce(form, "");
+      showProblems(form, {}, "Δεν ήταν δυνατή η σύνδεση. Το κείμενό σας φυλάχθηκε σε αυτή τη συσκευή· δοκιμάστε ξανά σε λίγο.");
     }).then(function () { button.disabled = false; });
   }
 
@@ -116,34 +208,51 @@
     if (org) org.hidden = !checked || checked.value !== "organisation";
   }
 
-  function preselect(selector, attribute, field) {
-    document.querySelectorAll(selector).forEach(function (link) {
-      link.addEventListener("click", function () {
-        var select = document.querySelector("form.submission select[name=" + field + "]");
-        if (select) select.value = link.getAttribute(attribute);
-        if (field === "parent" && link.closest(".para-tools")) {
-          var paragraph = document.querySelector("form.submission select[name=paragraph]");
-          var tools = link.closest(".para-tools").querySelector("[data-paragraph]");
-          if (paragraph && tools) paragraph.value = tools.getAttribute("data-paragraph");
-        }
-      });
-    });
+  function replyBox(form) { return form.querySelector("[data-reply-to]"); }
+
+  function cancelReply(form) {
+    var box = replyBox(form);
+    if (!box) return;
+    form.elements.parent.value = "";
+    box.hidden = true;
   }
 
-  var ref = new URLSearchParams(location.search).get("ref");
-  if (ref && /^[A-Z0-9-]{4,20}$/.test(ref)) {
-    document.querySelectorAll("[data-ref]").forEach(function (el) { el.textContent = " " + ref; });
+  // «Απάντηση» and «Σχόλιο στην §N»: set the form on this page instead of opening the API's.
+  function aim(link) {
+    var form = document.querySelector("form.submission[data-kind=comment]");
+    if (!form) return;
+    var tools = link.closest(".para-tools");
+    var paragraph = link.getAttribute("data-paragraph") ||
+      (tools && tools.querySelector("[data-paragraph]") ? tools.querySelector("[data-paragraph]").getAttribute("data-paragraph") : "");
+    if (form.elements.paragraph) form.elements.paragraph.value = paragraph || "";
+    var parent = link.getAttribute("data-parent");
+    if (parent) {
+      form.elements.parent.value = parent;
+      var box = replyBox(form);
+      var to = box.querySelector("[data-reply-link]");
+      to.textContent = link.getAttribute("data-reference") || "";
+      to.href = "#" + link.closest("li[id]").id;
+      box.querySelector("[data-cancel-reply]").hidden = false;
+      box.hidden = false;
+    } else {
+      cancelReply(form);
+    }
+    section(form).scrollIntoView();
+    form.elements.body.focus();
   }
 
   document.querySelectorAll("form.submission").forEach(function (form) {
+    form.noValidate = true;
     form.elements.submission_key.value = newKey();
-    if (location.hash === "#apostoli-ok" && storage) storage.removeItem(draftKey(form));
     restoreDraft(form);
     toggleOrganisation(form);
     form.addEventListener("input", function () { saveDraft(form); });
     form.addEventListener("change", function () { toggleOrganisation(form); });
     form.addEventListener("submit", submit);
+    var cancel = form.querySelector("[data-cancel-reply]");
+    if (cancel) cancel.addEventListener("click", function () { cancelReply(form); form.elements.body.focus(); });
   });
-  preselect("a[data-paragraph]", "data-paragraph", "paragraph");
-  preselect("a[data-parent]", "data-parent", "parent");
+  document.querySelectorAll("a[data-parent], a[data-paragraph]").forEach(function (link) {
+    link.addEventListener("click", function (event) { event.preventDefault(); aim(link); });
+  });
 })();
