@@ -8,13 +8,14 @@ STAGE   ?= prod
 OUTPUTDIR := output
 export PATH := $(CURDIR)/$(PYBIN):$(PATH)
 
-.PHONY: help install install-browser dev html publish test test-fast lint format bench package deploy clean freeze
+.PHONY: help install install-browser dev html publish test test-fast lint format bench package deploy clean freeze theme-css
 
 help:
 	@echo "make dev      the whole platform locally (DynamoDB Local, API :8010, site :8000, publish timer)"
 	@echo "make test     every test (lint and types, unit, API on DynamoDB Local, site build, browser)"
 	@echo "make test-fast  the inner loop: lint and types, then every test but the browser and slow ones"
 	@echo "make html     build the site into $(OUTPUTDIR)/"
+	@echo "make theme-css  theme/static/css/govgr.css from the gov.gr design system (docs/theme.md)"
 	@echo "make publish  one publish run against the local stack (or STAGE=...; FORCE=1 rebuilds)"
 	@echo "make bench    benchmarks: table + build/bench.json"
 	@echo "make package  deployable artifacts into build/package/ (STAGE=$(STAGE))"
@@ -42,6 +43,11 @@ install-browser:
 # --- the site ------------------------------------------------------------------------------
 html: install
 	$(PYBIN)/python scripts/build.py --output $(OUTPUTDIR)
+
+# The gov.gr design system cut to the classes the templates use (docs/theme.md): run it after
+# using a new govgr-* class or updating the npm packages, and commit theme/static/css/govgr.css.
+theme-css: install
+	$(PYBIN)/python scripts/theme_css.py
 
 # --- the platform --------------------------------------------------------------------------
 dev: install

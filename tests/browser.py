@@ -37,7 +37,7 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=ZoneInfo("Europe/Athens"))
 DEMO_SNAPSHOT = ROOT / "tests" / "fixtures" / "snapshot.json"
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]  # WCAG 2.2 AA (EN 301 549)
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
@@ -138,7 +138,7 @@ def preload_axe(context: Any) -> Any:
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """axe-core's WCAG 2.1 A/AA violations of the page as it is now (id, impact, targets)."""
+    """axe-core's WCAG 2.2 A/AA violations of the page as it is now (id, impact, targets)."""
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
     result = page.evaluate("(tags) => axe.run(document, {runOnly: tags})", AXE_TAGS)

@@ -275,3 +275,21 @@ def test_the_form_page_is_a_503_page_while_the_database_is_unreachable(api, monk
     assert answer.status_code == 503 and int(answer.headers["Retry-After"]) > 0
     html, _ = page_of(answer)
     assert "διαθέσιμη" in html
+
+
+def test_the_api_pages_wear_the_municipality_from_the_manifest(api, api_env, tmp_path, monkeypatch):
+    import json
+
+    from chalicelib import config
+
+    data = json.loads((Path(__file__).parent / "fixtures" / "consultations.json").read_text())
+    data |= {"municipality": "Δήμος Δοκιμών", "emblem": "theme/img/alt.svg"}
+    data["contact_email"] = "help@example.gr"
+    path = tmp_path / "consultations.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    monkeypatch.setenv("MANIFEST_PATH", str(path))
+    config.reset()
+    html, _ = page_of(api.client.http.get("/v1/received/NS-7K2QXD"))
+    header = html.split("</header>")[0]
+    assert "Δήμος Δοκιμών" in header and f"{api_env['SITE_URL']}/theme/img/alt.svg" in header
+    assert 'href="mailto:help@example.gr"' in html.split("<footer")[1]

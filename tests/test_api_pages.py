@@ -17,6 +17,7 @@ from chalicelib import pages
 SITE = "https://diavoulefsi.neasmyrni.gr"
 SITE_NAME = "Διαβούλευση — Δήμος Νέας Σμύρνης"
 TOKEN = "Zm9sbG93LXRva2VuLXNlY3JldC12YWx1ZQ"
+EMBLEM = f"{SITE}/theme/img/emblem.svg"
 
 ACTIONS = [
     {
@@ -224,29 +225,42 @@ def test_every_page_is_a_greek_document_in_the_sites_dress(sample: str) -> None:
 
     assert html.startswith('<!DOCTYPE html>\n<html lang="el">')
     assert f'<link rel="stylesheet" href="{SITE}/theme/css/site.css">' in html
-    assert '<a class="skip" href="#main">' in html
-    assert ("main", {"id": "main", "tabindex": "-1"}) in page.tags
-    assert ("header", {"class": "site-header"}) in page.tags
-    assert ("a", {"href": f"{SITE}/"}) in page.tags and SITE_NAME in "".join(page.text)
+    assert '<a class="govgr--skip-link" href="#main">' in html
+    assert ("main", {"id": "main", "class": "govgr-grid-column-two-thirds", "tabindex": "-1"}) in (
+        page.tags
+    )
+    assert ("header", {"class": "govgr-header"}) in page.tags
+    assert ("a", {"class": "govgr-footer__link", "href": f"{SITE}/"}) in page.tags
+    assert SITE_NAME in "".join(page.text)
     assert re.search(r"<title>[^<]*— " + re.escape(SITE_NAME) + "</title>", html)
     assert page.headings[0][0] == "h1"
     assert [level for level, _ in page.headings].count("h1") == 1
 
 
 @pytest.mark.parametrize("sample", sorted(SAMPLES))
-def test_no_page_runs_script_or_loads_anything_but_the_sites_stylesheet(sample: str) -> None:
+def test_no_page_runs_script_or_loads_anything_but_the_sites_own_files(sample: str) -> None:
     name, data = SAMPLES[sample]
     html = pages.render(name, data)
     page = outline(html)
 
     tags = {tag for tag, _ in page.tags}
-    assert not tags & {"script", "img", "iframe", "object", "embed", "style", "noscript"}
-    assert not any("src" in attrs or "style" in attrs for _, attrs in page.tags)
+    assert not tags & {"script", "iframe", "object", "embed", "style", "noscript"}
+    assert not any("style" in attrs for _, attrs in page.tags)
     assert not any(k.startswith("on") for _, attrs in page.tags for k in attrs)
+    # the one image is the site's emblem, decorative beside the name it stands for
+    assert [attrs["src"] for _, attrs in page.tags if "src" in attrs] == [EMBLEM]
+    assert ("img", {"class": "govgr-header-logo", "src": EMBLEM, "alt": "", "width": "48",
+                    "height": "48"}) in page.tags  # fmt: skip
     links = [attrs for tag, attrs in page.tags if tag == "link"]
-    assert links == [{"rel": "stylesheet", "href": f"{SITE}/theme/css/site.css"}]
+    assert links == [
+        {"rel": "stylesheet", "href": f"{SITE}/theme/css/govgr.css"},
+        {"rel": "stylesheet", "href": f"{SITE}/theme/css/site.css"},
+        {"rel": "stylesheet", "href": f"{SITE}/theme/css/print.css", "media": "print"},
+        {"rel": "icon", "href": f"{SITE}/favicon.ico", "sizes": "16x16 32x32"},
+    ]
     found = set(re.findall(r"https?://[^\s\"<>]+", html))
-    allowed = urls_in(data) | {f"{SITE}/", f"{SITE}/theme/css/site.css"}
+    allowed = urls_in(data) | {f"{SITE}/", EMBLEM, f"{SITE}/favicon.ico"}
+    allowed |= {f"{SITE}/theme/css/{name}.css" for name in ("govgr", "site", "print")}
     assert found <= allowed, found - allowed
 
 

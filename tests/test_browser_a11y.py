@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from browser import (
+    ROOT,
     Served,
     axe_violations,
     build_demo,
@@ -50,12 +51,15 @@ def test_axe_finds_nothing_on_any_page(site: Served, browser: Any) -> None:
         page = preload_axe(context).new_page()
         page.set_content('<html lang="el"><body><main><img src="x.png"></main></body></html>')
         assert "image-alt" in {v["id"] for v in axe_violations(page)}  # axe runs and reports
-        # Every page as loaded, plus the states a visitor reaches: a notice after a form post,
-        # the search box once Pagefind's UI is in.
-        for url in [*pages, TEXT + "#apostoli-ok", TEXT + "?ref=NS-7K2QXD#apostoli-validation"]:
+        # Every page as loaded, plus the states a visitor reaches: the search box once
+        # Pagefind's UI is in, the comment form's error summary after an empty post.
+        for url in [*pages, TEXT + "#errors"]:
             page.goto(f"{site.url}/{url}")
             if url == SEARCH:
                 page.wait_for_selector("#anazitisi-oros")
+            if url.endswith("#errors"):
+                page.locator("form.submission button[type=submit]").click()
+                page.wait_for_selector("[data-error-summary]:not([hidden])")
             if violations := axe_violations(page):
                 found[url] = violations
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
@@ -93,9 +97,9 @@ def test_the_comment_form_by_keyboard_alone(site: Served, browser: Any) -> None:
         }
 
         first = _tab(page)
-        assert first["cls"] == "skip"
-        assert page.locator("a.skip").is_visible()
-        box = page.locator("a.skip").bounding_box()
+        assert first["cls"] == "govgr--skip-link"
+        assert page.locator("a.govgr--skip-link").is_visible()
+        box = page.locator("a.govgr--skip-link").bounding_box()
         assert box and box["x"] >= 0 and box["y"] >= 0  # moved on screen when focused
         page.keyboard.press("Enter")
         assert page.evaluate("document.activeElement.id") == "main"
@@ -117,9 +121,8 @@ def test_the_comment_form_by_keyboard_alone(site: Served, browser: Any) -> None:
         link = "a"  # the two links inside the consent label have no id
         assert in_form == [
             "f-paragraph",
-            "f-parent",
             "f-body",
-            "f-rt-citizen",  # one stop for the radio group: the checked one
+            "f-respondent_type",  # one stop for the radio group: the checked one
             "f-display_name",
             "f-publish_name",
             "f-email",
@@ -134,7 +137,7 @@ def test_the_comment_form_by_keyboard_alone(site: Served, browser: Any) -> None:
                 assert style != unfocused[key], f"{key}: looks the same focused ({style})"
 
         # An organisation: the arrow key picks it, its two fields appear next in the order.
-        page.locator("#f-rt-citizen").focus()
+        page.locator("#f-respondent_type").focus()
         page.keyboard.press("ArrowDown")
         assert page.locator("#f-rt-organisation").is_checked()
         assert [_tab(page)["id"] for _ in range(3)] == [
@@ -178,12 +181,45 @@ def test_every_page_reads_and_posts_without_javascript(site: Served, browser: An
     assert forms_seen >= 10  # each text and proposal of the open consultation, its proposals page
 
 
-def test_a_form_notice_shows_by_css_target_without_javascript(site: Served, browser: Any) -> None:
-    with local_context(browser, java_script_enabled=False) as context:
+# One page of each type, as a person finds it; kept as pictures for people to look at.
+MAIN_PAGES = {
+    "home": "",
+    "consultation": OPEN,
+    "text": TEXT,
+    "proposals": OPEN + "protaseis/",
+    "results": "diavoulefseis/topiki-oikonomia-apascholisi/apotelesmata/",
+    "open-data": "anoikta-dedomena/",
+    "search": SEARCH,
+    "terms": "oroi-symmetochis/",
+    "moderation": MODERATION,
+    "not-found": "404.html",
+}
+SCREENSHOTS = ROOT / "build" / "screenshots"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_main_pages_fit_the_screen_and_are_kept_as_screenshots(
+    site: Served, browser: Any, width: int
+) -> None:
+    """Screenshots for people (build/screenshots/, not compared); what is checked: nothing
+    scrolls sideways, at a phone's width or a desktop's."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    proposal = next(
+        p
+        for p in html_pages(site.directory)
+        if p.startswith(OPEN + "protaseis/") and p.count("/") == 4
+    )
+    wide: dict[str, int] = {}
+    with local_context(browser, viewport={"width": width, "height": 844}) as context:
         page = context.new_page()
-        page.goto(f"{site.url}/{TEXT}")
-        assert page.locator("#apostoli-ok").is_hidden()
-        page.goto(f"{site.url}/{TEXT}#apostoli-duplicate")
-        assert page.locator("#apostoli-duplicate").is_visible()
-        assert page.locator("#apostoli-ok").is_hidden()
-        assert "ήδη υποβληθεί" in page.locator("#apostoli-duplicate").inner_text()
+        for name, url in {**MAIN_PAGES, "proposal": proposal}.items():
+            answer = page.goto(f"{site.url}/{url}")
+            assert answer is not None and answer.status in (200, 404), (url, answer)
+            page.wait_for_load_state("networkidle")
+            scroll = page.evaluate("document.scrollingElement.scrollWidth")
+            if scroll > width:
+                wide[name] = scroll
+            shot = SCREENSHOTS / f"{name}-{width}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert wide == {}, f"wider than {width} px: {wide}"

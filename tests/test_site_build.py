@@ -274,6 +274,10 @@ def test_manifest_is_valid_and_matches_the_pages(site: Path) -> None:
     assert text["url"] == f"/{TEXT}" and text["kind"] == "project"
     select = page(site, TEXT).find("select", name="paragraph").find_all("option")
     assert text["paragraphs"] == [o.get("value") for o in select[1:]]
+    # the API's pages wear the municipality as the site does (chalicelib.links.Links.frame)
+    assert (data["municipality"], data["emblem"]) == ("Δήμος Νέας Σμύρνης", "theme/img/emblem.svg")
+    footer = page(site, TEXT).find("footer")
+    assert any(a.get("href") == f"mailto:{data['contact_email']}" for a in footer.find_all("a"))
 
 
 def _keys(value: object) -> set[str]:

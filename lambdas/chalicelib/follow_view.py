@@ -55,8 +55,7 @@ def page_data(
     reason = item.get("decision_reason")
     answer = item.get("answer") if isinstance(item.get("answer"), dict) else None
     return {
-        "site_name": links.site_name,
-        "site_url": links.site_url,
+        **links.frame(),
         "reference": item["reference"],
         "kind": item["kind"],
         "kind_label": KIND_LABELS.get(item["kind"], item["kind"]),

@@ -56,8 +56,7 @@ def received(reference: str, query: Mapping[str, str] | None) -> Response:
     if back != "/":
         more.append({"href": links.site("/"), "label": pages.HOME})
     data = {
-        "site_name": links.site_name,
-        "site_url": links.site_url,
+        **links.frame(),
         "title": "Η υποβολή σας καταχωρίστηκε",
         "reference": reference,
         "steps": steps,
@@ -271,8 +270,7 @@ def _form_page(
     else:
         title = "Σχόλιο στην πρόταση"
     return {
-        "site_name": links.site_name,
-        "site_url": links.site_url,
+        **links.frame(),
         "title": title,
         "kind": kind,
         "paragraphs": [],

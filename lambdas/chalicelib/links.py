@@ -36,6 +36,18 @@ class Links:
         name = self.manifest.site_name if self.manifest else ""
         return name or "Διαβούλευση"
 
+    def frame(self) -> dict[str, str]:
+        """What every API page's frame shows (templates/pages/_base.html): the site, and the
+        municipality's name, emblem and help address as the site shows them."""
+        built = self.manifest
+        return {
+            "site_name": self.site_name,
+            "site_url": self.site_url,
+            "municipality": built.municipality if built else "",
+            "emblem": built.emblem if built else "",
+            "contact_email": built.contact_email if built else "",
+        }
+
     def follow(self, token: str) -> str:
         return f"{self.api_url}{FOLLOW}{token}"
 

@@ -54,6 +54,10 @@ class Manifest:
     site_name: str = ""  # pelicanconf's SITENAME; older manifests lack it
     comment_anchor: str = ""  # a comment's anchor with "{id}"; older manifests lack it
     moderation_url: str = ""  # the staff page (the digest links to it); older manifests lack it
+    # The municipality as the site's frame shows it (the API's pages wear the same); optional.
+    municipality: str = ""
+    emblem: str = ""
+    contact_email: str = ""
 
     def consultation(self, slug: str) -> Consultation | None:
         return self.consultations.get(slug)
@@ -97,6 +101,9 @@ def parse(data: dict[str, Any]) -> Manifest:
         data.get("site_name", ""),
         data.get("comment_anchor", ""),
         data.get("moderation_url", ""),
+        data.get("municipality", ""),
+        data.get("emblem", ""),
+        data.get("contact_email", ""),
     )
 
 

@@ -84,8 +84,7 @@ def message(
     text a person wrote that could not be accepted, shown to copy."""
     home = {"href": links.site_url + "/", "label": HOME}
     data = {
-        "site_name": links.site_name,
-        "site_url": links.site_url,
+        **links.frame(),
         "title": title,
         "paragraphs": paragraphs,
         "links": [*(more or []), home],

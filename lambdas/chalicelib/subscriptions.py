@@ -284,8 +284,7 @@ def _button(
     body = pages.render(
         "confirm",
         {
-            "site_name": links.site_name,
-            "site_url": links.site_url,
+            **links.frame(),
             "title": title,
             "paragraphs": paragraphs,
             "action_url": token,

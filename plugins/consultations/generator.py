@@ -25,7 +25,16 @@ from .render_state import RenderState, digest
 
 logger = logging.getLogger(__name__)
 
-SHARED_SETTINGS = ("SITEURL", "SITENAME", "MUNICIPALITY", "API_URL", "RELATIVE_URLS")
+SHARED_SETTINGS = (
+    "SITEURL",
+    "SITENAME",
+    "MUNICIPALITY",
+    "MUNICIPALITY_GENITIVE",
+    "MUNICIPALITY_EMBLEM",
+    "MUNICIPALITY_EMAIL",
+    "API_URL",
+    "RELATIVE_URLS",
+)
 
 # Sent once per consultation while its pages are written, with ``consultation`` and ``pages``
 # (a Pages): how another plugin (plugins/results) adds pages of its own to a consultation.
@@ -157,6 +166,11 @@ class ConsultationsGenerator(Generator):
             site_name=self.settings.get("SITENAME") or "",
             comment_anchor=self.settings.get("COMMENT_ANCHOR") or "",
             moderation_url=self.settings.get("MODERATION_URL") or "",
+            identity={
+                "municipality": self.settings.get("MUNICIPALITY") or "",
+                "emblem": self.settings.get("MUNICIPALITY_EMBLEM") or "",
+                "contact_email": self.settings.get("MUNICIPALITY_EMAIL") or "",
+            },
         )
         write_manifest(self.output_path, api_manifest)
         stats = state.stats(state.finish())

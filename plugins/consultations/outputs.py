@@ -23,12 +23,14 @@ def manifest(
     site_name: str = "",
     comment_anchor: str = "",
     moderation_url: str = "",
+    identity: dict[str, str] | None = None,
 ) -> dict:
     """What the API checks every submission against, validated against manifest.schema.json;
     and what its e-mails need to name the site and link to a comment (``site_name``,
     ``comment_anchor``: pelicanconf's SITENAME and COMMENT_ANCHOR), to a consultation's results
     and to know that its report is out (``results_url``, ``report_date``); the staff digest links
-    to the moderation page (``moderation_url``).
+    to the moderation page (``moderation_url``); the API's pages show the municipality as the
+    site does (``identity``: ``municipality``, ``emblem``, ``contact_email``, those set).
 
     ``generated_at`` is the newest content file's time, not the build's: an unchanged manifest
     stays byte-identical, so the publish step does not upload it again.
@@ -40,6 +42,7 @@ def manifest(
         **({"site_name": site_name} if site_name else {}),
         **({"comment_anchor": comment_anchor} if comment_anchor else {}),
         **({"moderation_url": "/" + moderation_url} if moderation_url else {}),
+        **{key: value for key, value in (identity or {}).items() if value},
         "consultations": [
             {
                 "slug": c.slug,
