@@ -1,4 +1,4 @@
-"""WCAG 2.1 AA in Debian's Chromium over the built demo site: axe-core on every page, the comment
+"""WCAG 2.2 AA in Debian's Chromium over the built demo site: axe-core on every page, the comment
 form by keyboard alone, and every page read and every form posted without JavaScript."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from browser import (
-    ROOT,
     Served,
     axe_violations,
     build_demo,
@@ -179,47 +178,3 @@ def test_every_page_reads_and_posts_without_javascript(site: Served, browser: An
         box = honeypot.bounding_box()
         assert box and box["width"] <= 1 and box["height"] <= 1  # out of sight
     assert forms_seen >= 10  # each text and proposal of the open consultation, its proposals page
-
-
-# One page of each type, as a person finds it; kept as pictures for people to look at.
-MAIN_PAGES = {
-    "home": "",
-    "consultation": OPEN,
-    "text": TEXT,
-    "proposals": OPEN + "protaseis/",
-    "results": "diavoulefseis/topiki-oikonomia-apascholisi/apotelesmata/",
-    "open-data": "anoikta-dedomena/",
-    "search": SEARCH,
-    "terms": "oroi-symmetochis/",
-    "moderation": MODERATION,
-    "not-found": "404.html",
-}
-SCREENSHOTS = ROOT / "build" / "screenshots"
-
-
-@pytest.mark.parametrize("width", [390, 1280])
-def test_main_pages_fit_the_screen_and_are_kept_as_screenshots(
-    site: Served, browser: Any, width: int
-) -> None:
-    """Screenshots for people (build/screenshots/, not compared); what is checked: nothing
-    scrolls sideways, at a phone's width or a desktop's."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    proposal = next(
-        p
-        for p in html_pages(site.directory)
-        if p.startswith(OPEN + "protaseis/") and p.count("/") == 4
-    )
-    wide: dict[str, int] = {}
-    with local_context(browser, viewport={"width": width, "height": 844}) as context:
-        page = context.new_page()
-        for name, url in {**MAIN_PAGES, "proposal": proposal}.items():
-            answer = page.goto(f"{site.url}/{url}")
-            assert answer is not None and answer.status in (200, 404), (url, answer)
-            page.wait_for_load_state("networkidle")
-            scroll = page.evaluate("document.scrollingElement.scrollWidth")
-            if scroll > width:
-                wide[name] = scroll
-            shot = SCREENSHOTS / f"{name}-{width}.png"
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert wide == {}, f"wider than {width} px: {wide}"
