@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import test_browser_e2e as e2e
 from browser import axe_violations, local_context
-from test_browser_e2e import EMAIL, NAME, TEXT, Stack, _items
+from test_browser_e2e import EMAIL, NAME, TEXT, Stack, _fill, _items, _submit
 
 from chalicelib.store import keys
 
@@ -33,16 +33,6 @@ def _no_axe_violations(browser: Any, stack: Stack, page: Any) -> None:
     assert found == [], json.dumps(found, ensure_ascii=False, indent=1)
 
 
-def _fill_person(form: Any) -> None:
-    form.get_by_label("Ονοματεπώνυμο").fill(NAME)
-    form.get_by_label("Ηλεκτρονικό ταχυδρομείο").fill(EMAIL)
-    form.get_by_label("Αποδέχομαι τους").check()
-
-
-def _send(form: Any) -> None:
-    form.get_by_role("button", name="Υποβολή σχολίου").click()
-
-
 def test_a_refused_post_keeps_everything_and_is_accepted_once_corrected(
     browser: Any, stack: Stack
 ) -> None:
@@ -50,15 +40,13 @@ def test_a_refused_post_keeps_everything_and_is_accepted_once_corrected(
     with local_context(browser, java_script_enabled=False) as context:
         page = context.new_page()
         page.goto(f"{stack.site.url}/{TEXT}")
-        form = page.locator("form.submission")
-        form.get_by_label("Σε ποιο σημείο αναφέρεται το σχόλιο;").select_option("kafsonas")
         # Long enough for the browser's own check, too short once trimmed; an organisation
         # without its name: two things only the API can refuse here.
-        form.get_by_label("Το σχόλιό σας").fill("   Λίγα.             ")
+        _fill(page, "   Λίγα.             ", "kafsonas")
+        form = page.locator("form.submission")
         form.get_by_label("Συλλογικός φορέας").check()
         form.get_by_label("Είδος φορέα").select_option("association")
-        _fill_person(form)
-        _send(form)
+        _submit(page)
         page.wait_for_url(f"{stack.api}/v1/comments")
         assert page.title().startswith("Σφάλμα:")
         summary = page.locator(".govgr-error-summary")
@@ -82,7 +70,7 @@ def test_a_refused_post_keeps_everything_and_is_accepted_once_corrected(
         assert page.evaluate("document.activeElement.id") == "f-body"
         form.get_by_label("Το σχόλιό σας").fill(body)
         form.get_by_label("Επωνυμία φορέα").fill("Σύλλογος Δοκιμών")
-        _send(form)
+        _submit(page)
         page.wait_for_url(re.compile(r"/v1/received/NS-"))
         reference = page.locator("strong.reference").inner_text()
         _no_axe_violations(browser, stack, page)
@@ -103,9 +91,8 @@ def test_the_paragraph_link_opens_the_form_with_that_paragraph(browser: Any, sta
         form = page.locator("form.submission")
         assert form.locator("#f-paragraph").input_value() == paragraph
         _no_axe_violations(browser, stack, page)
-        form.get_by_label("Το σχόλιό σας").fill(body)
-        _fill_person(form)
-        _send(form)
+        _fill(page, body)
+        _submit(page)
         page.wait_for_url(re.compile(r"/v1/received/NS-"))
         page.get_by_role("link", name="Επιστροφή στη σελίδα της υποβολής").click()
         assert page.url == f"{stack.site.url}/{TEXT}"
@@ -140,8 +127,7 @@ def test_a_reply_without_javascript_keeps_its_parent(browser: Any, stack: Stack)
         assert reference in page.locator("[data-reply-to]").inner_text()
         form = page.locator("form.submission")
         assert form.locator("input[name=parent]").input_value() == parent
-        form.get_by_label("Το σχόλιό σας").fill(body)
-        _fill_person(form)
-        _send(form)
+        _fill(page, body)
+        _submit(page)
         page.wait_for_url(re.compile(r"/v1/received/NS-"))
     assert _items(stack.table, "pending")[body]["parent"] == parent

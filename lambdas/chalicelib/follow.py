@@ -105,7 +105,7 @@ def act(token: str, request: Request) -> Response:
     except ApiError as error:
         return _refusal(request, error)
     logs.metric("follow", action=action, changed=changed)
-    if http.wants_redirect(request.headers):
+    if http.from_plain_form(request.headers):
         # Post/Redirect/Get: a relative reference (the same page, behind any stage prefix).
         return Response(
             body="",

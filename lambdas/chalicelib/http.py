@@ -64,8 +64,8 @@ def media_type(headers: Mapping[str, str]) -> tuple[str, str | None]:
     return main.strip().lower(), charset
 
 
-def wants_redirect(headers: Mapping[str, str]) -> bool:
-    """True for a plain HTML form post (see the module docstring)."""
+def from_plain_form(headers: Mapping[str, str]) -> bool:
+    """True for a plain HTML form post, answered for people (see the module docstring)."""
     return media_type(headers)[0] == FORM and JSON not in (headers.get("accept") or "").lower()
 
 
@@ -181,15 +181,13 @@ def error_json(error: ApiError, cors: dict[str, str]) -> Response:
 
 def redirect(
     return_to: str,
-    fragment: str,
-    reference: str | None = None,
+    notice: str,
+    outcome: str,
     extra: Mapping[str, str | list[str]] | None = None,
-    notice: str = "apostoli",
 ) -> Response:
     """303 back to the page the form is on, with the notice to show as the fragment
-    (``#<notice>-<fragment>``: the site's templates show the matching notice)."""
-    query = f"?ref={reference}" if reference else ""
-    location = f"{config.get().site_url}{return_to}{query}#{notice}-{fragment}"
+    (``#<notice>-<outcome>``: the site's templates show the matching notice)."""
+    location = f"{config.get().site_url}{return_to}#{notice}-{outcome}"
     return Response(
         body="",
         status_code=303,
@@ -249,8 +247,9 @@ def own_origin(headers: Mapping[str, str]) -> str:
 
 
 def same_site(headers: Mapping[str, str]) -> bool:
-    """The Origin rule of the submission routes (chalicelib.guards.origin), where the API's
-    own origin counts too: its pages' forms post back to it."""
+    """The one Origin rule of every public POST (chalicelib.guards.origin, follow,
+    subscriptions): Origin, else Referer, absent or a site origin or the API's own (its pages'
+    forms post back to it)."""
     sent = headers.get("origin") or (
         _origin(headers["referer"]) if headers.get("referer") else None
     )

@@ -60,7 +60,7 @@ def submit(kind: str, request: Request) -> Response:
     """Handle one post of a ``comment`` or a ``proposal``; always one log line."""
     started = time.perf_counter()
     headers = request.headers
-    post = _Post(kind, request, http.wants_redirect(headers), http.cors_headers(headers))
+    post = _Post(kind, request, http.from_plain_form(headers), http.cors_headers(headers))
     accepted: Accepted | None = None
     try:
         accepted = _accept(post)

@@ -47,7 +47,7 @@ NOTICE = "enimerosi"  # the site's notice: #enimerosi-ok, #enimerosi-<code>
 
 def subscribe(request: Request) -> Response:
     """Ask for a consultation's news; the confirmation e-mail goes through the outbox."""
-    redirect = http.wants_redirect(request.headers)
+    redirect = http.from_plain_form(request.headers)
     cors = http.cors_headers(request.headers)
     return_to = "/"
     try:
@@ -76,14 +76,14 @@ def subscribe(request: Request) -> Response:
     except ApiError as error:
         logs.metric("subscription_refused", code=error.code)
         if redirect and error.code != "forbidden_origin":
-            return http.redirect(return_to, error.code, extra=error.headers, notice=NOTICE)
+            return http.redirect(return_to, NOTICE, error.code, extra=error.headers)
         return http.error_json(error, cors)
     return _answer(redirect, return_to, cors)
 
 
 def _answer(redirect: bool, return_to: str, cors: dict[str, str]) -> Response:
     if redirect:
-        return http.redirect(return_to, "ok", notice=NOTICE)
+        return http.redirect(return_to, NOTICE, "ok")
     return http.accepted_json({"status": "pending"}, cors)
 
 
