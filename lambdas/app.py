@@ -4,7 +4,7 @@ import os
 from collections.abc import Callable
 
 from chalice import AuthResponse, Chalice, CORSConfig, Cron, Rate, Response
-from chalice.app import AuthRequest, Request
+from chalice.app import AuthRequest, CloudWatchEvent, Request
 
 from chalicelib import (
     answers,
@@ -155,15 +155,17 @@ def moderation_decided_unpublished() -> dict[str, object]:
 
 
 # --- schedules (chalicelib.publish) ----------------------------------------------------------
-PUBLISH_RATE_MINUTES = int(os.environ.get("PUBLISH_RATE_MINUTES", "10"))
+# Every minute, a run that costs one read when nothing changed; a change asks for a run at once
+# (chalicelib.trigger), so an approval is live within a minute either way.
+PUBLISH_RATE_MINUTES = int(os.environ.get("PUBLISH_RATE_MINUTES", "1"))
 
 
 @app.schedule(Rate(PUBLISH_RATE_MINUTES, unit=Rate.MINUTES))
-def publish_site(event: object) -> dict[str, object]:
+def publish_site(event: CloudWatchEvent) -> dict[str, object]:
     """Republish the site when a moderation decision arrived since the last publish."""
-    from chalicelib import publish  # only this function needs it: keeps the API's cold start
+    from chalicelib import publish, trigger  # only this function needs them: the API's cold start
 
-    return publish.scheduled().as_dict()
+    return publish.scheduled(requested=event.source == trigger.SOURCE).as_dict()
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))

@@ -11,12 +11,12 @@ import hashlib
 import json
 import logging
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
+from chalicelib import trigger
 from scripts.package import DEFAULT_OUT, PackageError
 
 logger = logging.getLogger(__name__)
@@ -109,32 +109,15 @@ def trigger_publish(session: Any, outputs: dict[str, str]) -> str | None:
     if not function:
         logger.warning("no PublishFunctionName output: the schedule will publish")
         return None
-    # publish_site is an @app.schedule handler: Chalice wraps the event in its CloudWatchEvent,
-    # which reads exactly these keys (and nothing checks their values), so send the shape of a
-    # scheduled event. "account" stays empty: nothing reads it, and finding it costs an STS call.
-    event: dict[str, Any] = {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Deploy",
-        "source": "diavoulefsi.deploy",
-        "account": "",
-        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "region": session.region_name or "",
-        "resources": [],
-        "detail": {},
-    }
+    # publish_site is an @app.schedule handler: send the shape of a scheduled event.
+    event = trigger.scheduled_event("Deploy", "diavoulefsi.deploy", session.region_name or "")
     try:
-        response = session.client("lambda").invoke(
-            FunctionName=function,
-            InvocationType="Event",
-            Payload=json.dumps(event).encode("utf-8"),
-        )
+        queued = trigger.invoke(function, event, session.client("lambda"))
     except (ClientError, BotoCoreError) as exc:
         logger.warning("could not start a publish run (the schedule will publish): %s", exc)
         return None
-    status = response.get("StatusCode")
-    if status != 202:  # what Lambda answers when it has queued an asynchronous invoke
-        logger.warning("publish run of %s not queued (status %s)", function, status)
+    if not queued:  # Lambda answers 202 when it has queued an asynchronous invoke
+        logger.warning("publish run of %s not queued", function)
         return None
     return function
 

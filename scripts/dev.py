@@ -2,13 +2,13 @@
 
 DynamoDB Local (data kept in .local/dynamodb, demo submissions seeded on the first start), the
 API under ``chalice local`` on 127.0.0.1:8010, the published site (.local/site) served on
-127.0.0.1:8000, the publish timer (every 15 s, the same ``publish.run`` as production), a real
-SMTP server on 127.0.0.1:8025 that keeps every message as a file in .local/mail/ (read them at
-the dev site's /dev-mail/ or with ``python -m scripts.mail``) and the mail timer (every 5 s, the
-same ``outbox.send_due`` as production's ``send_mail``). When everything answers,
-.local/dev.json gets ``site_url``, ``api_url``, ``dynamodb_endpoint``, ``table``, a fresh
-``staff_token``, ``smtp_port`` and ``mail_dir``, and the same is printed. Ctrl-C or SIGTERM
-stops it all.
+127.0.0.1:8000, the publish timer (every 15 s, and a second or two after a decision asks for a
+run: scripts/publisher.py; the same ``publish.run`` as production), a real SMTP server on
+127.0.0.1:8025 that keeps every message as a file in .local/mail/ (read them at the dev site's
+/dev-mail/ or with ``python -m scripts.mail``) and the mail timer (every 5 s, the same
+``outbox.send_due`` as production's ``send_mail``). When everything answers, .local/dev.json
+gets ``site_url``, ``api_url``, ``dynamodb_endpoint``, ``table``, a fresh ``staff_token``,
+``smtp_port`` and ``mail_dir``, and the same is printed. Ctrl-C or SIGTERM stops it all.
 
 Overrides (tests run a second stack beside the first): DIAVOULEFSI_SITE_PORT,
 DIAVOULEFSI_API_PORT, DIAVOULEFSI_DYNAMODB_PORT, DIAVOULEFSI_SMTP_PORT (0: any free port),
@@ -44,6 +44,7 @@ from scripts import mail as dev_mail
 from scripts import seed_demo
 from scripts.dynamodb_local import DUMMY_ENV, DynamoDBLocal, create_table
 from scripts.publish import dynamodb_table, local_dir, local_workdir
+from scripts.publisher import Publisher
 from scripts.smtp_local import LocalSmtp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,36 +186,6 @@ def staff_token(table: Any) -> str:
     return token
 
 
-class PublishTimer(threading.Thread):
-    """Runs ``publish.run`` every ``interval`` seconds until stopped. The run itself notices an
-    edited text, theme or setting (chalicelib.sources) and the calendar; a site that does not
-    build is reported once per distinct error, and a failed run is retried next time."""
-
-    def __init__(self, interval: float, stop: threading.Event, **kwargs: Any) -> None:
-        super().__init__(name="publish-timer")
-        self.interval, self.stop, self.kwargs = interval, stop, kwargs
-        self.error: dict[str, Any] | None = None
-
-    def run(self) -> None:
-        while not self.stop.wait(self.interval):
-            try:
-                result = publish.run(**self.kwargs)
-            except Exception:
-                logger.exception("publish run failed; the next run retries")
-                continue
-            if result.status == publish.PUBLISHED:
-                logger.info(
-                    "published (%s): %s uploaded, %s deleted",
-                    ", ".join(result.reasons),
-                    result.uploaded,
-                    result.deleted,
-                )
-            error = result.error if result.status == publish.FAILED else None
-            if error and error != self.error:
-                logger.error("the site does not build: %s", describe(error))
-            self.error = error
-
-
 class MailTimer(threading.Thread):
     """Runs ``outbox.send_due`` every ``interval`` seconds until stopped: the dev stack's
     ``send_mail`` schedule; and, once a day (the first tick of each Athens day), the
@@ -257,7 +228,7 @@ class DevStack:
         self.db: DynamoDBLocal | None = None
         self.site: ThreadingHTTPServer | None = None
         self.api: Any = None
-        self.timer: PublishTimer | None = None
+        self.timer: Publisher | None = None
         self.smtp: LocalSmtp | None = None
         self.mail_timer: MailTimer | None = None
 
@@ -308,7 +279,7 @@ class DevStack:
         publish_args = {
             "target": LocalDirTarget(self.base / "site"),
             "project_root": self.project_root,
-            "workdir": local_workdir(),  # its snapshot.json is the one `make html` reads
+            "workdir": local_workdir(),  # its snapshot/ is the one `make html` reads
             "api_url": self.api_url,
             "site_url": self.site_url,
             "table": table,
@@ -319,7 +290,7 @@ class DevStack:
             raise DevError(f"ο ιστότοπος δεν χτίζεται: {describe(first.error)}")
         self.site = serve_site(self.base / "site", self.site_port, self.mail_dir)
         self.api = self._start_api()
-        self.timer = PublishTimer(self.interval, self.stop, **publish_args)
+        self.timer = Publisher(self.interval, self.stop, **publish_args)
         self.timer.start()
         self.mail_timer = MailTimer(self.mail_interval, self.stop, table)
         self.mail_timer.start()

@@ -54,7 +54,7 @@ def local_dir() -> Path:
 
 
 def local_workdir() -> Path:
-    """The local publish's folder, pelicanconf's LOCAL_PUBLISH_DIR: the snapshot.json the publish
+    """The local publish's folder, pelicanconf's LOCAL_PUBLISH_DIR: the snapshot/ the publish
     exports there is the one `make html` (SNAPSHOT_PATH) builds from."""
     from scripts.build import site_settings
 

@@ -76,10 +76,13 @@ def decide(table: Any, item: dict[str, Any], status: str, at: str) -> None:
 
 
 def tree_bytes(directory: Path) -> dict[str, bytes]:
-    """Every file under ``directory`` by site path, gzip (Pagefind's index) decompressed."""
+    """Every file of the site under ``directory`` by site path, gzip (Pagefind's index)
+    decompressed. Dot paths are the publish machinery's (the target manifest, the work state a
+    cold start restores), which CloudFront never serves (test_infra_cloudfront_function)."""
     files = {}
     for path in directory.rglob("*"):
-        if path.is_file():
+        rel = path.relative_to(directory).as_posix()
+        if path.is_file() and not any(part.startswith(".") for part in rel.split("/")):
             data = path.read_bytes()
             if data[:2] == b"\x1f\x8b":
                 data = gzip.decompress(data)

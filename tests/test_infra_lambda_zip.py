@@ -279,7 +279,7 @@ def normal_build(published: dict[str, Any]) -> Path:
         " api_url=sys.argv[4], site_url=sys.argv[5], publish=True,"
         " now=datetime.fromisoformat(sys.argv[6]))\n"
     )
-    snapshot = base / "work" / "snapshot.json"
+    snapshot = base / "work" / "snapshot"  # the publish's shards
     args = [sys.executable, "-c", code, str(ROOT), str(out), str(snapshot), API_URL, SITE_URL, NOW]
     proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stderr[-4000:]

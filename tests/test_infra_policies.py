@@ -46,6 +46,7 @@ def test_each_function_gets_only_what_its_code_does(sam: dict[str, Any]) -> None
     assert {a for a in api if not a.startswith("dynamodb:")} == {
         "logs:CreateLogStream",
         "logs:PutLogEvents",
+        "lambda:InvokeFunction",  # a decision asks for a publish at once (chalicelib.trigger)
     }
     assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"} <= api
     assert "dynamodb:DeleteItem" not in api  # nothing accepted is ever deleted by the API
@@ -88,6 +89,11 @@ def index(name: str) -> dict[str, str]:
 
 
 def test_policies_name_this_stacks_resources(sam: dict[str, Any]) -> None:
+    # the API may start the publish function of its own stack, and no other function
+    (function,) = resources_of(sam, "ApiHandlerRole", "lambda:InvokeFunction")
+    assert function["Fn::Sub"].endswith(":function:${AWS::StackName}-publish")
+    for role in ROLES - {"ApiHandlerRole"}:
+        assert not resources_of(sam, role, "lambda:InvokeFunction"), role
     (bucket,) = resources_of(sam, "PublishSiteRole", "s3:PutObject")
     assert bucket == {"Fn::Sub": "${SiteBucket.Arn}/*"}
     (distribution,) = resources_of(sam, "PublishSiteRole", "cloudfront:CreateInvalidation")
@@ -139,14 +145,15 @@ CODE = {
     "ApiHandlerRole": (
         *("intake", "guards", "moderation", "moderation_queue", "answers"),
         *("follow", "subscriptions", "store/follow", "store/answers"),
-        *("store/submissions", "store/queries", "store/state"),
+        *("store/submissions", "store/queries", "store/state", "trigger"),
         "store/outbox:message,put_action,is_suppressed,suppress",
         "store/subscriptions:get,should_send_confirmation,pending_item,put_pending_action,"
         "confirm,end",
     ),
     "StaffTokenRole": ("auth:authorize",),
     "PublishSiteRole": (
-        *("publish", "snapshot", "snapshot_delta", "retention", "notices:run"),
+        *("publish", "snapshot", "snapshot_delta", "retention", "notices:run", "workstate"),
+        "trigger:debounce,SOURCE",
         *("store/lock", "store/state", "store/queries", "store/purge"),
         "store/outbox:message,enqueue",
         "store/subscriptions:subscribers,end,announced,mark_announced",

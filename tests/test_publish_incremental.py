@@ -70,6 +70,15 @@ def refresh(ddb: Any, path: Path, **kwargs: Any) -> snapshot_delta.Refresh:
     return done
 
 
+def merged(path: Path) -> dict[str, Any]:
+    return snapshot_delta.merged(path)
+
+
+def merged_bytes(path: Path) -> bytes:
+    """The whole-site snapshot the shards make, as one file would hold it."""
+    return snapshot.dumps(snapshot_delta.merged(path))
+
+
 def full_export(ddb: Any) -> bytes:
     return snapshot.dumps(snapshot.export(ddb))
 
@@ -80,11 +89,11 @@ def approved_count(ddb: Any) -> int:
 
 def test_incremental_equals_full_after_every_kind_of_decision(ddb, tmp_path):
     items = seed(ddb)
-    path = tmp_path / "snapshot.json"
+    path = tmp_path / "snapshot"
     approve(items["q21"])  # so that a decision time (the mark) exists
     first = refresh(ddb, path)
     assert first.mode == FULL and first.read == 22 == approved_count(ddb)
-    assert path.read_bytes() == full_export(ddb)
+    assert merged_bytes(path) == full_export(ddb)
 
     approve(items["q22"])  # pending → approved
     take_down(items["a1"], "hide")  # approved → hidden
@@ -95,7 +104,7 @@ def test_incremental_equals_full_after_every_kind_of_decision(ddb, tmp_path):
     assert second.mode == INCREMENTAL and second.changed
     # Only the items decided since the mark (minus the margin: q21 again), not all 22 approved.
     assert second.read == 6
-    data = path.read_bytes()
+    data = merged_bytes(path)
     assert data == full_export(ddb)
     assert "[απαλείφθηκε]".encode() in data and items["a1"]["body"].encode() not in data
     assert json.loads(data)["proposals"] == []
@@ -107,10 +116,10 @@ def test_incremental_equals_full_after_every_kind_of_decision(ddb, tmp_path):
     take_down(items["a1"], "hide")  # the newest change leaves: generated_at goes back
     third = refresh(ddb, path)
     assert third.mode == INCREMENTAL
-    assert path.read_bytes() == full_export(ddb)
-    generated = json.loads(path.read_bytes())["generated_at"]
+    assert merged_bytes(path) == full_export(ddb)
+    generated = merged(path)["generated_at"]
     assert generated < state.read(ddb)["last_decision_at"]  # the hide was last
-    assert items["a1"]["body"].encode() not in path.read_bytes()
+    assert items["a1"]["body"].encode() not in merged_bytes(path)
 
     fourth = refresh(ddb, path)  # nothing decided since: same bytes, file untouched
     assert fourth.mode == INCREMENTAL and not fourth.changed and fourth.read == 6
@@ -118,7 +127,7 @@ def test_incremental_equals_full_after_every_kind_of_decision(ddb, tmp_path):
 
 def test_a_decision_in_flight_before_the_mark_is_caught_by_the_margin(ddb, tmp_path):
     items = seed(ddb)
-    path = tmp_path / "snapshot.json"
+    path = tmp_path / "snapshot"
     decide(ddb, items["q21"], "approved", "2026-11-26T12:00:00.000Z")
     assert refresh(ddb, path).mode == FULL
     # Stamped before the mark, committed after the export read the index.
@@ -126,15 +135,14 @@ def test_a_decision_in_flight_before_the_mark_is_caught_by_the_margin(ddb, tmp_p
     decide(ddb, items["q23"], "approved", "2026-11-26T12:01:00.000Z")
     done = refresh(ddb, path)
     assert done.mode == INCREMENTAL and done.read == 3
-    ids = {c["id"] for c in json.loads(path.read_bytes())["comments"]}
+    ids = {c["id"] for c in merged(path)["comments"]}
     assert {items[k]["id"] for k in ("q21", "q22", "q23")} <= ids
-    assert path.read_bytes() == full_export(ddb)
+    assert merged_bytes(path) == full_export(ddb)
 
 
 def _tamper_snapshot(ddb: Any, path: Path) -> None:
-    data = path.read_bytes()
-    assert b'"NS-C00003"' in data
-    path.write_bytes(data.replace(b'"NS-C00003"', b'"NS-X00003"'))
+    (shard,) = [p for p in path.glob("*.json") if b'"NS-C00003"' in p.read_bytes()]
+    shard.write_bytes(shard.read_bytes().replace(b'"NS-C00003"', b'"NS-X00003"'))
 
 
 def _other_table(ddb: Any, path: Path) -> None:
@@ -150,7 +158,7 @@ def _lost_state(ddb: Any, path: Path) -> None:
 def _stamps_disagree(ddb: Any, path: Path) -> None:
     state_path = path.with_name(snapshot_delta.STATE_NAME)
     state = json.loads(state_path.read_text(encoding="utf-8"))
-    state["stamps"].popitem()
+    next(iter(state["shards"].values()))["stamps"].popitem()
     state_path.write_text(json.dumps(state), encoding="utf-8")
 
 
@@ -170,7 +178,7 @@ def _watermark_back(ddb: Any, path: Path) -> None:
 )
 def test_any_doubt_means_a_full_export(ddb, tmp_path, spoil, reason):
     items = seed(ddb)
-    path = tmp_path / "snapshot.json"
+    path = tmp_path / "snapshot"
     approve(items["q21"])
     refresh(ddb, path)
     approve(items["q22"])
@@ -180,12 +188,12 @@ def test_any_doubt_means_a_full_export(ddb, tmp_path, spoil, reason):
     done = refresh(ddb, path)
     assert done.mode == FULL and reason in done.reason
     assert done.read == 24 == approved_count(ddb)
-    assert path.read_bytes() == full_export(ddb)
+    assert merged_bytes(path) == full_export(ddb)
 
 
 def test_force_and_a_missing_watermark_export_everything(ddb, tmp_path):
     items = seed(ddb)
-    path = tmp_path / "snapshot.json"
+    path = tmp_path / "snapshot"
     assert refresh(ddb, path).mode == FULL  # no decision yet: no mark, no watermark
     approve(items["q21"])
     assert refresh(ddb, path).mode == FULL  # the previous run had no mark
@@ -193,15 +201,15 @@ def test_force_and_a_missing_watermark_export_everything(ddb, tmp_path):
     assert refresh(ddb, path, full=True).mode == FULL
     approve(items["q23"])
     assert refresh(ddb, path).mode == INCREMENTAL
-    assert path.read_bytes() == full_export(ddb)
+    assert merged_bytes(path) == full_export(ddb)
 
 
 def test_an_invalid_change_is_left_out_and_the_rest_refreshed(ddb, tmp_path):
     items = seed(ddb)
-    path = tmp_path / "snapshot.json"
+    path = tmp_path / "snapshot"
     approve(items["q21"])
     refresh(ddb, path)
-    before = path.read_bytes()
+    before = merged_bytes(path)
     ddb.update_item(
         Key={"PK": items["q22"]["PK"], "SK": "SUB"},
         UpdateExpression="SET #r = :r",
@@ -212,9 +220,9 @@ def test_an_invalid_change_is_left_out_and_the_rest_refreshed(ddb, tmp_path):
     approve(items["q23"])
     done = refresh(ddb, path)
     assert done.mode == INCREMENTAL and list(done.left_out) == [items["q22"]["id"]]
-    ids = {c["id"] for c in json.loads(path.read_bytes())["comments"]}
+    ids = {c["id"] for c in merged(path)["comments"]}
     assert items["q21"]["id"] in ids and items["q23"]["id"] in ids
-    assert items["q22"]["id"] not in ids and path.read_bytes() != before
+    assert items["q22"]["id"] not in ids and merged_bytes(path) != before
     # still left out on the next refresh (nothing new), until a decision fixes it
     assert list(refresh(ddb, path).left_out) == [items["q22"]["id"]]
 
@@ -237,5 +245,5 @@ def test_a_publish_run_after_a_decision_exports_incrementally(ddb, root, tmp_pat
     take_down(items["a3"], "hide")
     second = publish.run(**kwargs)
     assert (second.status, second.export) == (publish.PUBLISHED, INCREMENTAL)
-    assert (tmp_path / "work" / "snapshot.json").read_bytes() == full_export(ddb)
+    assert merged_bytes(tmp_path / "work" / "snapshot") == full_export(ddb)
     assert state.read(ddb)["watermark"] == state.read(ddb)["last_decision_at"]

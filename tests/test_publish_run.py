@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib import publish
+from chalicelib import publish, workstate
 from chalicelib.store import keys, lock, state
 from chalicelib.targets import MANIFEST_NAME, LocalDirTarget
 from tests.publish_support import comment_entry, decide, put, table_of, tree_bytes
@@ -81,10 +81,13 @@ def test_second_run_uploads_nothing_and_an_expired_lock_is_taken_over(ddb, proje
 
     first = run(ddb, target, project_root, tmp_path / "work")
     assert first.status == publish.PUBLISHED
-    assert target.puts[-1] == MANIFEST_NAME  # written last
-    assert first.uploaded == len(target.puts) - 1 > 0 and first.deleted == 0
+    # the manifest after every site file, then the work state a cold start restores
+    manifest_at = target.puts.index(MANIFEST_NAME)
+    work = target.puts[manifest_at + 1 :]
+    assert work[-1] == workstate.ARCHIVE and all(p.startswith(".publish-work/") for p in work)
+    assert first.uploaded == manifest_at > 0 and first.deleted == 0
     assert "index.html" in target.puts and "consultations.json" in target.puts
-    assert not [p for p in target.puts[:-1] if "/." in "/" + p]  # no build state published
+    assert not [p for p in target.puts[:manifest_at] if "/." in "/" + p]  # no build state
     assert target.read_manifest() == publish.hash_tree(tmp_path / "work" / "output")
     assert publish_state(ddb)["watermark"] == "2026-11-25T10:00:00Z" == first.watermark
     assert ddb.get_item(Key=lock.KEY).get("Item") is None  # released
@@ -95,7 +98,8 @@ def test_second_run_uploads_nothing_and_an_expired_lock_is_taken_over(ddb, proje
     target.invalidated.clear()
     forced = run(ddb, target, project_root, tmp_path / "work", force=True)
     assert forced.status == publish.PUBLISHED
-    assert (forced.uploaded, forced.deleted, target.puts) == (0, 0, [MANIFEST_NAME])
+    assert (forced.uploaded, forced.deleted) == (0, 0)
+    assert target.puts == [MANIFEST_NAME, workstate.ARCHIVE]
     assert forced.unchanged == first.uploaded
     assert target.invalidated == []
 
@@ -132,10 +136,10 @@ def test_a_crash_midway_is_completed_by_the_next_run(ddb, project_root, tmp_path
 
     result = run(ddb, RecordingTarget(tmp_path / "site"), project_root, tmp_path / "work")
     assert result.status == publish.PUBLISHED and result.uploaded >= 1
-    published = tree_bytes(tmp_path / "site")
+    published = tree_bytes(tmp_path / "site")  # the site: the machinery's dot files aside
     built = tree_bytes(tmp_path / "work" / "output")
-    assert set(published) - set(built) == {MANIFEST_NAME}
-    assert all(published[path] == data for path, data in built.items() if path[0] != ".")
+    assert published == built
+    assert (tmp_path / "site" / MANIFEST_NAME).is_file()
     assert files_containing(tmp_path / "site", pending["body"])
     assert publish_state(ddb)["watermark"] == "2026-11-26T12:00:00Z"
 
@@ -157,7 +161,8 @@ def test_a_hidden_comment_disappears_from_every_file(ddb, project_root, tmp_path
     result = run(ddb, target, project_root, tmp_path / "work")
     assert result.status == publish.PUBLISHED and result.uploaded > 0
     removed = set(before) - set(target.read_manifest())
-    assert set(target.invalidated) == set(target.puts) - {MANIFEST_NAME} | removed
+    site_puts = {p for p in target.puts if not p.startswith(".")}  # not the machinery's
+    assert set(target.invalidated) == site_puts | removed
     assert files_containing(site, gone["body"]) == []
     assert files_containing(site, gone["reference"]) == []
     assert files_containing(site, keep["body"])

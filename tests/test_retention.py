@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from publish_support import comment_entry, put, table_of
 
-from chalicelib import manifest, publish, retention
+from chalicelib import clock, manifest, publish, retention
 from chalicelib.clock import iso as now_iso
 from chalicelib.spec import limits
+from chalicelib.store import state
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 DAYS = timedelta(days=limits()["retention"]["email_days_after_close"])
@@ -148,7 +149,7 @@ def scheduled_env(api_env, monkeypatch, tmp_path) -> dict[str, Any]:
 
     def fake_run(**kwargs: Any) -> publish.PublishResult:
         calls.append(kwargs)
-        return publish.PublishResult(status=publish.NOTHING, watermark="w")
+        return publish.PublishResult(status=publish.NOTHING, watermark="w", retention_due=True)
 
     monkeypatch.setenv("PUBLISH_TARGET_DIR", str(tmp_path / "site"))
     monkeypatch.setattr(publish, "run", fake_run)
@@ -182,6 +183,25 @@ def test_a_failing_purge_never_fails_the_publish(
     assert result.status == publish.NOTHING and len(scheduled_env["calls"]) == 1
     assert "retention purge failed" in caplog.text
     assert "email" in read(scheduled_env["table"], scheduled_env["closed"])
+
+
+def test_the_purge_runs_once_a_day_not_every_minute(scheduled_env, monkeypatch):
+    """The minute's schedule costs one read when nothing changed: the purge runs when the
+    state says it has not run today (or after a publish), and records the day it ran."""
+    publish.scheduled()
+    table = scheduled_env["table"]
+    assert (
+        state.read(table)["retention_on"] == clock.now().astimezone(clock.ATHENS).date().isoformat()
+    )
+    again = put(table, comment_entry(3, consultation="kleisti", text="palio-keimeno"))
+
+    def not_due(**kwargs: Any) -> publish.PublishResult:
+        scheduled_env["calls"].append(kwargs)
+        return publish.PublishResult(status=publish.NOTHING, watermark="w")
+
+    monkeypatch.setattr(publish, "run", not_due)
+    assert publish.scheduled().status == publish.NOTHING
+    assert read(table, again)["email"] == again["email"]  # not purged: not due
 
 
 # --- a consultation removed or renamed ----------------------------------------------------

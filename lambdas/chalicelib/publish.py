@@ -16,31 +16,30 @@ the list of them is recorded for staff (chalicelib.store.state) by every run tha
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
-import shutil
 import socket
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import clock, config, snapshot_delta, sources, timeline
+from chalicelib import clock, config, snapshot_delta, sources, timeline, trigger, workstate
 from chalicelib.sitebuild import SiteBuildError
 from chalicelib.store import lock, state
 from chalicelib.targets import Target, cache_control, content_type
+from chalicelib.workstate import hash_tree
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_SITE_SOURCE = Path(__file__).resolve().parent / "site"
-PAGEFIND_DIR = "pagefind"
+SNAPSHOT_DIR = "snapshot"
 
 # progress(step, done, total): "export" (total None), "build", "upload".
 Progress = Callable[[str, int, int | None], None]
@@ -50,6 +49,7 @@ NOTHING = "nothing to publish"
 LOCKED = "skipped: locked"
 LOST = "stopped: lock lost"
 FAILED = "failed: the site does not build"
+MAX_ROUNDS = 3
 
 
 class PublishConfigError(RuntimeError):
@@ -77,20 +77,25 @@ class PublishResult:
     error: dict[str, str | None] | None = None  # FAILED: file, field, problem
     watermark: str | None = None
     notices: dict[str, int] = field(default_factory=dict)  # chalicelib.notices: what was written
+    rounds: int = 0  # publishes under one lock: changes that landed meanwhile take another
+    cold_start: bool = False  # the work folder was restored from the target (workstate)
+    retention_due: bool = False  # the state says the daily retention purge has not run today
     durations: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def scheduled() -> PublishResult:
+def scheduled(requested: bool = False) -> PublishResult:
     """The scheduled run in Lambda, configured by the stage's environment: ``SITE_BUCKET``,
     ``DISTRIBUTION_ID``, ``SITE_URL``, ``API_URL`` (the public API base the forms post to),
     ``SITE_SOURCE`` (the packaged project: content, theme, settings; default: chalicelib/site)
-    and ``PUBLISH_WORKDIR`` (kept between warm runs so unchanged pages are not re-rendered).
-    ``PUBLISH_TARGET_DIR`` puts a local directory in place of S3 (the packaged-zip test).
-    Then the retention purge runs (chalicelib.retention); its failure is logged, not raised:
-    the publish stands and the next run tries again."""
+    and ``PUBLISH_WORKDIR`` (kept between warm runs so unchanged pages are not re-rendered; a
+    cold start restores it from the target, chalicelib.workstate). ``PUBLISH_TARGET_DIR`` puts
+    a local directory in place of S3 (the packaged-zip test). ``requested``: a change asked for
+    this run (chalicelib.trigger): it waits out the burst first.
+    Then, once a day or after a publish, the retention purge runs (chalicelib.retention); its
+    failure is logged, not raised: the publish stands and the next run tries again."""
     from botocore.exceptions import BotoCoreError
 
     from chalicelib import db, manifest, retention
@@ -101,6 +106,8 @@ def scheduled() -> PublishResult:
     bucket = env.get("SITE_BUCKET", "").strip()
     if not bucket and not target_dir:
         raise PublishConfigError("environment variable SITE_BUCKET is required")
+    if requested:
+        time.sleep(trigger.debounce())
     result = run(
         target=LocalDirTarget(Path(target_dir))
         if target_dir
@@ -110,8 +117,12 @@ def scheduled() -> PublishResult:
         api_url=env.get("API_URL", ""),
         site_url=env.get("SITE_URL", ""),
     )
+    if not result.retention_due:
+        return result
     try:
-        retention.purge_personal_data(db.table(), manifest.current(), clock.now())
+        now = clock.now()
+        retention.purge_personal_data(db.table(), manifest.current(), now)
+        state.record_retention(db.table(), now.astimezone(clock.ATHENS).date().isoformat())
     except (ClientError, BotoCoreError, manifest.ManifestError) as exc:
         logger.error("retention purge failed, will retry on the next run: %s", exc)
     return result
@@ -119,17 +130,6 @@ def scheduled() -> PublishResult:
 
 def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def hash_tree(directory: Path) -> dict[str, str]:
-    """site-relative path -> sha256 of every file under ``directory``. Dot files (the build's
-    render state, the target manifest) belong to the machinery, not to the site."""
-    hashes: dict[str, str] = {}
-    for path in sorted(directory.rglob("*")):
-        rel = path.relative_to(directory).as_posix()
-        if path.is_file() and not any(part.startswith(".") for part in rel.split("/")):
-            hashes[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return hashes
 
 
 def _upload_order(path: str) -> tuple[bool, str]:
@@ -151,34 +151,63 @@ def run(
     content: Path | None = None,
 ) -> PublishResult:
     """One publish run (see the module docstring). ``now`` defaults to the clock's (tests move
-    it); ``table`` to the app's table; ``content`` to ``project_root/content``."""
+    it); ``table`` to the app's table; ``content`` to ``project_root/content``.
+
+    With nothing to publish it reads the state item and nothing else (the one-minute schedule
+    costs one GetItem). Under the lock it publishes, then looks again: changes that landed while
+    it worked (a decision's own request found the lock taken) are published by another round,
+    up to ``MAX_ROUNDS``; the schedule takes whatever is still left."""
     if table is None:
         from chalicelib import db
 
         table = db.table()
+    moment = now or clock.now()
+    current = state.read(table)
+    source = sources.fingerprint(Path(project_root), content)
+    first = current.get("published_to") != target.name
+    reasons = _reasons(current, force=force, first=first, source=source, now=moment)
+    if not reasons:
+        logger.info("publish: nothing new since %s", current.get("published_at"))
+        return PublishResult(
+            status=NOTHING,
+            watermark=current.get("watermark"),
+            retention_due=_retention_due(current, moment),
+        )
     with lock.held(table, _owner()) as lease:
         if lease is None:
             logger.info("publish skipped: another run holds the lock")
             return PublishResult(status=LOCKED)
+        options = {"api_url": api_url, "site_url": site_url, "now": moment, "content": content}
+        result = PublishResult(status=NOTHING)
         try:
-            return _locked_run(
-                force,
-                target,
-                Path(project_root),
-                Path(workdir),
-                {
-                    "api_url": api_url,
-                    "site_url": site_url,
-                    "now": now or clock.now(),
-                    "content": content,
-                },
-                progress,
-                table,
-                lease,
-            )
+            for done in range(1, MAX_ROUNDS + 1):
+                state.take_request(table)
+                result = _locked_run(
+                    force and done == 1,
+                    target,
+                    Path(project_root),
+                    Path(workdir),
+                    options,
+                    progress,
+                    table,
+                    lease,
+                )
+                result.rounds = done
+                if result.status != PUBLISHED:
+                    break
+                again = state.read(table)
+                if not _reasons(again, force=False, first=False, source=source, now=moment):
+                    break
+                logger.info("publish: changes arrived meanwhile, another round")
         except LockLost:
             logger.error("publish stopped: the lock was taken over; the next run publishes")
             return PublishResult(status=LOST)
+        result.retention_due = result.status == PUBLISHED or _retention_due(current, moment)
+        return result
+
+
+def _retention_due(current: dict[str, Any], now: datetime) -> bool:
+    return current.get("retention_on") != now.astimezone(clock.ATHENS).date().isoformat()
 
 
 def _reasons(
@@ -208,11 +237,16 @@ def _reasons(
 def _next_change(output: Path, now: datetime) -> str | None:
     """When a page built at ``now`` stops being true, from the manifest the build wrote."""
     from chalicelib import manifest
+    from chalicelib.spec import limits
 
     built = manifest.read(output / config.MANIFEST_FILE)
     periods = [(c.opens, c.closes) for c in built.consultations.values()]
-    moment = timeline.next_change(periods, now)
-    return clock.iso(moment) if moment else None
+    # The subscribers' «closes soon» announcement is due then (chalicelib.notices): a run at
+    # that moment writes it, though no page changes.
+    soon = timedelta(days=int(limits()["mail"]["closing_soon_days"]))
+    warnings = [c.closes - soon for c in built.consultations.values()]
+    moments = [m for m in (timeline.next_change(periods, now), *warnings) if m and m > now]
+    return clock.iso(min(moments)) if moments else None
 
 
 def _locked_run(
@@ -233,16 +267,18 @@ def _locked_run(
     decisions = int(current.get("decisions", 0))
     published = target.read_manifest()
     source = sources.fingerprint(project_root, build_options["content"])
-    reasons = _reasons(current, force=force, first=published is None, source=source, now=now)
+    first = published is None or current.get("published_to") != target.name
+    reasons = _reasons(current, force=force, first=first, source=source, now=now)
     if not reasons:
         logger.info("publish: nothing new since %s", current.get("published_at"))
-        _notify(table, workdir / "output", now, None)
         return PublishResult(status=NOTHING, watermark=watermark)
 
     logger.info("publish: %s", ", ".join(reasons))
     result = PublishResult(status=PUBLISHED, watermark=watermark, reasons=reasons)
     workdir.mkdir(parents=True, exist_ok=True)
-    snapshot_path = workdir / "snapshot.json"
+    if workstate.is_cold(workdir) and not force:
+        result.cold_start = workstate.restore(target, workdir, published) > 0
+    snapshot_path = workdir / SNAPSHOT_DIR  # one shard per consultation (snapshot_delta)
     export_progress = (lambda done: progress("export", done, None)) if progress else None
     exported = snapshot_delta.refresh(
         table,
@@ -263,9 +299,8 @@ def _locked_run(
 
     if progress:
         progress("build", 0, 1)
-    # Pagefind adds its chunks beside the old ones; a stale chunk would keep a hidden comment
-    # searchable. The index is rebuilt whole every time, so start it from nothing.
-    shutil.rmtree(output / PAGEFIND_DIR, ignore_errors=True)
+    # The search bundles stay between publishes: each is re-indexed, from an emptied folder,
+    # only when its pages changed (chalicelib.search_bundles).
     try:
         built_site = build_site(
             project_root,
@@ -309,6 +344,11 @@ def _locked_run(
     state.record_published_decisions(table, decisions)
     result.next_change = _next_change(output, now)
     state.record_site(table, source=source, next_change=result.next_change)
+    state.record_target(table, target.name)
+    mark = time.monotonic()
+    saved = workstate.save(target, workdir)
+    result.durations["work_state_s"] = time.monotonic() - mark
+    logger.info("publish: work state kept on the target (%s bytes)", saved)
     mark = time.monotonic()
     # What this publish covered: last_decision_at can lag behind a decision that committed out
     # of order, but a change the snapshot holds is on the site.

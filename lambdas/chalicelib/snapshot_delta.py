@@ -1,5 +1,7 @@
 """The publish step's snapshot: the previous one brought up to date with what changed, instead of
-every approved item read again (21,500 items take most of a publish on DynamoDB Local).
+every approved item read again (21,500 items take most of a publish on DynamoDB Local), and kept
+as one file per consultation (a *shard*, itself a valid snapshot of the schema), so that a change
+rewrites the shard of its consultation only and the build reads what it needs.
 
 Every change that reaches the snapshot is a moderation decision (chalicelib.moderation), and a
 decision rewrites the item's ``by_status`` keys: ``GSI2PK = STATUS#<new status>`` and ``GSI2SK =
@@ -12,10 +14,12 @@ removed). The retention purge touches only ``email``, which the snapshot never c
 The point is the older of the watermark and the ``last_decision_at`` its own run read before
 exporting (a snapshot left by a run that died, or an older one left in this workdir while another
 container published), minus ``MARGIN`` for a decision still in flight when that run read the
-index. Beside the snapshot, ``snapshot-state.json`` keeps that point, the table, the sha256 of the
-snapshot's bytes and each entry's stamp (``generated_at`` is the newest one, and an entry that
-leaves may have been it). Anything in doubt (no state, another table, other bytes, a watermark
-gone backwards, ``full=True``) means a full export; the result is byte-identical either way.
+index. Beside the folder, ``snapshot-state.json`` keeps that point, the table, and per shard its
+file's size, modification time and sha256 and each entry's stamp (a shard's ``generated_at`` is
+its newest one, and an entry that leaves may have been it). Anything in doubt (no state, another
+table, a shard changed since it was written, a watermark gone backwards, ``full=True``) means a
+full export; the result is byte-identical either way, and ``merged`` gives the one snapshot of
+the whole site the shards make.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,18 +40,19 @@ logger = logging.getLogger(__name__)
 
 STATE_NAME = "snapshot-state.json"
 # 3: entries gained answer and participant, and lost an organisation's display_name; 4: the
-# withdrawn placeholders; 5: the redacted mark. A snapshot left by an older format is exported
-# again in full.
-STATE_FORMAT = 5
+# withdrawn placeholders; 5: the redacted mark; 6: one shard per consultation. A snapshot left by
+# an older format is exported again in full.
+STATE_FORMAT = 6
 MARGIN = timedelta(minutes=5)
 FULL, INCREMENTAL = "full", "incremental"
+SHARD_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
 
 
 @dataclass
 class Refresh:
     """What one refresh did: ``mode`` (full or incremental, and why), the items read, the
-    approved items that could not be published (id -> why: chalicelib.snapshot), and the newest
-    change the snapshot holds (an entry's stamp)."""
+    approved items that could not be published (id -> why: chalicelib.snapshot), the newest
+    change the snapshot holds (an entry's stamp) and the consultations whose shard changed."""
 
     mode: str
     reason: str
@@ -54,56 +60,133 @@ class Refresh:
     changed: bool
     left_out: dict[str, str]
     newest: str | None = None
+    shards: list[str] = field(default_factory=list)
+
+
+def shard_file(folder: Path, consultation: str) -> Path:
+    """The shard of ``consultation``: its slug, or a digest of a name unfit for a file."""
+    if SHARD_NAME.match(consultation):
+        return folder / f"{consultation}.json"
+    return folder / f"_{hashlib.sha256(consultation.encode('utf-8')).hexdigest()[:32]}.json"
+
+
+def merged(folder: Path) -> dict[str, Any]:
+    """The snapshot of the whole site the shards in ``folder`` make (sorted as ``assemble``
+    sorts: by consultation first, so the shards simply follow each other)."""
+    lists: dict[str, list[dict[str, Any]]] = {plural: [] for plural in snapshot.LISTS.values()}
+    generated = snapshot.EMPTY_GENERATED_AT
+    parts = [json.loads(path.read_bytes()) for path in sorted(Path(folder).glob("*.json"))]
+    for part in sorted(parts, key=_first_consultation):
+        generated = max(generated, part["generated_at"])
+        for plural in lists:
+            lists[plural].extend(part.get(plural, []))
+    for entries in lists.values():
+        entries.sort(key=lambda e: (e["consultation"], e["created_at"], e["id"]))
+    if not lists[snapshot.WITHDRAWN]:
+        del lists[snapshot.WITHDRAWN]
+    return {"schema_version": snapshot.SCHEMA_VERSION, "generated_at": generated, **lists}
+
+
+def _first_consultation(part: dict[str, Any]) -> str:
+    for plural in snapshot.LISTS.values():
+        if part.get(plural):
+            return str(part[plural][0]["consultation"])
+    return ""
 
 
 def refresh(
     table: Any,
-    path: Path,
+    folder: Path,
     *,
     decided_at: str | None,
     watermark: str | None,
     full: bool = False,
     progress: snapshot.Progress | None = None,
 ) -> Refresh:
-    """Bring the snapshot at ``path`` up to date; its state file goes beside it."""
-    state_path = path.with_name(STATE_NAME)
-    since, reason = (None, "forced") if full else _since(table, path, state_path, watermark)
-    updated = None if since is None else _updated(table, path, state_path, since, progress)
+    """Bring the shards in ``folder`` up to date; the state goes beside the folder."""
+    folder = Path(folder)
+    state_path = folder.with_name(STATE_NAME)
+    since, reason = (None, "forced") if full else _since(table, folder, state_path, watermark)
+    previous = _read_state(state_path) if since is not None else None
+    updated = None
+    if since is not None and previous is not None:
+        updated = _updated(table, folder, previous, since, progress)
     if updated is not None:
-        (entries, left_out, read), mode, reason = updated, INCREMENTAL, f"since {since}"
+        (touched, left_out, read), mode, reason = updated, INCREMENTAL, f"since {since}"
+        shards = previous["shards"]
     else:
         items = snapshot.published_items(table, progress)
         left_out = {}
-        entries = snapshot.public_entries(items, left_out)
+        touched = _by_consultation(snapshot.public_entries(items, left_out))
         mode, read, reason = FULL, len(items), reason or "previous snapshot and its state differ"
-    data = snapshot.assemble(
-        ((kind, entry) for kind, entry, _ in entries.values()), (s for *_, s in entries.values())
-    )
-    snapshot.validate(data)  # the whole file, once per publish
-    raw = snapshot.dumps(data)
-    changed = snapshot.write_bytes(raw, path)
+        shards = {}
+        for stale in folder.glob("*.json") if folder.is_dir() else ():
+            stale.unlink()
+    changed: list[str] = []
+    for consultation, entries in sorted(touched.items()):
+        path = shard_file(folder, consultation)
+        if not entries:
+            path.unlink(missing_ok=True)
+            shards.pop(consultation, None)
+            changed.append(consultation)
+            continue
+        data = snapshot.assemble(
+            ((kind, entry) for kind, entry, _ in entries.values()),
+            (s for *_, s in entries.values()),
+        )
+        if mode == FULL:
+            snapshot.validate(data)  # each shard, once per full export
+        # Incremental: every entry was checked against its part of the schema when it entered
+        # (snapshot.publishable), the carried-over ones by an earlier run whose bytes the state
+        # vouches for, and ``assemble`` makes the rest: no second whole-shard pass.
+        raw = snapshot.dumps(data)
+        if snapshot.write_bytes(raw, path):
+            changed.append(consultation)
+        stat = path.stat()
+        shards[consultation] = {
+            "file": path.name,
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "sha256": hashlib.sha256(raw).hexdigest(),
+            "stamps": {entry_id: s for entry_id, (*_, s) in entries.items()},
+        }
     state = {
         "format": STATE_FORMAT,
         "table": table.name,
         "mark": decided_at,
         "watermark": watermark,
-        "sha256": hashlib.sha256(raw).hexdigest(),
-        "stamps": {entry_id: s for entry_id, (*_, s) in entries.items()},
+        "shards": shards,
         "left_out": left_out,
     }
     snapshot.write_bytes(json.dumps(state, sort_keys=True).encode("utf-8"), state_path)
-    logger.info("snapshot %s (%s): %s items read, %s entries", mode, reason, read, len(entries))
-    newest = max(state["stamps"].values(), default=None)
-    return Refresh(mode, reason, read, changed, left_out, newest)
+    newest = max((s for shard in shards.values() for s in shard["stamps"].values()), default=None)
+    logger.info(
+        "snapshot %s (%s): %s items read, %s shards changed", mode, reason, read, len(changed)
+    )
+    return Refresh(mode, reason, read, bool(changed), left_out, newest, changed)
+
+
+def _by_consultation(entries: snapshot.Entries) -> dict[str, snapshot.Entries]:
+    grouped: dict[str, snapshot.Entries] = {}
+    for entry_id, found in entries.items():
+        grouped.setdefault(found[1]["consultation"], {})[entry_id] = found
+    return grouped
+
+
+def _read_state(state_path: Path) -> dict[str, Any] | None:
+    try:
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) else None
 
 
 def _since(
-    table: Any, path: Path, state_path: Path, watermark: str | None
+    table: Any, folder: Path, state_path: Path, watermark: str | None
 ) -> tuple[str | None, str]:
     """The lower bound of an incremental export, or (None, why a full one is needed)."""
     try:
         state = json.loads(state_path.read_text(encoding="utf-8"))
-        raw = path.read_bytes()
     except FileNotFoundError:
         return None, "no previous snapshot"
     except (OSError, ValueError) as exc:
@@ -112,7 +195,8 @@ def _since(
         return None, "previous snapshot of another format"
     if state.get("table") != table.name:
         return None, "previous snapshot of another table"
-    if state.get("sha256") != hashlib.sha256(raw).hexdigest():
+    shards = state.get("shards")
+    if not isinstance(shards, dict) or not _shards_intact(folder, shards):
         return None, "previous snapshot changed since it was written"
     mark, seen = state.get("mark"), state.get("watermark")
     if watermark is None or mark is None:
@@ -127,43 +211,110 @@ def _since(
     return point.strftime("%Y-%m-%dT%H:%M:%S"), ""
 
 
+def _shards_intact(folder: Path, shards: dict[str, Any]) -> bool:
+    """Every shard the state lists is there as it was written (its size and time: a stat, not
+    a read; a shard a change loads is hashed too), and there is no other."""
+    try:
+        present = {path.name for path in folder.glob("*.json")}
+        for consultation, shard in shards.items():
+            path = shard_file(folder, consultation)
+            stat = path.stat()
+            if (stat.st_size, stat.st_mtime_ns) != (shard["size"], shard["mtime_ns"]):
+                return False
+            present.discard(path.name)
+    except (OSError, KeyError, TypeError):
+        return False
+    return not present
+
+
+def adopt(folder: Path) -> int:
+    """Shards copied here from elsewhere (a cold start's archive, chalicelib.workstate) have
+    new times: those whose bytes are the ones the state describes are recorded with their new
+    size and time, so the next refresh trusts them; how many."""
+    state_path = Path(folder).with_name(STATE_NAME)
+    state = _read_state(state_path)
+    if state is None or not isinstance(state.get("shards"), dict):
+        return 0
+    adopted = 0
+    for consultation, shard in state["shards"].items():
+        path = shard_file(Path(folder), consultation)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            continue
+        if hashlib.sha256(raw).hexdigest() == shard.get("sha256"):
+            stat = path.stat()
+            shard.update(size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+            adopted += 1
+    snapshot.write_bytes(json.dumps(state, sort_keys=True).encode("utf-8"), state_path)
+    return adopted
+
+
 def _parse(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
+def _load_shard(folder: Path, consultation: str, shard: dict[str, Any]) -> snapshot.Entries | None:
+    """The entries of one shard, or None when it is not the one its state describes."""
+    raw = shard_file(folder, consultation).read_bytes()
+    stamps = shard.get("stamps")
+    if hashlib.sha256(raw).hexdigest() != shard.get("sha256") or not isinstance(stamps, dict):
+        return None
+    previous = json.loads(raw)
+    pairs = [(kind, e) for kind, plural in snapshot.LISTS.items() for e in previous.get(plural, [])]
+    if set(stamps) != {e["id"] for _, e in pairs}:
+        return None
+    return {e["id"]: (kind, e, stamps[e["id"]]) for kind, e in pairs}
+
+
 def _updated(
     table: Any,
-    path: Path,
-    state_path: Path,
+    folder: Path,
+    state: dict[str, Any],
     since: str,
     progress: snapshot.Progress | None,
-) -> tuple[snapshot.Entries, dict[str, str], int] | None:
-    """The previous snapshot's entries with the changes since ``since`` applied, and the items
-    still left out; None when the snapshot and its state do not describe the same entries."""
-    previous = json.loads(path.read_bytes())
-    state = json.loads(state_path.read_text(encoding="utf-8"))
-    stamps, left_out = state.get("stamps"), state.get("left_out")
-    pairs = [(kind, e) for kind, plural in snapshot.LISTS.items() for e in previous.get(plural, [])]
-    if not isinstance(stamps, dict) or set(stamps) != {e["id"] for _, e in pairs}:
-        return None
+) -> tuple[dict[str, snapshot.Entries], dict[str, str], int] | None:
+    """The shards the changes since ``since`` touch, as they are now (an emptied one maps to no
+    entries), and the items still left out; None when a touched shard and its state do not
+    describe the same entries."""
+    shards, left_out = state["shards"], state.get("left_out")
     if not isinstance(left_out, dict):
         return None
-    entries = {e["id"]: (kind, e, stamps[e["id"]]) for kind, e in pairs}
+    owner = {i: c for c, shard in shards.items() for i in shard.get("stamps", {})}
     approved = queries.by_status(table, keys.Status.APPROVED, after=since, progress=progress)
-    for item in approved:  # decided again: examined afresh below
-        left_out.pop(item.get("id"), None)
-    entries.update(snapshot.public_entries(approved, left_out))
     withdrawn = queries.by_status(table, keys.Status.WITHDRAWN, after=since)
-    for item in withdrawn:  # a placeholder if it was published (public_entries), else gone
-        entries.pop(item["id"], None)
-        left_out.pop(item["id"], None)
-    entries.update(snapshot.public_entries(withdrawn, left_out))
     left = [
         item
         for status in keys.TAKEN_DOWN
-        for item in queries.by_status(table, status, after=since, projection="id, #s")
+        for item in queries.by_status(table, status, after=since, projection="id, #s, consultation")
     ]
+    touched: dict[str, snapshot.Entries] = {}
+    for item in [*approved, *withdrawn, *left]:
+        for consultation in {item.get("consultation"), owner.get(item.get("id"))} - {None}:
+            if consultation in touched:
+                continue
+            shard = shards.get(consultation)
+            entries = {} if shard is None else _load_shard(folder, consultation, shard)
+            if entries is None:
+                return None
+            touched[consultation] = entries
+
+    def drop(entry_id: str) -> None:
+        for entries in touched.values():
+            entries.pop(entry_id, None)
+        left_out.pop(entry_id, None)
+
+    for item in approved:  # decided again: examined afresh
+        left_out.pop(item.get("id"), None)
+    _place(touched, snapshot.public_entries(approved, left_out))
+    for item in withdrawn:  # a placeholder if it was published (public_entries), else gone
+        drop(item["id"])
+    _place(touched, snapshot.public_entries(withdrawn, left_out))
     for item in left:
-        entries.pop(item["id"], None)
-        left_out.pop(item["id"], None)
-    return entries, left_out, len(approved) + len(withdrawn) + len(left)
+        drop(item["id"])
+    return touched, left_out, len(approved) + len(withdrawn) + len(left)
+
+
+def _place(touched: dict[str, snapshot.Entries], entries: snapshot.Entries) -> None:
+    for entry_id, found in entries.items():
+        touched[found[1]["consultation"]][entry_id] = found

@@ -14,6 +14,7 @@ import posixpath
 import tempfile
 import time
 from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 MANIFEST_NAME = ".publish-manifest.json"
 DELETE_BATCH = 1000  # S3 DeleteObjects takes at most 1000 keys
 MAX_INVALIDATION_PATHS = 1000  # beyond this one wildcard is cheaper than listing paths
+FETCH_WORKERS = 32  # a cold start mirrors thousands of small files: many GETs at once
 
 OCTET = "application/octet-stream"
 CONTENT_TYPES = {
@@ -116,6 +118,32 @@ class Target(ABC):
     def invalidate(self, paths: list[str]) -> None:
         """Tell caches in front of the target that these site files changed."""
 
+    @property
+    @abstractmethod
+    def name(self) -> str:
+        """Which target this is (the publish state remembers where the last publish went)."""
+
+    @abstractmethod
+    def get(self, path: str) -> bytes | None:
+        """The bytes stored at ``path``; None when there is nothing there."""
+
+    def fetch(self, paths: list[str], directory: Path, workers: int = FETCH_WORKERS) -> int:
+        """Copy ``paths`` into ``directory`` (a cold start's mirror of the published site),
+        several at a time; how many were there."""
+        directory = Path(directory)
+
+        def one(path: str) -> bool:
+            data = self.get(path)
+            if data is None:
+                return False
+            dest = directory / path
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(data)
+            return True
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return sum(pool.map(one, paths))
+
     def write_manifest(self, files: dict[str, str]) -> None:
         """Record what is now published (the last write of a publish)."""
         self.put(MANIFEST_NAME, encode_manifest(files), "application/json", MANIFEST_CACHE)
@@ -133,11 +161,19 @@ class LocalDirTarget(Target):
             raise ValueError(f"path outside the target: {path!r}")
         return full
 
-    def read_manifest(self) -> dict[str, str] | None:
+    @property
+    def name(self) -> str:
+        return f"dir:{self.directory.resolve()}"
+
+    def get(self, path: str) -> bytes | None:
         try:
-            return decode_manifest((self.directory / MANIFEST_NAME).read_bytes())
+            return self._file(path).read_bytes()
         except FileNotFoundError:
             return None
+
+    def read_manifest(self) -> dict[str, str] | None:
+        data = self.get(MANIFEST_NAME)
+        return None if data is None else decode_manifest(data)
 
     def put(self, path: str, data: bytes, content_type: str, cache_control: str) -> None:
         full = self._file(path)
@@ -165,8 +201,8 @@ class LocalDirTarget(Target):
 class S3Target(Target):
     """An S3 bucket behind a CloudFront distribution. The boto3 calls, for Stubber tests:
 
-    - read_manifest: ``s3.get_object(Bucket, Key=".publish-manifest.json")``
-      (``NoSuchKey`` -> None);
+    - read_manifest, get: ``s3.get_object(Bucket, Key)`` (``NoSuchKey`` -> None; the manifest
+      at ``.publish-manifest.json``);
     - put: ``s3.put_object(Bucket, Key, Body, ContentType, CacheControl)``;
     - delete: ``s3.delete_objects(Bucket, Delete={"Objects": [{"Key": k}, ...], "Quiet": True})``
       in batches of 1000; any ``Errors`` in an answer raise ``TargetError``;
@@ -204,14 +240,22 @@ class S3Target(Target):
             self._cloudfront = boto3.client("cloudfront")
         return self._cloudfront
 
-    def read_manifest(self) -> dict[str, str] | None:
+    @property
+    def name(self) -> str:
+        return f"s3://{self.bucket}"
+
+    def get(self, path: str) -> bytes | None:
         try:
-            answer = self.s3.get_object(Bucket=self.bucket, Key=MANIFEST_NAME)
+            answer = self.s3.get_object(Bucket=self.bucket, Key=path)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 return None
             raise
-        return decode_manifest(answer["Body"].read())
+        return bytes(answer["Body"].read())
+
+    def read_manifest(self) -> dict[str, str] | None:
+        data = self.get(MANIFEST_NAME)
+        return None if data is None else decode_manifest(data)
 
     def put(self, path: str, data: bytes, content_type: str, cache_control: str) -> None:
         self.s3.put_object(

@@ -15,6 +15,7 @@ from typing import Any
 import jsonschema
 
 from chalicelib.snapshot import WITHDRAWN, validate
+from chalicelib.snapshot_delta import merged
 from chalicelib.spec import limits
 from chalicelib.store.keys import Status
 from plugins.consultations.models import Answer, Author, Comment, Consultation, Proposal
@@ -38,12 +39,15 @@ class SnapshotError(Exception):
 def load_snapshot(path: str | Path | None, validated: bool = False) -> dict[str, Any] | None:
     """The validated snapshot, or None when there is none yet (a site with no submissions).
     ``validated``: the publish step has just validated this very file (SNAPSHOT_VALIDATED)."""
-    if not path or not Path(path).is_file():
+    if not path or not (Path(path).is_file() or Path(path).is_dir()):
         logger.info("No snapshot at %s: building without submissions", path)
         return None
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        if Path(path).is_dir():  # the publish step's: one shard per consultation
+            data = merged(Path(path))
+        else:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
         raise SnapshotError(f"Μη αναγνώσιμο στιγμιότυπο υποβολών {path}: {exc}") from exc
     if validated:
         return data

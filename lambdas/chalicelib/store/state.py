@@ -9,7 +9,11 @@ chalicelib.timeline); ``attention`` by every publish: the items it had to leave 
 cannot be published as they are (chalicelib.snapshot), shown in the moderation summary until a
 decision fixes them; ``build_error`` by a publish whose site did not build (the file, the field
 and the problem, for staff), removed by the next one that builds; ``notices_mark`` by the
-notices a publish writes (chalicelib.notices): the decisions up to it have been told.
+notices a publish writes (chalicelib.notices): the decisions up to it have been told;
+``publish_requested_at`` by a change that asked for a publish now (chalicelib.trigger), removed
+by the run that takes it; ``published_to`` names the target the last publish went to, and
+``retention_on`` the day the retention purge last ran (both read with the state, so that a
+scheduled run with nothing to do costs this one item's read).
 """
 
 from __future__ import annotations
@@ -95,4 +99,41 @@ def record_notices(table: Any, mark: str) -> bool:
         UpdateExpression="SET notices_mark = :m",
         ConditionExpression="attribute_not_exists(notices_mark) OR notices_mark < :m",
         ExpressionAttributeValues={":m": mark},
+    )
+
+
+def request_publish(table: Any, at: str, stale_before: str) -> bool:
+    """Ask for a publish now; False when one is already asked for (since ``stale_before``):
+    the run it started takes this change too, so a burst of decisions starts one run."""
+    return conditionally(
+        table.update_item,
+        Key=keys.PUBLISH_STATE,
+        UpdateExpression="SET publish_requested_at = :at",
+        ConditionExpression=(
+            "attribute_not_exists(publish_requested_at) OR publish_requested_at < :stale"
+        ),
+        ExpressionAttributeValues={":at": at, ":stale": stale_before},
+    )
+
+
+def take_request(table: Any) -> None:
+    """The run under the lock takes the pending request: a change after this asks anew."""
+    table.update_item(Key=keys.PUBLISH_STATE, UpdateExpression="REMOVE publish_requested_at")
+
+
+def record_target(table: Any, target: str) -> None:
+    """The target the last complete publish went to (a new one means a first publish)."""
+    table.update_item(
+        Key=keys.PUBLISH_STATE,
+        UpdateExpression="SET published_to = :t",
+        ExpressionAttributeValues={":t": target},
+    )
+
+
+def record_retention(table: Any, day: str) -> None:
+    """The retention purge ran on ``day`` (once a day is enough: its deadlines are days)."""
+    table.update_item(
+        Key=keys.PUBLISH_STATE,
+        UpdateExpression="SET retention_on = :d",
+        ExpressionAttributeValues={":d": day},
     )

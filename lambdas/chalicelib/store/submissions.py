@@ -30,7 +30,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import clock, config, guards, ids, logs
+from chalicelib import clock, config, guards, ids, logs, trigger
 from chalicelib.errors import ApiError, unavailable
 from chalicelib.spec import limits
 from chalicelib.store import keys
@@ -321,7 +321,8 @@ def audited(
     concurrent transaction on the same item) gets 409 ``conflict``. Decisions (here) and
     answers (store.answers) and authors' actions (store.follow) are written by it; ``puts``
     are more new items of the same change (a redacted original), and ``count=False`` leaves the
-    publish alone (a change the site does not show)."""
+    publish alone (a change the site does not show). A counted change asks for a publish at
+    once (chalicelib.trigger), after it committed."""
     values = {**values, ":at": at, ":from": item["status"], ":one": 1, ":zero": 0}
     sets = [*sets, "updated_at = :at", "version = if_not_exists(version, :zero) + :one"]
     condition = "#s = :from AND "
@@ -375,6 +376,8 @@ def audited(
             raise
         logger.info("store: %s %s lost the race (%s)", item["id"], audit.get("action"), exc)
         raise ApiError("conflict") from exc
+    if count:  # the site shows this change: publish it now, not at the schedule's next tick
+        trigger.soon(table, at)
 
 
 def applied(item: dict[str, Any], decision: Decision) -> dict[str, Any]:

@@ -1,0 +1,204 @@
+"""A publish's work folder survives a cold start: it is kept beside the site, on the target.
+
+The publish function keeps its work folder (``/tmp/publish``) between warm runs: the snapshot and
+its state (chalicelib.snapshot_delta: only changes are read), the built site with its render
+fingerprints (unchanged pages are not rendered again) and the states of the exports and of the
+search bundles. A new container starts with an empty folder, and its first run would export
+and build everything: a minute on a large site, several at ten times its size. So after every
+complete publish the small part (the snapshot, its state, the build's dot files) goes to the
+target as one private archive (``ARCHIVE``: CloudFront never serves a path containing ``/.``),
+and a run that finds its folder empty restores it and mirrors the published files the target's
+manifest lists into ``output``. It then renders, indexes and uploads only what changed, as a
+warm run does.
+
+``hash_tree`` hashes the built site for the upload step, re-hashing only files whose size or
+modification time changed since the previous run (``HASHES``): a publish then reads what the
+build wrote, not the whole site.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import logging
+import os
+import tarfile
+from pathlib import Path
+from typing import Any
+
+from chalicelib import snapshot_delta
+from chalicelib.targets import MANIFEST_CACHE, Target
+
+logger = logging.getLogger(__name__)
+
+ARCHIVE = ".publish-work/state.tar.gz"
+OUTPUT = "output"
+SHARDS = ".publish-work/snapshot"  # one gzip object per shard
+SNAPSHOT = "snapshot"  # the shards' folder (chalicelib.snapshot_delta)
+SNAPSHOT_STATE = "snapshot-state.json"
+UPLOADED = "uploaded-shards.json"  # shard file -> the sha256 the target holds
+HASHES = "hashes.json"  # site-relative path -> [size, mtime_ns, sha256], beside the output
+
+
+def _members(workdir: Path) -> list[tuple[Path, str]]:
+    """(file, name in the archive): the snapshot's state and the build's dot files."""
+    found = [
+        (workdir / name, name) for name in (SNAPSHOT_STATE, UPLOADED) if (workdir / name).is_file()
+    ]
+    output = workdir / OUTPUT
+    if output.is_dir():
+        found += [
+            (path, f"{OUTPUT}/{path.name}")
+            for path in sorted(output.iterdir())
+            if path.is_file() and path.name.startswith(".")
+        ]
+    return found
+
+
+def _shard_states(workdir: Path) -> dict[str, dict[str, Any]]:
+    try:
+        state = json.loads((workdir / SNAPSHOT_STATE).read_text(encoding="utf-8"))
+        shards = state["shards"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return shards if isinstance(shards, dict) else {}
+
+
+def save(target: Target, workdir: Path) -> int:
+    """Put the work state on the target (after a complete publish): the shards whose bytes the
+    target does not have yet, then the archive; how many bytes went."""
+    workdir = Path(workdir)
+    sent = 0
+    try:
+        uploaded = json.loads((workdir / UPLOADED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        uploaded = {}
+    shards = _shard_states(workdir)
+    for shard in shards.values():
+        name, sha = shard["file"], shard["sha256"]
+        if uploaded.get(name) != sha:
+            data = gzip.compress((workdir / SNAPSHOT / name).read_bytes(), 6, mtime=0)
+            target.put(f"{SHARDS}/{name}.gz", data, "application/gzip", MANIFEST_CACHE)
+            uploaded[name], sent = sha, sent + len(data)
+    gone = sorted(set(uploaded) - {shard["file"] for shard in shards.values()})
+    if gone:
+        target.delete([f"{SHARDS}/{name}.gz" for name in gone])
+        for name in gone:
+            del uploaded[name]
+    (workdir / UPLOADED).write_text(json.dumps(uploaded, sort_keys=True), encoding="utf-8")
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=6) as archive:
+        for path, name in _members(workdir):
+            info = archive.gettarinfo(str(path), arcname=name)
+            info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+            with open(path, "rb") as fh:
+                archive.addfile(info, fh)
+    data = buffer.getvalue()
+    target.put(ARCHIVE, data, "application/gzip", MANIFEST_CACHE)
+    return sent + len(data)
+
+
+def is_warm(workdir: Path) -> bool:
+    return (Path(workdir) / SNAPSHOT_STATE).is_file()
+
+
+def is_cold(workdir: Path) -> bool:
+    """A folder without the snapshot's state has never published here."""
+    return not is_warm(workdir)
+
+
+def restore(target: Target, workdir: Path, manifest: dict[str, str] | None) -> int:
+    """Bring an empty work folder to where the last complete publish left it: the archive's
+    files, then every published file (``manifest``) into ``output``; how many files came."""
+    workdir = Path(workdir)
+    if manifest is None:
+        return 0  # never published: a first publish builds everything anyway
+    data = target.get(ARCHIVE)
+    if data is None:
+        logger.info("cold start: no work state on the target; a full publish")
+        return 0
+    restored = 0
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+        for member in archive.getmembers():
+            if not member.isfile() or not _safe(member.name):
+                continue
+            source = archive.extractfile(member)
+            if source is None:
+                continue
+            dest = workdir / member.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(source.read())
+            restored += 1
+    for shard in _shard_states(workdir).values():
+        packed = target.get(f"{SHARDS}/{shard['file']}.gz")
+        if packed is None:  # a shard is missing: the next refresh exports in full
+            (workdir / SNAPSHOT_STATE).unlink(missing_ok=True)
+            break
+        (workdir / SNAPSHOT).mkdir(parents=True, exist_ok=True)
+        (workdir / SNAPSHOT / shard["file"]).write_bytes(gzip.decompress(packed))
+        restored += 1
+    snapshot_delta.adopt(workdir / SNAPSHOT)  # the shards are the archive's bytes: trust them
+    output = workdir / OUTPUT
+    fetched = target.fetch(sorted(manifest), output)
+    _seed_hashes(output, manifest)
+    logger.info("cold start: %s state files and %s site files restored", restored, fetched)
+    return restored + fetched
+
+
+def _safe(name: str) -> bool:
+    """Only the names ``save`` writes: no absolute paths, no way out of the work folder."""
+    parts = Path(name).parts
+    if not parts or Path(name).is_absolute() or ".." in parts:
+        return False
+    if len(parts) == 2:
+        return parts[0] == OUTPUT and parts[1].startswith(".")
+    return name in (SNAPSHOT_STATE, UPLOADED)
+
+
+def _hashes_path(output: Path) -> Path:
+    return output.parent / f"{output.name}-{HASHES}"
+
+
+def _seed_hashes(output: Path, manifest: dict[str, str]) -> None:
+    """The mirrored files are the published bytes: their hashes are the manifest's."""
+    cache: dict[str, list[Any]] = {}
+    for rel, sha in manifest.items():
+        path = output / rel
+        if path.is_file():
+            stat = path.stat()
+            cache[rel] = [stat.st_size, stat.st_mtime_ns, sha]
+    _hashes_path(output).write_text(json.dumps(cache), encoding="utf-8")
+
+
+def hash_tree(directory: Path) -> dict[str, str]:
+    """site-relative path -> sha256 of every file under ``directory``. Dot files (the build's
+    states, the target manifest) belong to the machinery, not to the site. A file whose size
+    and modification time are those of the previous call keeps its hash."""
+    directory = Path(directory)
+    cache_path = _hashes_path(directory)
+    try:
+        cache = json.loads(cache_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    hashes: dict[str, str] = {}
+    fresh: dict[str, list[Any]] = {}
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        base = Path(root)
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = base / name
+            rel = path.relative_to(directory).as_posix()
+            stat = path.stat()
+            known = cache.get(rel)
+            if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
+                sha = known[2]
+            else:
+                sha = hashlib.sha256(path.read_bytes()).hexdigest()
+            hashes[rel] = sha
+            fresh[rel] = [stat.st_size, stat.st_mtime_ns, sha]
+    cache_path.write_text(json.dumps(fresh), encoding="utf-8")
+    return dict(sorted(hashes.items()))
