@@ -145,7 +145,7 @@ CODE = {
     "ApiHandlerRole": (
         *("intake", "guards", "moderation", "moderation_queue", "answers"),
         *("follow", "subscriptions", "store/follow", "store/answers"),
-        *("store/submissions", "store/queries", "store/state", "trigger"),
+        *("store/submissions", "store/queries", "store/state", "store/counts", "trigger"),
         "store/outbox:message,put_action,is_suppressed,suppress",
         "store/subscriptions:get,should_send_confirmation,pending_item,put_pending_action,"
         "confirm,end",

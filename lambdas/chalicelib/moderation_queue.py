@@ -21,6 +21,7 @@ from typing import Any
 from chalicelib import config, db, manifest
 from chalicelib.errors import ApiError
 from chalicelib.spec import limits
+from chalicelib.store import counts as submission_counts
 from chalicelib.store import keys, queries, state, submissions
 from chalicelib.store.keys import Status
 
@@ -137,7 +138,7 @@ def get_item(item_id: str) -> dict[str, Any]:
 
 
 def summary(params: Mapping[str, str] | None) -> dict[str, Any]:
-    """Counts per status (COUNT queries on the indexes, never a Scan), what the last publish had
+    """Counts per status (one item: chalicelib.store.counts), what the last publish had
     to leave out, why the site did not build (``build_error``, None when it did), and everything
     the moderation page shows or checks: statuses, the actions allowed from each, reasons,
     limits. The page copies none of these."""
@@ -146,7 +147,7 @@ def summary(params: Mapping[str, str] | None) -> dict[str, Any]:
     if consultation is not None and not SLUG.fullmatch(consultation):
         raise ApiError("validation", fields={"consultation": "Μη έγκυρο αναγνωριστικό."})
     table = db.table()
-    counts = {status: queries.count(table, status, consultation) for status in STATUSES}
+    counts = submission_counts.read(table, consultation, _known_consultations(consultation))
     published = state.read(table)
     spec = limits()
     return {
@@ -191,6 +192,12 @@ def _build_error(stored: Any) -> dict[str, str | None] | None:
     }
 
 
+def _known_consultations(asked: str | None) -> list[str]:
+    """The site's consultations (and the one asked about), for a table's very first count."""
+    site = manifest.usable()
+    return sorted({*(site.consultations if site else ())} | ({asked} if asked else set()))
+
+
 def decided_unpublished(params: Mapping[str, str] | None) -> dict[str, Any]:
     """Approved or hidden items decided after the publish watermark, newest first."""
     params = _known(params, {"limit"})
@@ -203,9 +210,16 @@ def decided_unpublished(params: Mapping[str, str] | None) -> dict[str, Any]:
     watermark = published.get("watermark")
     items, total = [], 0
     for status in (Status.APPROVED, Status.HIDDEN):
-        found, count = queries.newest_decided(table, status, watermark, limit)
+        # Counted since the watermark: the backlog of one publish. Before the first publish
+        # everything is unpublished, and the counts say how much without reading it all.
+        found, count = queries.newest_decided(
+            table, status, watermark, limit, count=bool(watermark)
+        )
         items.extend(found)
         total += count
+    if not watermark:
+        counts = submission_counts.read(table, None, _known_consultations(None))
+        total = counts[Status.APPROVED] + counts[Status.HIDDEN]
     items.sort(key=lambda i: i.get("GSI2SK", ""), reverse=True)
     return {
         "watermark": watermark,

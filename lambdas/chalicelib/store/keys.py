@@ -287,6 +287,11 @@ def announcement(slug: str) -> dict[str, str]:
 
 
 CONSULTATIONS_SEEN = {"PK": "META#consultations", "SK": "SEEN"}
+COUNTS_PK = "META#counts"  # submissions per status, in shards (store.counts)
+
+
+def counts_shard(n: int) -> dict[str, str]:
+    return {"PK": COUNTS_PK, "SK": f"SHARD#{n:02d}"}
 
 
 # --- the publish machinery ------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from botocore.exceptions import ClientError
 from chalicelib import clock, config, guards, ids, logs, trigger
 from chalicelib.errors import ApiError, unavailable
 from chalicelib.spec import limits
-from chalicelib.store import keys
+from chalicelib.store import counts, keys
 from chalicelib.store.keys import Status
 
 logger = logging.getLogger(__name__)
@@ -102,6 +102,9 @@ def put_submission(
     key = item.get("submission_key")
     actions = transaction(table.name, item, fprint, guard_put, rate)
     actions.update(extra or {})
+    counted = counts.change_action(table.name, item["consultation"], None, item["status"])
+    if counted is not None:  # one more pending: a counts shard, in the same round trip
+        actions["counts"] = counted
     codes: list[str] = []
     for attempt in range(CONFLICT_ATTEMPTS):
         try:
@@ -356,6 +359,9 @@ def audited(
         },
         *({"Put": {"TableName": table.name, "Item": extra}} for extra in (puts or [])),
     ]
+    move = counts.change_action(table.name, item["consultation"], item["status"], values.get(":to"))
+    if move is not None:  # the status changes: the counts move in the same transaction
+        actions.append(move)
     if count:
         actions.append(
             {
