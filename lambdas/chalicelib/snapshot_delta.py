@@ -111,14 +111,13 @@ def refresh(
     updated = None
     if since is not None and previous is not None:
         updated = _updated(table, folder, previous, since, progress)
-    if updated is not None:
+    if updated is not None and previous is not None:
         (touched, left_out, read), mode, reason = updated, INCREMENTAL, f"since {since}"
         shards = previous["shards"]
     else:
-        items = snapshot.published_items(table, progress)
         left_out = {}
-        touched = _by_consultation(snapshot.public_entries(items, left_out))
-        mode, read, reason = FULL, len(items), reason or "previous snapshot and its state differ"
+        touched, read = _everything(table, left_out, progress)
+        mode, reason = FULL, reason or "previous snapshot and its state differ"
         shards = {}
         for stale in folder.glob("*.json") if folder.is_dir() else ():
             stale.unlink()
@@ -166,11 +165,20 @@ def refresh(
     return Refresh(mode, reason, read, bool(changed), left_out, newest, changed)
 
 
-def _by_consultation(entries: snapshot.Entries) -> dict[str, snapshot.Entries]:
+def _everything(
+    table: Any, left_out: dict[str, str], progress: snapshot.Progress | None
+) -> tuple[dict[str, snapshot.Entries], int]:
+    """A full export, streamed: each page of raw items becomes public entries at once, grouped
+    by consultation (a large site's raw items never sit in memory together)."""
     grouped: dict[str, snapshot.Entries] = {}
-    for entry_id, found in entries.items():
-        grouped.setdefault(found[1]["consultation"], {})[entry_id] = found
-    return grouped
+    read = 0
+    for status in (keys.Status.APPROVED, keys.Status.WITHDRAWN):  # as published_items
+        for page in queries.by_status_pages(table, status):
+            read += len(page)
+            _place(grouped, snapshot.public_entries(page, left_out), create=True)
+            if progress:
+                progress(read)
+    return grouped, read
 
 
 def _read_state(state_path: Path) -> dict[str, Any] | None:
@@ -290,7 +298,9 @@ def _updated(
     ]
     touched: dict[str, snapshot.Entries] = {}
     for item in [*approved, *withdrawn, *left]:
-        for consultation in {item.get("consultation"), owner.get(item.get("id"))} - {None}:
+        for consultation in {
+            str(c) for c in (item.get("consultation"), owner.get(item["id"])) if c
+        }:
             if consultation in touched:
                 continue
             shard = shards.get(consultation)
@@ -315,6 +325,11 @@ def _updated(
     return touched, left_out, len(approved) + len(withdrawn) + len(left)
 
 
-def _place(touched: dict[str, snapshot.Entries], entries: snapshot.Entries) -> None:
+def _place(
+    touched: dict[str, snapshot.Entries], entries: snapshot.Entries, create: bool = False
+) -> None:
     for entry_id, found in entries.items():
-        touched[found[1]["consultation"]][entry_id] = found
+        consultation = found[1]["consultation"]
+        if create:
+            touched.setdefault(consultation, {})
+        touched[consultation][entry_id] = found

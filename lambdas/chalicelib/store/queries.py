@@ -54,6 +54,23 @@ def by_status(
 ) -> list[dict[str, Any]]:
     """Every item of ``status`` (see ``status_condition``), page by page. The index is
     eventually consistent, so an item whose status moved on since is dropped."""
+    items: list[dict[str, Any]] = []
+    for found in by_status_pages(table, status, after, page_size, projection):
+        items.extend(found)
+        if progress:
+            progress(len(items))
+    return items
+
+
+def by_status_pages(
+    table: Any,
+    status: str,
+    after: str | None = None,
+    page_size: int | None = None,
+    projection: str | None = None,
+) -> Iterator[list[dict[str, Any]]]:
+    """``by_status`` one page at a time: a full export of a large site keeps one page of raw
+    items in memory, not all of them."""
     kwargs: dict[str, Any] = {
         "IndexName": keys.BY_STATUS,
         "KeyConditionExpression": status_condition(status, after),
@@ -63,12 +80,8 @@ def by_status(
     if projection:
         kwargs["ProjectionExpression"] = projection
         kwargs["ExpressionAttributeNames"] = {"#s": "status"}
-    items: list[dict[str, Any]] = []
     for page in _pages(table, kwargs):
-        items.extend(i for i in page.get("Items", []) if i.get("status") == status)
-        if progress:
-            progress(len(items))
-    return items
+        yield [i for i in page.get("Items", []) if i.get("status") == status]
 
 
 def page(
