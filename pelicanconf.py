@@ -54,14 +54,13 @@ LIMITS = limits()  # the forms' labels, lengths and choices
 API_URL = os.environ.get("DIAVOULEFSI_API_URL", "http://127.0.0.1:8010")
 
 # The local publish (scripts/publish.py, `make dev`) works in LOCAL_PUBLISH_DIR and exports the
-# approved submissions there as snapshot.json; `make html` builds from that same file. A missing
-# file = no submissions yet. DIAVOULEFSI_LOCAL_DIR moves .local (as for the scripts).
+# approved submissions there, one snapshot file per consultation in snapshot/; `make html` builds
+# from that same folder (a single snapshot file works too). Missing = no submissions yet.
+# DIAVOULEFSI_LOCAL_DIR moves .local (as for the scripts).
 LOCAL_PUBLISH_DIR = str(
     Path(os.environ.get("DIAVOULEFSI_LOCAL_DIR") or ROOT / ".local") / "publish"
 )
-SNAPSHOT_PATH = os.environ.get("DIAVOULEFSI_SNAPSHOT") or str(
-    Path(LOCAL_PUBLISH_DIR) / "snapshot.json"
-)
+SNAPSHOT_PATH = os.environ.get("DIAVOULEFSI_SNAPSHOT") or str(Path(LOCAL_PUBLISH_DIR) / "snapshot")
 
 # "now" for the consultation states (upcoming / open / closed); tests pin it.
 CONSULTATION_NOW = os.environ.get("DIAVOULEFSI_NOW") or None
@@ -80,6 +79,22 @@ PROPOSALS_SAVE_AS = PROPOSALS_URL + "index.html"
 PROPOSAL_URL = "diavoulefseis/{consultation}/protaseis/{id}/"
 PROPOSAL_SAVE_AS = PROPOSAL_URL + "index.html"
 CONSULTATION_FEED_URL = CONSULTATION_FEED_SAVE_AS = "diavoulefseis/{slug}/feed.atom"
+# A text's comments on pages of their own (plugins/consultations/comment_pages.py): one series per
+# paragraph ({target}: the paragraph's id) and one for the whole text ({target}: COMMENTS_WHOLE,
+# an id no paragraph may take); page 1 has no part, then 2, 3 … A proposal's first page of
+# comments is the proposal's own page, its next ones PROPOSAL_COMMENTS_URL.
+COMMENTS_URL = TEXT_URL + "sxolia/{target}/"
+COMMENTS_SAVE_AS = COMMENTS_URL + "index.html"
+COMMENTS_PART_URL = COMMENTS_URL + "{part}/"  # part 2, 3 …
+COMMENTS_PART_SAVE_AS = COMMENTS_PART_URL + "index.html"
+COMMENTS_WHOLE = "olo"
+PROPOSAL_COMMENTS_URL = PROPOSAL_URL + "sxolia/{part}/"  # part 2, 3 …
+PROPOSAL_COMMENTS_SAVE_AS = PROPOSAL_COMMENTS_URL + "index.html"
+# Where an e-mail's link to a comment lands: a consultation's comments by the last character of
+# their id ({bucket}), each linking to its comment page. The API builds that link from the
+# manifest (consultations.json "comment_url") and the comment alone, whichever page it is on.
+COMMENT_FIND_URL = "diavoulefseis/{consultation}/sxolia/{bucket}/"
+COMMENT_FIND_SAVE_AS = COMMENT_FIND_URL + "index.html"
 # The results of a consultation (plugins/results): the report, participation, the answers and
 # what changed; one page per text (and one for the proposals) when it would be too heavy whole.
 RESULTS_URL = "diavoulefseis/{consultation}/apotelesmata/"
@@ -103,11 +118,21 @@ SEARCH_SAVE_AS = SEARCH_URL + "index.html"
 # page's <noscript> and every page's footer link to it).
 CATALOGUE_URL = "evretirio/"
 CATALOGUE_SAVE_AS = CATALOGUE_URL + "index.html"
+CATALOGUE_PROPOSALS = 100  # up to this many per consultation listed there; more: their list page
 MODERATION_URL = "moderation/"  # staff page, noindex, not in the sitemap
 MODERATION_SAVE_AS = MODERATION_URL + "index.html"
 # A comment's anchor on its page ({id}: the comment's id): the templates put it on the comment,
 # and the manifest gives it to the API, whose e-mails link to the comment with it.
 COMMENT_ANCHOR = "sxolio-{id}"
+# Comment pages: threads in the order of their first comment, never split. A page takes a new
+# thread while fewer than COMMENTS_PER_PAGE of its comments (replies and withdrawn placeholders
+# included) were written before that thread began: later replies do not push threads onward, so
+# a comment keeps its address. Replies or answers that would take a page past twice that count
+# or past COMMENTS_PAGE_CHARS characters move its next threads on (the weight bound: ≤ 100 KiB
+# gzip). A text with at most COMMENTS_INLINE comments also shows them on its own page.
+COMMENTS_PER_PAGE = 50
+COMMENTS_PAGE_CHARS = 60_000
+COMMENTS_INLINE = 50
 
 PAGE_URL = "{slug}/"
 PAGE_SAVE_AS = "{slug}/index.html"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,9 @@ from browser import (
     preload_axe,
     serve,
 )
+from test_site_comment_pages import CONS, SMALL, Site, many
+
+from chalicelib.links import comment_bucket
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -45,6 +49,8 @@ def test_axe_finds_nothing_on_any_page(site: Served, browser: Any) -> None:
     pages = html_pages(site.directory)
     assert {"", OPEN, TEXT, OPEN + "protaseis/", SEARCH, "404.html", MODERATION} <= set(pages)
     assert sum(p.startswith("diavoulefseis/") and p.count("/") == 2 for p in pages) == 3
+    assert any(p.startswith(TEXT) and "/sxolia/" in p for p in pages)  # its comment pages
+    assert any(p.startswith(OPEN + "sxolia/") for p in pages)  # where e-mails' links land
     found: dict[str, list[dict[str, Any]]] = {}
     with local_context(browser) as context:
         page = preload_axe(context).new_page()
@@ -59,6 +65,28 @@ def test_axe_finds_nothing_on_any_page(site: Served, browser: Any) -> None:
             if url.endswith("#errors"):
                 page.locator("form.submission button[type=submit]").click()
                 page.wait_for_selector("[data-error-summary]:not([hidden])")
+            if violations := axe_violations(page):
+                found[url] = violations
+    assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+def test_axe_finds_nothing_on_paged_comments(root: Path, tmp_path: Path, browser: Any) -> None:
+    """A text with many comments (the fixture's, small pages): its page, its comment pages with
+    their page links (the current one marked), the proposal's, and a finder page at a comment."""
+    paged = Site(root, tmp_path, **SMALL)
+    data = many()
+    paged.build(data)
+    text = paged.text_url
+    comments = [p for p in html_pages(paged.output) if "/sxolia/" in p]
+    middle = next(p for p in comments if p.startswith(text) and p.endswith("/2/"))
+    proposal = next(p for p in comments if "/protaseis/" in p)
+    one = data["comments"][-1]["id"]  # a comment of the proposal
+    finder = paged.url("COMMENT_FIND", consultation=CONS, bucket=comment_bucket(one))
+    found = {}
+    with serve(paged.output) as served, local_context(browser) as context:
+        page = preload_axe(context).new_page()
+        for url in (text, middle, proposal.rsplit("sxolia/", 1)[0], proposal, finder):
+            page.goto(f"{served.url}/{url}#sxolio-{one}")
             if violations := axe_violations(page):
                 found[url] = violations
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)

@@ -57,9 +57,8 @@ WITHDRAWN = "Αποσύρθηκε από τον συντάκτη"
 PARAGRAPH = "kafsonas"
 CONSULTATION_PAGE = f"diavoulefseis/{CONSULTATION}/"
 EXPORTS = [
-    f"anoikta-dedomena/{name}.{ext}"
-    for name in (CONSULTATION, "ola")
-    for ext in ("json", "csv", "xlsx")
+    *(f"anoikta-dedomena/{CONSULTATION}.{ext}" for ext in ("json", "csv", "xlsx")),
+    *(f"anoikta-dedomena/ola.{ext}" for ext in ("json", "csv")),  # the site has no XLSX
 ]
 TOKEN = r"[a-z0-9.-]+\.[A-Za-z0-9_-]{43}"  # what it opens, then its secret (chalicelib.tokens)
 
@@ -188,6 +187,23 @@ def _post(browser: Any, stack: Stack, body: str, email: str, name: str, js: bool
             page.wait_for_url(re.compile(r"/v1/received/NS-"))
             assert page.locator("strong.reference").is_visible()
     return _items(stack.table, "pending")[body]["id"]
+
+
+def _public(stack: Stack, sent: Sent) -> str:
+    """Where an e-mail links to a published comment: its consultation's finder page (by the
+    last character of its id), the row there carrying the comment's anchor."""
+    from pelican.settings import get_settings_from_file
+
+    from chalicelib.links import comment_bucket
+    from plugins.consultations import urls
+
+    settings = get_settings_from_file(
+        str(Path(__file__).resolve().parent.parent / "pelicanconf.py")
+    )
+    finder = urls.url(
+        settings, "COMMENT_FIND", consultation=CONSULTATION, bucket=comment_bucket(sent.id)
+    )
+    return f"{stack.site.url}/{finder}#sxolio-{sent.id}"
 
 
 def _parts(message: EmailMessage) -> tuple[str, str]:
@@ -411,12 +427,16 @@ def test_an_approval_is_told_with_the_link_to_the_published_comment(
     [notice] = published
     assert sent.reference in str(notice["Subject"]) and sent.body not in str(notice["Subject"])
     text, markup = _parts(notice)
-    public = f"{stack.site.url}/{TEXT}#sxolio-{sent.id}"
+    public = _public(stack, sent)
     assert public in text and public in markup
     assert "/v1/unsubscribe/" in notice["List-Unsubscribe"]
     with local_context(browser, java_script_enabled=False) as context:
         page = context.new_page()
-        page.goto(public)
+        page.goto(public)  # the comment's finder page: its row, then a link to the comment
+        row = page.locator(f"[id='sxolio-{sent.id}']")
+        assert row.count() == 1 and row.is_visible() and sent.reference in row.inner_text()
+        row.get_by_role("link").click()
+        assert page.url.endswith(f"#sxolio-{sent.id}") and TEXT in page.url
         comment = page.locator(f"[id='sxolio-{sent.id}']")
         assert comment.count() == 1
         assert sent.body in comment.inner_text() and sent.name in comment.inner_text()
@@ -436,14 +456,15 @@ def test_a_published_comment_withdrawn_by_its_link_leaves_its_page_and_the_open_
         page.goto(sent.link)
         assert "έχει δημοσιευτεί" in page.locator("main").inner_text()
         see = page.get_by_role("link", name="Δείτε τη συμμετοχή σας στον ιστότοπο")
-        assert see.get_attribute("href") == f"{stack.site.url}/{TEXT}#sxolio-{sent.id}"
+        assert see.get_attribute("href") == _public(stack, sent)
         withdraw = page.get_by_role("button", name="Αποσύρω τη συμμετοχή μου")
         _tab_to(page, withdraw)
         _submitted(page, lambda: page.keyboard.press("Space"))
         assert "Η συμμετοχή σας αποσύρθηκε" in page.get_by_role("status").inner_text()
 
         _publish(stack)
-        page.goto(f"{stack.site.url}/{TEXT}#sxolio-{sent.id}")  # the notice's link
+        page.goto(_public(stack, sent))  # the notice's link: the finder, then its place
+        page.locator(f"[id='sxolio-{sent.id}']").get_by_role("link").click()
         place = page.locator(f"[id='sxolio-{sent.id}']")
         assert place.count() == 1 and place.is_visible()
         assert place.inner_text().strip() == WITHDRAWN

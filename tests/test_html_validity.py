@@ -3,10 +3,12 @@ site (the moderation page included), finds no error and no warning."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from browser import build_demo, format_problems, html_pages, nu_check
+from test_site_comment_pages import SMALL, Site, many
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -16,20 +18,25 @@ BROKEN = """<!DOCTYPE html><html lang="el"><head><title>x</title></head>
 <body><p><div>ένα div μέσα σε p</div></p><img src="a.png"></body></html>"""
 
 
-def test_the_whole_demo_site_is_valid_html(tmp_path: Path) -> None:
+def test_the_whole_demo_site_is_valid_html(tmp_path: Path, root: Path) -> None:
     site = build_demo(tmp_path / "output", api_url="http://127.0.0.1:9/api")
     pages = html_pages(site)
     assert {"", "moderation/", "404.html", "anazitisi/", "anoikta-dedomena/"} <= set(pages)
     assert len(pages) >= 30, pages
+    assert any("/sxolia/" in p for p in pages)  # comment pages and the comment finder
+    # and a text with many comments: its page links to comment pages in several parts
+    paged = Site(root, tmp_path / "paged", **SMALL)
+    paged.build(many())
+    assert any(re.search(r"/sxolia/[^/]+/\d+/$", p) for p in html_pages(paged.output))
     canary = tmp_path / "canary" / "broken.html"
     canary.parent.mkdir()
     canary.write_text(BROKEN, encoding="utf-8")
 
-    problems = nu_check([site, canary.parent])
+    problems = nu_check([site, paged.output, canary.parent])
 
     assert any(f.endswith("/canary/broken.html") for f in problems), problems
     site_problems = {
-        Path(f).relative_to(site).as_posix(): messages
+        Path(f).as_posix(): messages
         for f, messages in problems.items()
         if not f.endswith("/canary/broken.html")
     }

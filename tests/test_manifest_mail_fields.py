@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import jsonschema
 import pytest
@@ -39,6 +40,9 @@ def test_the_manifest_carries_what_the_mail_needs(built: tuple[Path, dict]) -> N
     assert raw["comment_anchor"] == settings["COMMENT_ANCHOR"] == "sxolio-{id}"
     loaded = manifest.read(output / "consultations.json")
     assert (loaded.site_name, loaded.comment_anchor) == (raw["site_name"], "sxolio-{id}")
+    for cons in raw["consultations"]:  # where a comment's link lands, whatever its page
+        pattern = urls.url(settings, "COMMENT_FIND", consultation=cons["slug"], bucket="{bucket}")
+        assert cons["comment_url"] == "/" + pattern
     closed = loaded.consultation("kleisti")
     assert closed is not None
     assert closed.results_url == "/" + urls.url(settings, "RESULTS", consultation="kleisti")
@@ -83,14 +87,30 @@ def test_the_comment_anchor_is_one_setting_for_pages_and_mail(root: Path, tmp_pa
         "text": "anaplasi-plateias",
     }
     link = Links("https://site.example", "https://api.example", loaded).submission(item)
-    assert link == f"https://site.example/{text}#gnomi-{COMMENT}"
+    # the comment's finder page (the API knows the comment, not the page it is on), whose row
+    # for it carries the same anchor and links on to the comment itself
+    finder = urls.url(
+        settings, "COMMENT_FIND", consultation=item["consultation"], bucket=COMMENT[-1]
+    )
+    assert link == f"https://site.example/{finder}#gnomi-{COMMENT}"
+    onward = page(output, finder).by_id(f"gnomi-{COMMENT}").find("a").get("href")
+    comment_page, anchor = urljoin("/" + finder, onward).split("#")
+    assert anchor == f"gnomi-{COMMENT}" and comment_page.startswith(f"/{text}")
+    assert page(output, comment_page.lstrip("/")).by_id(anchor).find("div", cls="comment")
 
 
 def test_older_manifests_stay_valid_and_a_bad_anchor_is_refused() -> None:
     old = json.loads((Path(__file__).parent / "fixtures" / "consultations.json").read_bytes())
     for key in ("site_name", "comment_anchor"):
         assert key not in old
+    assert not any("comment_url" in c for c in old["consultations"])
     parsed = manifest.parse(old)
+    assert all(c.comment_url == "" for c in parsed.consultations.values())
+    cons = next(iter(parsed.consultations.values()))
+    text = next(iter(cons.texts.values()))
+    item = {"kind": "comment", "id": COMMENT, "consultation": cons.slug, "text": text.slug}
+    link = Links("https://site.example", "https://api.example", parsed).submission(item)
+    assert link == f"https://site.example{text.url}#sxolio-{COMMENT}"  # as before: the text
     assert (parsed.site_name, parsed.comment_anchor) == ("", "")
     assert all(c.results_url == c.report_date == "" for c in parsed.consultations.values())
     for bad in ({"comment_anchor": "sxolio"}, {"comment_anchor": "#sxolio-{id}"}):

@@ -40,8 +40,10 @@ def site(tmp_path_factory: pytest.TempPathFactory, root: Path) -> Path:
         now=NOW,
         content=FIXTURE / "content",
     )
-    # 16 pages and feeds, and the closed consultation's results page with its five charts
-    assert result.stats == {"rendered": 22, "skipped": 0, "deleted": 0}
+    # 16 pages and feeds, the closed consultation's results page with its five charts, the
+    # comment pages of the two texts with comments (3) and the finder pages of their comments,
+    # one per last character of an id (8: the open consultation's 7, the closed one's 1)
+    assert result.stats == {"rendered": 33, "skipped": 0, "deleted": 0}
     return output
 
 

@@ -34,12 +34,13 @@ def test_rebuild_renders_only_what_changed(tmp_path: Path, root: Path) -> None:
         assert json.loads(stats_path.read_text()) == result.stats
         return result.stats
 
-    # 16 pages and feeds, and the closed consultation's results page and five charts
-    assert build() == {"rendered": 22, "skipped": 0, "deleted": 0}
+    # 16 pages and feeds, the closed consultation's results page and five charts, 3 comment
+    # pages and 8 comment finder pages (tests/test_site_build.py)
+    assert build() == {"rendered": 33, "skipped": 0, "deleted": 0}
     manifest = (output / "consultations.json").read_bytes()
     untouched = output / OPEN / "anaplasi-plateias" / "index.html"
     untouched.write_text(untouched.read_text() + "<!-- marker -->")
-    assert build() == {"rendered": 0, "skipped": 22, "deleted": 0}
+    assert build() == {"rendered": 0, "skipped": 33, "deleted": 0}
     assert (output / "consultations.json").read_bytes() == manifest  # nothing new to upload
 
     # one new approved comment on the bicycles text
@@ -52,8 +53,9 @@ def test_rebuild_renders_only_what_changed(tmp_path: Path, root: Path) -> None:
     )
     data["comments"].append(comment)
     snapshot.write_text(json.dumps(data), encoding="utf-8")
-    # home (counts), consultation page (counts), the text page, the consultation's feed
-    assert build() == {"rendered": 4, "skipped": 18, "deleted": 0}
+    # home (counts), consultation page (counts), the text page, the consultation's feed, the
+    # text's first comment page (the whole text's) and the finder page of the comment's id
+    assert build() == {"rendered": 6, "skipped": 29, "deleted": 0}  # one more finder page
     assert "Ένα νέο εγκεκριμένο σχόλιο." in (output / OPEN / "podilata/index.html").read_text()
     assert untouched.read_text().endswith("<!-- marker -->")  # not re-rendered
 
@@ -64,7 +66,7 @@ def test_rebuild_renders_only_what_changed(tmp_path: Path, root: Path) -> None:
     data["comments"] = [c for c in data["comments"] if c["proposal"] is None]
     snapshot.write_text(json.dumps(data), encoding="utf-8")
     stats = build()
-    assert stats["deleted"] == 1
+    assert stats["deleted"] == 3  # its page, and the two finder pages only its comments were on
     assert not (output / OPEN / "protaseis" / "01jproposal00000000000001a" / "index.html").exists()
 
     # a missing output file is rendered again even though its fingerprint is known

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from site_support import FIXTURE_SITE, build_fixture_site, page
@@ -123,7 +124,10 @@ def test_every_paragraph_and_comment_has_a_visible_link_to_itself(site: Path) ->
         if "comment-withdrawn" in comment.classes:
             continue
         link = comment.find("p", cls="permalink").find("a")
-        assert link.get("href") == "#" + li.get("id")
+        # the comment's address: its comment page (where it stays when the text has many)
+        target, anchor = urljoin("/" + TEXT, link.get("href")).split("#")
+        assert anchor == li.get("id") and target.startswith(f"/{TEXT}")
+        assert page(site, target.lstrip("/")).by_id(anchor).find("div", cls="comment")
         assert link.text().startswith("Σύνδεσμος στο σχόλιο NS-")  # its name says which
     css = (ROOT / "theme" / "static" / "css" / "site.css").read_text(encoding="utf-8")
     assert ".text-body>[id]:target" in css and ".comments li:target>.comment" in css

@@ -181,11 +181,14 @@ def test_other_settings_move_the_pages_links_and_manifest(root: Path, tmp_path: 
         "PROPOSALS_SAVE_AS": base + "idees/index.html",
         "PROPOSAL_URL": base + "idees/ar-{id}/",
         "PROPOSAL_SAVE_AS": base + "idees/ar-{id}/index.html",
+        "PROPOSAL_COMMENTS_URL": base + "idees/ar-{id}/sxolia/{part}/",
+        "PROPOSAL_COMMENTS_SAVE_AS": base + "idees/ar-{id}/sxolia/{part}/index.html",
     }
     output = tmp_path / "output"
     settings = _build(root, output, **moved)
     _check_proposal_pages(output, settings)
-    assert urls.reserved_slugs(settings) == {"idees", "apotelesmata"}  # and the results
+    # and the results', and the comment finder's (a text's own comment pages reserve nothing)
+    assert urls.reserved_slugs(settings) == {"idees", "apotelesmata", "sxolia"}
     old = urls.url(default, "PROPOSALS", consultation=_proposals()[0]["consultation"])
     assert not (output / old).exists()
     data = json.loads((output / "consultations.json").read_text(encoding="utf-8"))
@@ -242,4 +245,4 @@ def test_make_html_reads_the_snapshot_a_local_publish_writes(
 
     pelicanconf = Path(conf(root)["SNAPSHOT_PATH"])
     assert written == [pelicanconf] == read
-    assert pelicanconf == local / "publish" / "snapshot.json"
+    assert pelicanconf == local / "publish" / "snapshot"  # the publish's shards

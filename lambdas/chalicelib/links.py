@@ -19,6 +19,13 @@ SECRET_PREFIXES = (FOLLOW, CONFIRM, UNSUBSCRIBE, RECEIVED)
 DEFAULT_ANCHOR = "sxolio-{id}"  # older manifests lack comment_anchor
 
 
+def comment_bucket(comment_id: str) -> str:
+    """The finder page of a comment (the manifest's ``comment_url``, {bucket}): the last
+    character of its id, random in a ULID, so that the consultation's comments spread evenly
+    over at most 32 pages; the site build places each comment by the same rule."""
+    return comment_id[-1:].lower()
+
+
 @dataclass(frozen=True)
 class Links:
     site_url: str
@@ -73,6 +80,10 @@ class Links:
         anchor = ((self.manifest.comment_anchor if self.manifest else "") or DEFAULT_ANCHOR).format(
             id=item["id"]
         )
+        if cons.comment_url:  # its finder page, which links on to the page that shows it
+            return self.site(
+                f"{cons.comment_url.format(bucket=comment_bucket(item['id']))}#{anchor}"
+            )
         if item.get("text"):
             text = cons.texts.get(item["text"])
             return self.site(f"{text.url}#{anchor}") if text else None

@@ -46,6 +46,7 @@ class Consultation:
     proposal_url: str = ""  # a proposal's path with "{id}"; older manifests lack it
     results_url: str = ""  # the results page's path, once built (closed); else ""
     report_date: str = ""  # YYYY-MM-DD once the results page shows the report; else ""
+    comment_url: str = ""  # a comment's finder page with "{bucket}"; older manifests lack it
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ def parse(data: dict[str, Any]) -> Manifest:
             cons.get("proposal_url", ""),
             cons.get("results_url", ""),
             cons.get("report_date", ""),
+            cons.get("comment_url", ""),
         )
     return Manifest(
         consultations,

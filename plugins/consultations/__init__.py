@@ -5,7 +5,8 @@ import re
 from pelican import Pelican, signals
 from pelican.generators import Generator
 
-from .generator import ConsultationsGenerator
+from .comment_pages import write_finder
+from .generator import ConsultationsGenerator, consultation_pages
 from .models import ContentError
 from .paragraphs import MARKER
 
@@ -35,3 +36,4 @@ def get_generators(pelican: Pelican) -> type[ConsultationsGenerator]:
 def register() -> None:
     signals.get_generators.connect(get_generators)
     signals.generator_init.connect(add_filters)
+    consultation_pages.connect(write_finder)  # where the e-mails' links to comments land

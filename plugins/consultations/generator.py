@@ -17,7 +17,7 @@ from pelican.writers import Writer
 from chalicelib.clock import ATHENS, now
 from chalicelib.sources import tree_digest
 
-from . import urls
+from . import comment_pages, urls
 from .models import Consultation
 from .outputs import atom_feed, manifest, write_manifest
 from .reader import read_consultations
@@ -116,23 +116,18 @@ class ConsultationsGenerator(Generator):
                 consultation=c,
             )
             for text in c.texts:
-                data = [
-                    header,
-                    text.summary(),
-                    text.content,
-                    [vars(p) for p in text.paragraphs],
-                    [x.fingerprint() for x in text.comments],
-                    [x.fingerprint() for x in text.placeholders],
-                ]
+                comment_pages.paginate_text(self.settings, c.slug, text)
                 self._write(
                     writer,
                     state,
                     self._page("TEXT", consultation=c.slug, slug=text.slug),
                     "text",
-                    data,
+                    comment_pages.text_data(header, text),
                     consultation=c,
                     text=text,
                 )
+                for page, data, arguments in comment_pages.text_pages(c, text):
+                    self._write(writer, state, page, "comments", data, consultation=c, **arguments)
             self._write(
                 writer,
                 state,
@@ -143,16 +138,18 @@ class ConsultationsGenerator(Generator):
             )
             # a withdrawn proposal keeps its page (its address, its comments), unlisted
             for proposal in c.proposals + c.withdrawn_proposals:
-                data = [header, proposal.summary(), [x.fingerprint() for x in proposal.comments]]
+                comment_pages.paginate_proposal(self.settings, c.slug, proposal)
                 self._write(
                     writer,
                     state,
                     self._page("PROPOSAL", consultation=c.slug, id=proposal.id),
                     "proposal",
-                    data,
+                    comment_pages.proposal_data(header, proposal),
                     consultation=c,
                     proposal=proposal,
                 )
+                for page, data, arguments in comment_pages.proposal_pages(c, proposal):
+                    self._write(writer, state, page, "comments", data, consultation=c, **arguments)
             consultation_pages.send(self, consultation=c, pages=Pages(self, writer, state))
             feed = urls.save_as(self.settings, "CONSULTATION_FEED", slug=c.slug)
             entries = [c.overview(), [p.summary() for p in c.proposals], c.results_updated]

@@ -75,6 +75,52 @@ def _answer(answer: Answer | None) -> dict[str, str] | None:
     return vars(answer) if answer is not None else None
 
 
+def flatten(threads: list[Comment]) -> list[Comment]:
+    """Every comment of ``threads``, replies after their parent, in the order they are shown."""
+    found: list[Comment] = []
+    stack = list(reversed(threads))
+    while stack:
+        comment = stack.pop()
+        found.append(comment)
+        stack.extend(reversed(comment.replies))
+    return found
+
+
+@dataclass
+class CommentPage:
+    """One page of a target's comments (plugins/consultations/comment_pages.py)."""
+
+    number: int  # 1, 2, …
+    threads: list[Comment]  # whole threads, in the order of their first comment
+    url: str
+    save_as: str
+
+    @property
+    def comments(self) -> list[Comment]:
+        return flatten(self.threads)
+
+
+@dataclass
+class CommentSeries:
+    """A target's comments in pages: a paragraph's, the whole text's or a proposal's."""
+
+    target: str | None  # the paragraph's id; None: the whole text, or the proposal
+    pages: list[CommentPage]
+    count: int  # published comments, replies included (placeholders are not counted)
+
+    @property
+    def url(self) -> str:
+        return self.pages[0].url
+
+    @property
+    def urls(self) -> list[str]:
+        return [p.url for p in self.pages]
+
+    def where(self) -> dict[str, str]:
+        """Thread (its first comment's id) → the URL of the page that shows it."""
+        return {t.id: p.url for p in self.pages for t in p.threads}
+
+
 @dataclass
 class Proposal:
     id: str
@@ -93,6 +139,8 @@ class Proposal:
     placeholders: list[Comment] = field(default_factory=list)  # withdrawn comments, in threads
     url: str = ""
     withdrawn: bool = False  # its page stays, with a placeholder title and its comments
+    # Its comments in pages: the first on the proposal's page, the next ones on their own.
+    comment_series: CommentSeries | None = None
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -134,6 +182,10 @@ class Text:
     # "what changed" compares it with the text as it stands. None: not frozen (unchanged).
     consulted: list[Paragraph] | None = None
     consulted_source: str | None = None
+    # Its comments on pages of their own, per paragraph (its id) and for the whole text (None),
+    # in the text's order; ``comments_inline``: few enough to show on the text's page too.
+    comment_series: dict[str | None, CommentSeries] = field(default_factory=dict)
+    comments_inline: bool = True
 
     @property
     def paragraph_map(self) -> dict[str, Paragraph]:
@@ -174,6 +226,7 @@ class Consultation:
     # From the URL settings (plugins/consultations/urls.py), so templates spell no path.
     proposals_url: str = ""
     proposal_pattern: str = ""  # a proposal's URL, with {id} to fill
+    comment_pattern: str = ""  # where a comment is found (COMMENT_FIND_URL), {bucket} to fill
     feed_url: str = ""
     results_url: str = ""
     # When the results page last changed in substance (the report's date, else the closing):

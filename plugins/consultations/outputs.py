@@ -52,6 +52,7 @@ def manifest(
                 "closes": c.closes.isoformat(),
                 "url": "/" + c.url,
                 "proposal_url": "/" + c.proposal_pattern,
+                **({"comment_url": "/" + c.comment_pattern} if c.comment_pattern else {}),
                 # plugins/results sets results_updated when it builds the results page
                 **({"results_url": "/" + c.results_url} if c.results_updated else {}),
                 **({"report_date": c.report_date} if c.report_date else {}),

@@ -160,6 +160,11 @@ def read_text(reader: MarkdownReader, path: Path, consultation: str) -> Text:
     if kind not in kinds:
         raise ContentError(source, "Kind", f"«{kind}»: επιτρέπονται {', '.join(kinds)}")
     slug = _slug(meta, source, title)
+    whole = reader.settings.get("COMMENTS_WHOLE")
+    if any(p.id == whole for p in paragraphs):  # the whole text's comment pages are there
+        raise ContentError(
+            source, "id παραγράφου", f"το «{whole}» δεσμεύεται για τα σχόλια σε όλο το κείμενο"
+        )
     consulted, consulted_source = _consulted(reader, path, source, meta)
     return Text(
         slug=slug,
@@ -204,6 +209,7 @@ def read_consultation(settings: dict[str, Any], folder: Path) -> Consultation:
         contact=optional(meta, source, "contact"),
         proposals_url=urls.url(settings, "PROPOSALS", consultation=slug),
         proposal_pattern=urls.proposal_pattern(settings, slug),
+        comment_pattern=urls.url(settings, "COMMENT_FIND", consultation=slug, bucket="{bucket}"),
         feed_url=urls.url(settings, "CONSULTATION_FEED", slug=slug),
         results_url=urls.url(settings, "RESULTS", consultation=slug),
     )

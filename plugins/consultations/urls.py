@@ -4,6 +4,7 @@ pelicanconf.py spells every URL pattern once (Pelican's ARTICLE_URL / ARTICLE_SA
 convention); the plugins format them here, so that no other file spells a path segment.
 """
 
+import re
 from typing import Any
 
 # Pages with a *_URL and a *_SAVE_AS setting, and the fields their patterns are formatted with.
@@ -13,6 +14,10 @@ PAGES = {
     "PROPOSALS": ("consultation",),
     "PROPOSAL": ("consultation", "id"),
     "CONSULTATION_FEED": ("slug",),
+    "COMMENTS": ("consultation", "slug", "target"),
+    "COMMENTS_PART": ("consultation", "slug", "target", "part"),
+    "PROPOSAL_COMMENTS": ("consultation", "id", "part"),
+    "COMMENT_FIND": ("consultation", "bucket"),
     "RESULTS": ("consultation",),
     "RESULTS_TEXT": ("consultation", "slug"),
     "RESULTS_PART": ("consultation", "slug", "part"),
@@ -54,7 +59,7 @@ def proposal_pattern(settings: dict[str, Any], consultation: str) -> str:
 
 def reserved_slugs(settings: dict[str, Any]) -> set[str]:
     """Text slugs that would take the place of a consultation's own pages (the proposals)."""
-    probe = "x"
+    probe = "\x00"
     base = url(settings, "CONSULTATION", slug=probe)
     found = set()
     for page, fields in PAGES.items():
@@ -62,8 +67,18 @@ def reserved_slugs(settings: dict[str, Any]) -> set[str]:
             continue
         own = url(settings, page, **dict.fromkeys(fields, probe))
         if own.startswith(base) and own != base:
-            found.add(own[len(base) :].split("/")[0])
+            segment = own[len(base) :].split("/")[0]
+            if probe not in segment:  # a text's own pages (its comments) start with its slug
+                found.add(segment)
     return found
+
+
+def matcher(settings: dict[str, Any], page: str) -> re.Pattern[str]:
+    """Matches the links of ``page`` whatever its fields (the sitemap leaves some pages out)."""
+    parts = re.split(r"(\{[^{}]*\})", _pattern(settings, f"{page}_URL"))
+    return re.compile(
+        "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts if p) + "$"
+    )
 
 
 def url_settings(settings: dict[str, Any]) -> dict[str, Any]:

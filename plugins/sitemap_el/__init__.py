@@ -1,6 +1,7 @@
 """/sitemap.xml of the public pages and /robots.txt, from what the build wrote."""
 
 import logging
+import re
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -11,15 +12,19 @@ from plugins.consultations import urls
 logger = logging.getLogger(__name__)
 
 
-def public_pages(output: Path, excluded: tuple[str, ...] = ()) -> list[str]:
-    """Site-relative URLs of the HTML pages, without ``excluded`` (staff pages, the error page)
-    and Pagefind's."""
+def public_pages(
+    output: Path, excluded: tuple[str, ...] = (), unlisted: tuple[re.Pattern[str], ...] = ()
+) -> list[str]:
+    """Site-relative URLs of the HTML pages, without ``excluded`` (staff pages, the error page),
+    those ``unlisted`` matches (the comment finder: noindex) and Pagefind's."""
     pages = []
     for path in sorted(output.rglob("*.html")):
         rel = path.relative_to(output).as_posix()
         if rel.startswith(excluded) or rel.startswith(("pagefind/", ".")):
             continue
-        pages.append(rel.removesuffix("index.html"))
+        url = rel.removesuffix("index.html")
+        if not any(pattern.match(url) for pattern in unlisted):
+            pages.append(url)
     return pages
 
 
@@ -28,13 +33,14 @@ def write_sitemap(pelican: Pelican) -> None:
     site_url = pelican.settings.get("SITEURL", "").rstrip("/")
     staff = urls.url(pelican.settings, "MODERATION")  # noindex, and no place in the sitemap
     excluded = (staff, pelican.settings.get("404_SAVE_AS") or "404.html")
+    finder = urls.matcher(pelican.settings, "COMMENT_FIND")  # where e-mails land: noindex
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
     ]
     lines += [
         f"<url><loc>{escape(f'{site_url}/{url}')}</loc></url>"
-        for url in public_pages(output, excluded)
+        for url in public_pages(output, excluded, (finder,))
     ]
     lines.append("</urlset>")
     (output / "sitemap.xml").write_text("\n".join(lines) + "\n", encoding="utf-8")
