@@ -1,5 +1,5 @@
-"""The open data of the fixture site, built once: every file per consultation and for the whole
-site, JSON, CSV and XLSX, the data package (valid with frictionless), the index page, no personal
+"""The open data of the fixture site, built once: JSON, CSV and XLSX per consultation, JSON and
+CSV for the whole site, the data package (valid with frictionless), the index page, no personal
 name of an organisation and no participant hash anywhere, the same bytes from the same snapshot."""
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ OPEN = "prasino-kai-evangelistria"
 ORGANISATION_COMMENT = "01jcomment000000000000004d"
 PERSON_OF_ORGANISATION = "Νίκος Ν."  # wrote for «Σύλλογος Γονέων»: never published
 PARTICIPANTS = ["a1b2c3d4e5f60718", "0f0e0d0c0b0a0908"]  # keyed hashes in the fixture snapshot
+NEWEST = "2026-11-25T12:00:00Z"  # the open consultation's newest approval (the fixture's newest)
 GREEK = re.compile("[\u0370-\u03ff]")
 CSV_HEADER = [
     "kind",
@@ -104,8 +105,8 @@ def csv_rows(site: Path, name: str) -> list[dict[str, str]]:
 
 def test_every_format_per_consultation_and_for_the_whole_site(site: Path) -> None:
     names = {p.name for p in (site / DATA).iterdir()}
-    expected = {f"{c}.{ext}" for c in [*CONSULTATIONS, "ola"] for ext in ("json", "csv", "xlsx")}
-    assert names == expected | {"datapackage.json", "index.html"}
+    expected = {f"{c}.{ext}" for c in CONSULTATIONS for ext in ("json", "csv", "xlsx")}
+    assert names == expected | {"ola.json", "ola.csv", "datapackage.json", "index.html"}
     whole = json.loads((site / DATA / "ola.json").read_bytes())
     assert [c["slug"] for c in whole["consultations"]] == CONSULTATIONS
     assert len(whole["comments"]) == 8 and len(whole["proposals"]) == 2
@@ -212,10 +213,9 @@ def test_xlsx_participation_counts_per_text_and_consultation(site: Path) -> None
     assert total["Απαντήσεις: Προβλέπεται ήδη"] == 1
     assert total["Απαντήσεις: Ενσωματώνεται"] == 0
     assert rows[-1][header.index("Σχόλια")].data_type == "n"  # counts are numbers
-    site_rows = sheet_rows(site / DATA / "ola.xlsx", "Συμμετοχή")
-    everything = [c.value for c in site_rows[-1]]
-    assert everything[:2] == ["site", "Σύνολο ιστότοπου"]
-    assert everything[header.index("Απαντήθηκαν")] == 4
+    everything = json.loads((site / DATA / "ola.json").read_bytes())["participation"][-1]
+    assert (everything["scope"], everything["scope_label"]) == ("site", "Σύνολο ιστότοπου")
+    assert everything["answered"] == 4
 
 
 def test_the_data_package_describes_every_file_and_is_valid(site: Path) -> None:
@@ -224,7 +224,8 @@ def test_the_data_package_describes_every_file_and_is_valid(site: Path) -> None:
     assert paths == {p.name for p in (site / DATA).iterdir()} - {"datapackage.json", "index.html"}
     assert package["licenses"][0]["name"] == "CC-BY-4.0"
     assert GREEK.search(package["title"]) and "4727/2020" in package["description"]
-    assert package["created"] == "2026-11-26T09:00:00Z"
+    assert package["created"] == NEWEST  # the data's newest change, not the snapshot's time
+    assert "XLSX υπάρχει μόνο ανά διαβούλευση" in package["description"]
     for resource in package["resources"]:
         assert GREEK.search(resource["title"]) and resource["hash"].startswith("sha256:")
         if resource["format"] == "csv":
@@ -257,11 +258,14 @@ def test_frictionless_sees_a_broken_csv(site: Path, tmp_path: Path) -> None:
 def test_the_index_page_links_every_file_and_explains_them(site: Path) -> None:
     index = page(site, f"{DATA}/")
     links = {a.get("href") for a in index.find("main").find_all("a")}
-    for name in [*CONSULTATIONS, "ola"]:
+    for name in CONSULTATIONS:
         for ext in ("json", "csv", "xlsx"):
             assert f"../{DATA}/{name}.{ext}" in links, (name, ext)
+    assert {f"../{DATA}/ola.json", f"../{DATA}/ola.csv"} <= links
+    assert f"../{DATA}/ola.xlsx" not in links
     assert f"../{DATA}/datapackage.json" in links
     text = index.find("main").text()
+    assert "Σε XLSX τα δεδομένα υπάρχουν ανά διαβούλευση" in text
     assert "CC BY 4.0" in text and "ν. 4727/2020" in text
     assert "απόστροφο '" in text and "=" in text and "@" in text
     assert "Frictionless Data Package" in text
@@ -269,7 +273,7 @@ def test_the_index_page_links_every_file_and_explains_them(site: Path) -> None:
 
 def test_the_same_snapshot_gives_the_same_bytes(site: Path, tmp_path: Path, root: Path) -> None:
     core = zipfile.ZipFile(site / DATA / f"{OPEN}.xlsx").read("docProps/core.xml").decode()
-    assert '<dcterms:created xsi:type="dcterms:W3CDTF">2026-11-26T09:00:00Z<' in core
+    assert f'<dcterms:created xsi:type="dcterms:W3CDTF">{NEWEST}<' in core
     again = build(tmp_path / "fresh" / "output", root)
     assert data_files(again) == data_files(site)
 

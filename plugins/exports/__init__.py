@@ -1,17 +1,26 @@
-"""Open data: JSON, CSV and XLSX files per consultation (OPENDATA_FILE_URL) and for the whole
-site (OPENDATA_ALL_URL), the data package that describes them (DATAPACKAGE_URL) and an index
-page (OPENDATA_URL), at the URLs pelicanconf.py defines.
+"""Open data: JSON, CSV and XLSX files per consultation (OPENDATA_FILE_URL), JSON and CSV
+for the whole site (OPENDATA_ALL_URL), the data package that describes them (DATAPACKAGE_URL)
+and an index page (OPENDATA_URL), at the URLs pelicanconf.py defines.
 
 data.py makes the public rows (an allowlist), text_files.py the JSON and the CSV, xlsx.py the
-XLSX, datapackage.py the description. The same snapshot gives the same bytes, and a file whose
-bytes did not change is not rewritten: the publish step uploads only what changed. Making the
-files costs seconds on a large site (the XLSX most), so a consultation whose data, settings and
-export code are those of the previous build keeps its files without encoding them again
-(``EXPORTS_STATE``, beside the pages, never uploaded: a dot file).
+XLSX, site_files.py the whole site's files, datapackage.py the description. The same snapshot
+gives the same bytes, and a file whose bytes did not change is not rewritten: the publish step
+uploads only what changed.
+
+The cost follows the change. A consultation's files depend on that consultation only (their
+``generated_at`` is its newest approval or answer, not the snapshot's), so one whose entries,
+texts' titles, settings and export code are those of the previous build keeps its files without
+encoding them again (state.py). Its key hashes its own entries as marshal writes them: a few
+times faster than JSON, and no public row is made to know that nothing changed. The whole
+site's files are its consultations' files end to end, copied, never encoded (site_files.py);
+the whole site has no XLSX, which could only be made again whole at every publish.
 """
 
+import hashlib
 import json
 import logging
+import marshal
+import os
 import posixpath
 from collections.abc import Callable
 from pathlib import Path
@@ -22,19 +31,22 @@ from pelican.generators import Generator
 from pelican.writers import Writer
 
 from chalicelib.sources import tree_digest
+from chalicelib.spec import limits
 from plugins.consultations import urls
 from plugins.consultations.models import ContentError
 from plugins.consultations.render_state import digest
 
-from .data import consultation_data, site_data
+from .data import LISTS, by_consultation, consultation_data, header, newest
 from .datapackage import LICENCE_NOTE, DataFile, datapackage
+from .site_files import Sink, layout, write_csv, write_json
+from .state import EXPORTS_STATE, ExportsState, FileRecord, Made, file_sha256
 from .text_files import to_csv, to_json
 from .xlsx import to_xlsx
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("json", "csv", "xlsx")
-EXPORTS_STATE = ".exports-state.json"  # save_as → the digest its file was made from
+FORMATS = ("json", "csv", "xlsx")  # a consultation's
+SITE_FORMATS = ("json", "csv")  # the whole site's: no XLSX (see above)
 SITE_TITLE = "Όλες οι διαβουλεύσεις"
 
 
@@ -71,6 +83,13 @@ def listed(package: Path, save_as: str) -> set[str]:
     }
 
 
+def entries_digest(entries: dict[str, list]) -> str:
+    """A hash of a consultation's own snapshot entries. marshal (format 2: no references, so
+    the same values give the same bytes) writes them several times faster than json.dumps; a
+    different Python may write other bytes, which costs one encoding, never a stale file."""
+    return hashlib.sha256(marshal.dumps([entries[kind] for kind in LISTS], 2)).hexdigest()
+
+
 class ExportsGenerator(Generator):
     """Runs after the submissions are attached (generate_output comes after every context)."""
 
@@ -83,97 +102,146 @@ class ExportsGenerator(Generator):
             "xlsx": lambda data: to_xlsx(data, title=title, author=author, licence=note),
         }
 
-    def _write(self, page: str, fields: dict[str, str], title: str, data: dict[str, Any]) -> list:
-        """Write ``data`` in every format unless made from the same before; the files, as the
-        data package lists them."""
-        written = []
-        encoders = self._encoders(title)
-        key = digest([self.code, title, sorted(self.identity.items()), data])
-        for ext, encode in encoders.items():
-            save_as = urls.save_as(self.settings, page, ext=ext, **fields)
-            path = Path(self.output_path) / save_as
-            if self.previous.get(save_as) == key and path.is_file():
-                content = path.read_bytes()
-            else:
-                content = encode(data)
-                write_if_changed(path, content)
-            self.current[save_as] = key
-            written.append(DataFile(save_as, ext, title, content))
-        return written
+    def _base(self) -> str:
+        """What every file depends on besides its data: the export code, the settings the
+        XLSX carries, the labels of the codes (limits.json)."""
+        settings = {key: self.settings.get(key) for key in ("MUNICIPALITY", "AUTHOR", "SITENAME")}
+        return digest([tree_digest(Path(__file__).parent), settings, limits()])
 
-    @property
-    def identity(self) -> dict[str, Any]:
-        """The settings the files carry (the XLSX's author and note)."""
-        return {key: self.settings.get(key) for key in ("MUNICIPALITY", "AUTHOR", "SITENAME")}
+    def _file_as(self, slug: str, ext: str) -> str:
+        return urls.save_as(self.settings, "OPENDATA_FILE", slug=slug, ext=ext)
 
-    def _load_state(self) -> None:
-        self.code = tree_digest(Path(__file__).parent)
-        self.current: dict[str, str] = {}
+    def _consultation(self, c: Any, entries: dict[str, list], key: str) -> Made:
+        """A consultation's files: kept when made from ``key``, else encoded and written."""
+        names = {ext: self._file_as(c.slug, ext) for ext in FORMATS}
+        made = self.state.kept(c.slug, key, list(names.values()))
+        if made is not None:
+            for name in names.values():
+                self.state.files[name] = self.state.previous_files[name]
+            return made
+        data = consultation_data(c, entries)
+        self.encoded.append(c.slug)
+        encoded = {ext: encode(data) for ext, encode in self._encoders(c.title).items()}
+        for ext, content in encoded.items():
+            write_if_changed(Path(self.output_path) / names[ext], content)
+            sha = hashlib.sha256(content).hexdigest()
+            self.state.files[names[ext]] = FileRecord(key, len(content), sha)
+        # where the whole site's JSON will find this one's rows and total
+        shape = layout(encoded["json"], data["participation"][-1])
+        return Made(key, data["generated_at"], shape)
+
+    def _assemble(self, save_as: str, key: str, write: Callable[[Sink], None]) -> FileRecord:
+        """Write a site file through a dot file beside it; the file keeps its time when the
+        bytes are the same."""
+        path = Path(self.output_path) / save_as
+        part = path.with_name(f".{path.name}.part")
+        path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            loaded = json.loads((Path(self.output_path) / EXPORTS_STATE).read_bytes())
-        except (OSError, ValueError):
-            loaded = {}
-        self.previous: dict[str, str] = loaded if isinstance(loaded, dict) else {}
+            with part.open("wb") as file:
+                sink = Sink(file)
+                write(sink)
+            sha = sink.sha.hexdigest()
+            same = path.is_file() and path.stat().st_size == sink.size
+            if not (same and file_sha256(path) == sha):
+                os.replace(part, path)
+        finally:
+            part.unlink(missing_ok=True)
+        return FileRecord(key, sink.size, sha)
+
+    def _site(self, consultations: list[Any], made: list[Made]) -> list[DataFile]:
+        """The whole site's JSON and CSV, put together from the consultations' files."""
+        key = digest([self.base, [m.key for m in made]])
+        output = Path(self.output_path)
+        headers = [header(c) for c in consultations]
+        generated_at = newest(m.generated_at for m in made)
+        pairs = list(zip(consultations, made, strict=True))
+        jsons = [(output / self._file_as(c.slug, "json"), m.layout) for c, m in pairs]
+        csvs = [output / self._file_as(c.slug, "csv") for c in consultations]
+        writers: dict[str, Callable[[Sink], None]] = {
+            "json": lambda sink: write_json(sink, headers, generated_at, jsons),
+            "csv": lambda sink: write_csv(sink, csvs),
+        }
+        files = []
+        for ext in SITE_FORMATS:
+            save_as = urls.save_as(self.settings, "OPENDATA_ALL", ext=ext)
+            record = self.state.kept_file(save_as, key)
+            if record is None:
+                record = self._assemble(save_as, key, writers[ext])
+            self.state.files[save_as] = record
+            files.append(DataFile(save_as, ext, SITE_TITLE, record.bytes, record.sha256))
+        return files
 
     def _links(self, page: str, fields: dict[str, str], files: list[DataFile]) -> list:
         return [
             {
                 "format": file.ext.upper(),
                 "url": urls.url(self.settings, page, ext=file.ext, **fields),
-                "size": size(len(file.content)),
+                "size": size(file.bytes),
             }
             for file in files
         ]
 
     def _check_names(self, consultations: list[Any]) -> None:
         """A consultation's file may not take the place of the site's own open-data files."""
-        taken = {urls.save_as(self.settings, "OPENDATA_ALL", ext=ext) for ext in FORMATS}
+        taken = {urls.save_as(self.settings, "OPENDATA_ALL", ext=ext) for ext in SITE_FORMATS}
         taken |= {urls.save_as(self.settings, p) for p in ("DATAPACKAGE", "OPENDATA")}
         for c in consultations:
             for ext in FORMATS:
-                if urls.save_as(self.settings, "OPENDATA_FILE", slug=c.slug, ext=ext) in taken:
+                if self._file_as(c.slug, ext) in taken:
                     raise ContentError(
                         c.source, "Slug", f"«{c.slug}»: δεσμευμένο όνομα των ανοικτών δεδομένων"
                     )
 
     def _remove_stale(self, package_as: str, files: list[DataFile]) -> None:
         """Files the previous data package listed and this build no longer makes (those of a
-        consultation the site no longer has) are deleted, as its pages are."""
+        consultation the site no longer has, an older build's whole-site XLSX) are deleted,
+        as its pages are."""
         output = Path(self.output_path)
         for name in sorted(listed(output / package_as, package_as) - {f.save_as for f in files}):
             if (output / name).is_file():
                 (output / name).unlink()
                 logger.info("Open data: removed %s", name)
 
+    def _files_of(self, c: Any) -> list[DataFile]:
+        """A consultation's files as this build has them (made or kept)."""
+        found = []
+        for ext in FORMATS:
+            name = self._file_as(c.slug, ext)
+            record = self.state.files[name]
+            found.append(DataFile(name, ext, c.title, record.bytes, record.sha256))
+        return found
+
     def generate_output(self, writer: Writer) -> None:
-        snapshot = self.context.get("snapshot")
-        generated_at = snapshot.get("generated_at") if snapshot else None
         consultations = self.context.get("consultations", [])
         self._check_names(consultations)
-        self._load_state()
-        parts, entries, per_consultation = [], [], []
+        self.state, self.base = ExportsState(Path(self.output_path)), self._base()
+        self.encoded: list[str] = []  # the consultations encoded in this build
+        groups = by_consultation(self.context.get("snapshot"))
+        entries, made, per_consultation = [], [], []
         for c in consultations:
-            data = consultation_data(c, snapshot)
-            files = self._write("OPENDATA_FILE", {"slug": c.slug}, c.title, data)
-            parts.append(data)
+            own = groups.get(c.slug) or {kind: [] for kind in LISTS}
+            texts = [(t.slug, t.title) for t in c.texts]
+            key = digest([self.base, header(c), texts, entries_digest(own)])
+            made.append(self._consultation(c, own, key))
+            self.state.made[c.slug] = made[-1]
+            files = self._files_of(c)
             per_consultation += files
             entries.append(
                 {
                     "consultation": c,
-                    "comments": len(data["comments"]),
-                    "proposals": len(data["proposals"]),
+                    "comments": len(own["comments"]),
+                    "proposals": len(own["proposals"]),
                     "files": self._links("OPENDATA_FILE", {"slug": c.slug}, files),
                 }
             )
-        whole = site_data(parts, generated_at)
-        site_files = self._write("OPENDATA_ALL", {}, SITE_TITLE, whole)
+        site_files = self._site(consultations, made)
         package_as = urls.save_as(self.settings, "DATAPACKAGE")
         files = site_files + per_consultation
+        generated_at = newest(m.generated_at for m in made)
         package = datapackage(self.settings, package_as, files, generated_at)
         self._remove_stale(package_as, files)
         write_if_changed(Path(self.output_path) / package_as, package)
-        state = json.dumps(self.current, sort_keys=True).encode("utf-8")
-        write_if_changed(Path(self.output_path) / EXPORTS_STATE, state)
+        write_if_changed(Path(self.output_path) / EXPORTS_STATE, self.state.save())
         url = urls.url(self.settings, "OPENDATA")
         writer.write_file(
             urls.save_as(self.settings, "OPENDATA"),
@@ -185,8 +253,8 @@ class ExportsGenerator(Generator):
             template_name="opendata",
             exports=entries,
             site_export={
-                "comments": len(whole["comments"]),
-                "proposals": len(whole["proposals"]),
+                "comments": sum(e["comments"] for e in entries),
+                "proposals": sum(e["proposals"] for e in entries),
                 "files": self._links("OPENDATA_ALL", {}, site_files),
             },
             datapackage={
@@ -195,7 +263,7 @@ class ExportsGenerator(Generator):
                 "size": size(len(package)),
             },
         )
-        logger.info("Open data written for %d consultations", len(entries))
+        logger.info("Open data: %d of %d consultations encoded", len(self.encoded), len(entries))
 
 
 def get_generators(pelican: Pelican) -> type[ExportsGenerator]:

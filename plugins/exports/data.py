@@ -1,4 +1,5 @@
-"""Open data from the snapshot: the public rows of each consultation and of the whole site.
+"""Open data from the snapshot: the public rows of each consultation (the whole site's files
+are the consultations' files put end to end: site_files.py).
 
 The rows hold the columns of columns.py and nothing else (an allowlist): never an e-mail, a
 participant hash, a submission key or a moderation note, whatever the snapshot carries. An
@@ -6,6 +7,8 @@ organisation is published by its name only: the name of the person who wrote for
 leaves, even if a snapshot still carried it.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from chalicelib.spec import limits
@@ -14,6 +17,7 @@ from .columns import COMMENT_COLUMNS, CSV_COLUMNS, KINDS, PROPOSAL_COLUMNS, Colu
 from .participation import participation
 
 EMPTY_SNAPSHOT: dict[str, Any] = {"comments": [], "proposals": [], "generated_at": None}
+LISTS = ("comments", "proposals")
 
 
 def _label(labels: dict[str, str], code: str | None) -> str | None:
@@ -79,7 +83,8 @@ def _titles(consultation: Any) -> dict[Any, Any]:
     return titles
 
 
-def _header(consultation: Any) -> dict[str, Any]:
+def header(consultation: Any) -> dict[str, Any]:
+    """What the files say of the consultation itself (its JSON's ``consultation``)."""
     return {
         "slug": consultation.slug,
         "title": consultation.title,
@@ -89,42 +94,61 @@ def _header(consultation: Any) -> dict[str, Any]:
     }
 
 
+def by_consultation(snapshot: dict[str, Any] | None) -> dict[str, dict[str, list]]:
+    """Each consultation's own comments and proposals, in one pass over the snapshot (the
+    exports of one consultation then never look at another's entries)."""
+    groups: dict[str, dict[str, list]] = defaultdict(lambda: {kind: [] for kind in LISTS})
+    for kind in LISTS:
+        for item in (snapshot or EMPTY_SNAPSHOT)[kind]:
+            groups[item.get("consultation")][kind].append(item)
+    return dict(groups)
+
+
+def _moment(stamp: str) -> tuple[str, str]:
+    """A UTC stamp in time order: 10:00:00Z before 10:00:00.5Z (not so as plain strings)."""
+    return (stamp[:19], stamp[19:-1])
+
+
+def newest(stamps: Iterable[str | None]) -> str | None:
+    """The latest of some UTC stamps (None when there is none)."""
+    return max((stamp for stamp in stamps if stamp), key=_moment, default=None)
+
+
+def newest_change(entries: dict[str, list]) -> str | None:
+    """The newest approval or answer among ``entries`` (a consultation's own): its files'
+    ``generated_at``, so that they change only when it does (None: nothing published yet)."""
+    return newest(
+        stamp
+        for kind in LISTS
+        for item in entries[kind]
+        for stamp in (item.get("approved_at"), (item.get("answer") or {}).get("answered_at"))
+    )
+
+
 def consultation_data(consultation: Any, snapshot: dict[str, Any] | None) -> dict[str, Any]:
-    """Everything public about one consultation's submissions (the JSON file's content)."""
+    """Everything public about one consultation's submissions (the JSON file's content).
+
+    ``snapshot``: the snapshot, or only this consultation's entries (by_consultation)."""
     snapshot = snapshot or EMPTY_SNAPSHOT
     slug = consultation.slug
     titles = _titles(consultation)
     mine = {
         kind: sorted((i for i in snapshot[kind] if i.get("consultation") == slug), key=_order)
-        for kind in ("comments", "proposals")
+        for kind in LISTS
     }
     comments = [public_row(c, "comment", COMMENT_COLUMNS, titles) for c in mine["comments"]]
     proposals = [public_row(p, "proposal", PROPOSAL_COLUMNS, titles) for p in mine["proposals"]]
     return {
-        "consultation": _header(consultation),
-        "generated_at": snapshot.get("generated_at"),
+        "consultation": header(consultation),
+        "generated_at": newest_change(mine),
         "comments": comments,
         "proposals": proposals,
         "participation": participation(consultation, comments, proposals),
     }
 
 
-def site_data(parts: list[dict[str, Any]], generated_at: str | None) -> dict[str, Any]:
-    """The whole site: every consultation's rows, in the order of the site, and the totals."""
-    rows = [row for part in parts for row in part["participation"]]
-    comments = [c for part in parts for c in part["comments"]]
-    proposals = [p for part in parts for p in part["proposals"]]
-    return {
-        "consultations": [part["consultation"] for part in parts],
-        "generated_at": generated_at,
-        "comments": comments,
-        "proposals": proposals,
-        "participation": [*rows, *participation(None, comments, proposals)],
-    }
-
-
 def csv_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """The CSV's rows: the proposals, then the comments, each with its kind."""
+    """A consultation's CSV rows: its proposals, then its comments, each with its kind."""
     rows = []
     for kind, key in (("proposal", "proposals"), ("comment", "comments")):
         for row in data[key]:

@@ -6,7 +6,6 @@ and XLSX a file resource with its format, size and hash; the licence is CC BY 4.
 of Greek public-sector open data (law 4727/2020).
 """
 
-import hashlib
 import json
 import posixpath
 from dataclasses import dataclass
@@ -35,14 +34,20 @@ MEDIA_TYPES = {
 }
 STARTS = " ".join(s for s in FORMULA_STARTS if s.isprintable())
 CSV_NOTE = (
-    "Μία γραμμή ανά πρόταση ή σχόλιο (πρώτα οι προτάσεις), UTF-8 με BOM. Για να ανοίγει με "
+    "Μία γραμμή ανά πρόταση ή σχόλιο, UTF-8 με BOM: ανά διαβούλευση, με τη σειρά του "
+    "ιστότοπου, πρώτα οι προτάσεις της και μετά τα σχόλιά της. Για να ανοίγει με "
     f"ασφάλεια σε λογιστικό φύλλο, κάθε κελί που αρχίζει με {STARTS}, tab ή carriage return "
     "έχει πρόθεμα ' (απόστροφο)."
 )
 JSON_NOTE = (
     "Αντικείμενο με τα πεδία consultation (ή consultations), generated_at, comments, proposals "
     "και participation· οι εγγραφές τους έχουν τα ονόματα πεδίων του CSV και του φύλλου "
-    "«Συμμετοχή» του XLSX."
+    "«Συμμετοχή» του XLSX. generated_at: η νεότερη έγκριση ή απάντηση μεταξύ των εγγραφών "
+    "του αρχείου (null αν δεν έχει καμία)."
+)
+SITE_NOTE = (
+    "Για όλες τις διαβουλεύσεις μαζί υπάρχουν JSON και CSV: τα αρχεία των διαβουλεύσεων το "
+    "ένα μετά το άλλο, με τη σειρά του ιστότοπου. XLSX υπάρχει μόνο ανά διαβούλευση."
 )
 XLSX_NOTE = (
     f"Φύλλα «{SHEETS[0]}», «{SHEETS[1]}» και «{SHEETS[2]}» με ελληνικές επικεφαλίδες και την "
@@ -52,12 +57,14 @@ XLSX_NOTE = (
 
 @dataclass(frozen=True)
 class DataFile:
-    """One written open-data file: where it is, what it holds, its bytes."""
+    """One written open-data file: where it is, what it holds, its size and hash (known
+    without reading it again: a kept file's are in the exports state)."""
 
     save_as: str  # relative to the output folder
     ext: str
     title: str  # what it covers, in Greek (a consultation's title, or the whole site)
-    content: bytes
+    bytes: int  # its size
+    sha256: str  # its hash, hex
 
 
 def _fields(columns: Any) -> list[dict[str, object]]:
@@ -76,8 +83,8 @@ def _resource(file: DataFile, base: str) -> dict[str, Any]:
         "title": f"{file.title} ({file.ext.upper()})",
         "format": file.ext,
         "mediatype": MEDIA_TYPES[file.ext],
-        "bytes": len(file.content),
-        "hash": "sha256:" + hashlib.sha256(file.content).hexdigest(),
+        "bytes": file.bytes,
+        "hash": "sha256:" + file.sha256,
     }
     if file.ext == "csv":
         resource |= {
@@ -124,7 +131,7 @@ def datapackage(
             "με τις απαντήσεις του Δήμου και τη συμμετοχή ανά κείμενο, ανά διαβούλευση και "
             "συνολικά. Μόνο ό,τι δημοσιεύεται και στον ιστότοπο: ποτέ διεύθυνση ηλεκτρονικού "
             "ταχυδρομείου ή άλλο στοιχείο επικοινωνίας· ένας φορέας δημοσιεύεται μόνο με την "
-            "επωνυμία του. " + LICENCE_NOTE
+            f"επωνυμία του. {SITE_NOTE} {LICENCE_NOTE}"
         ),
         "keywords": ["διαβούλευση", "σχόλια", "προτάσεις", "συμμετοχή", municipality],
         "licenses": [LICENCE],

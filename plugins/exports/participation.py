@@ -2,8 +2,10 @@
 
 Counted from the public rows (data.py): comments (replies included), proposals, how many came
 from citizens and from organisations, and how many the municipality answered, by disposition.
+Every count adds up, so the site's row is the sum of the consultations' rows (site_total).
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from chalicelib.spec import limits
@@ -37,10 +39,7 @@ def _count(
 def participation(
     consultation: Any, comments: list[dict[str, Any]], proposals: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """The rows of one consultation (its texts, its proposals, its total), or with no
-    ``consultation`` the one row of the whole site's total."""
-    if consultation is None:
-        return [_count("site", {}, comments, proposals)]
+    """The rows of one consultation: its texts, its proposals, its total (last)."""
     site = {"consultation": consultation.slug, "consultation_title": consultation.title}
     texts = [(t.slug, t.title) for t in consultation.texts]
     known = {slug for slug, _ in texts}
@@ -59,3 +58,16 @@ def participation(
     rows.append(_count("proposals", site, on_proposals, proposals))
     rows.append(_count("consultation", site, comments, proposals))
     return rows
+
+
+def site_total(totals: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The whole site's row: the sum of the consultations' own total rows (their ``scope``
+    ``consultation``), so the site's file needs no row of any consultation in memory."""
+    columns = participation_columns()
+    counts = [column.name for column in columns if column.type == "integer"]
+    summed = dict.fromkeys(counts, 0)
+    for row in totals:
+        for name in counts:
+            summed[name] += row[name]
+    values = {"scope": "site", "scope_label": SCOPES["site"], **summed}
+    return {column.name: values.get(column.name) for column in columns}

@@ -3,8 +3,8 @@
 Every string is written with ``write_string`` and the workbook is made with XlsxWriter's
 conversions off (no string becomes a formula, a number or a link): a comment that begins with =
 stays the text the citizen wrote, so the XLSX needs no ' prefix (text_files.neutralise). The
-file is the same bytes for the same snapshot: its creation date is the snapshot's, never the
-build's (XlsxWriter's zip entries carry a fixed date).
+file is the same bytes for the same data: its creation date is the data's ``generated_at`` (its
+newest approval or answer), never the build's (XlsxWriter's zip entries carry a fixed date).
 """
 
 import io
@@ -21,13 +21,13 @@ OPTIONS = {
     "strings_to_numbers": False,
     "strings_to_urls": False,
 }
-FIXED_DATE = datetime(2026, 1, 1)  # the creation date of a file made without a snapshot
+FIXED_DATE = datetime(2026, 1, 1)  # the creation date of a file with nothing published
 SHEETS = ("Σχόλια", "Προτάσεις", "Συμμετοχή")
 WIDE = {"body", "answer_text", "title"}
 
 
 def created(generated_at: str | None) -> datetime:
-    """The workbook's creation date: the snapshot's (naive UTC, as XlsxWriter wants it)."""
+    """The workbook's creation date: its data's (naive UTC, as XlsxWriter wants it)."""
     if not generated_at:
         return FIXED_DATE
     moment = datetime.fromisoformat(generated_at.replace("Z", "+00:00"))
@@ -54,7 +54,7 @@ def _sheet(workbook: Any, name: str, columns: tuple[Column, ...], rows: list[dic
 
 
 def to_xlsx(data: dict[str, Any], *, title: str, author: str, licence: str) -> bytes:
-    """The workbook of ``data`` (a consultation's or the whole site's, data.py)."""
+    """The workbook of a consultation's ``data`` (data.py)."""
     out = io.BytesIO()
     workbook = xlsxwriter.Workbook(out, OPTIONS)
     workbook.set_properties(
