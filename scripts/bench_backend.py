@@ -19,6 +19,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -39,6 +40,7 @@ IMPORT_RUNS = 5
 CONCURRENCY = (1, 16)
 WARMUP = 16  # unmeasured requests per level: one per thread at c=16, first imports done
 SITE_URL = "http://127.0.0.1:8000"
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 APP_ENV_KEYS = ("TABLE_NAME", "DYNAMODB_ENDPOINT", "SITE_URL", "IP_HASH_KEY", "MANIFEST_PATH")
 LINKED = ("theme", "plugins", "lambdas", "pelicanconf.py", "publishconf.py")
 
@@ -54,16 +56,23 @@ class Report:
     numbers: dict[str, float] = field(default_factory=dict)
     rows: list[tuple[str, str, str, str]] = field(default_factory=list)
     caption: str = ""
+    # key -> (part, label, note), and the parts that could not be measured (part, label,
+    # reason): what scripts/bench_scale.py sets side by side.
+    labels: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    missing: list[tuple[str, str, str]] = field(default_factory=list)
 
     def add(self, part: str, label: str, key: str, value: float, note: str = "") -> None:
         self.numbers[key] = value
-        self.rows.append((part, label, _human(key, value), note))
+        self.labels[key] = (part, label, note)
+        self.rows.append((part, label, human(key, value), note))
 
     def na(self, part: str, label: str, reason: str) -> None:
+        self.missing.append((part, label, reason))
         self.rows.append((part, label, f"n/a ({reason})", ""))
 
 
-def _human(key: str, value: float) -> str:
+def human(key: str, value: float) -> str:
+    """``value`` in the unit its key names, for the table."""
     if key.endswith("_bytes"):
         return f"{value / 1024:,.1f} KiB" if value < 10 * 1024**2 else f"{value / 1024**2:,.0f} MiB"
     if key.endswith("_count"):
@@ -83,6 +92,45 @@ def percentile(values: list[float], pct: float) -> float:
     """Nearest-rank percentile (p99 of 300 samples is the 297th smallest)."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+class TreeRss:
+    """The peak of the summed RSS of a process and its descendants, sampled every ``interval``
+    seconds in a thread while the ``with`` block runs (a short spike between samples is missed;
+    wait4's per-process peak covers that)."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, tree_rss(self.pid))
+            if self._stop.wait(self.interval):
+                return
+
+    def __enter__(self) -> TreeRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of ``pid`` and every descendant now (Linux /proc; 0 once it is gone)."""
+    total, stack = 0, [pid]
+    while stack:
+        proc = Path("/proc") / str(stack.pop())
+        try:
+            total += int((proc / "statm").read_text().split()[1]) * PAGE_SIZE
+            for task in (proc / "task").iterdir():
+                stack += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue  # it ended meanwhile
+    return total
 
 
 def has_module(name: str) -> bool:
@@ -179,7 +227,6 @@ def bench_api(
     report: Report, db: Any, manifest: Path, now: datetime, requests_n: int, log: Path
 ) -> None:
     """Import time, then POST /v1/comments through chalice local vs. raw put_item."""
-    import threading
 
     import requests
 

