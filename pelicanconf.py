@@ -78,6 +78,13 @@ PROPOSALS_URL = "diavoulefseis/{consultation}/protaseis/"  # the list and the fo
 PROPOSALS_SAVE_AS = PROPOSALS_URL + "index.html"
 PROPOSAL_URL = "diavoulefseis/{consultation}/protaseis/{id}/"
 PROPOSAL_SAVE_AS = PROPOSAL_URL + "index.html"
+# The proposals list in pages of PROPOSALS_PER_PAGE, in the order they were approved (oldest
+# first; plugins/consultations/comment_pages.py says what moves when): page 1, with the form, at
+# PROPOSALS_URL, then 2, 3 … beside the proposals' own pages: a part never takes a proposal's
+# address, since an id has at least 8 characters (spec/snapshot.schema.json) and a part fewer.
+PROPOSALS_PART_URL = PROPOSALS_URL + "{part}/"  # part 2, 3 …
+PROPOSALS_PART_SAVE_AS = PROPOSALS_PART_URL + "index.html"
+PROPOSALS_PER_PAGE = 100
 CONSULTATION_FEED_URL = CONSULTATION_FEED_SAVE_AS = "diavoulefseis/{slug}/feed.atom"
 # A text's comments on pages of their own (plugins/consultations/comment_pages.py): one series per
 # paragraph ({target}: the paragraph's id) and one for the whole text ({target}: COMMENTS_WHOLE,

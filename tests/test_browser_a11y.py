@@ -20,6 +20,7 @@ from browser import (
     serve,
 )
 from test_site_comment_pages import CONS, SMALL, Site, many
+from test_site_proposal_pages import LIST, with_proposals
 
 from chalicelib.links import comment_bucket
 
@@ -72,20 +73,24 @@ def test_axe_finds_nothing_on_any_page(site: Served, browser: Any) -> None:
 
 def test_axe_finds_nothing_on_paged_comments(root: Path, tmp_path: Path, browser: Any) -> None:
     """A text with many comments (the fixture's, small pages): its page, its comment pages with
-    their page links (the current one marked), the proposal's, and a finder page at a comment."""
-    paged = Site(root, tmp_path, **SMALL)
+    their page links (the current one marked), the proposal's, and a finder page at a comment;
+    and the second page of a list of proposals."""
+    paged = Site(root, tmp_path, **SMALL, **LIST)
     data = many()
-    paged.build(data)
+    paged.build(with_proposals(data, 9))
     text = paged.text_url
     comments = [p for p in html_pages(paged.output) if "/sxolia/" in p]
     middle = next(p for p in comments if p.startswith(text) and p.endswith("/2/"))
     proposal = next(p for p in comments if "/protaseis/" in p)
     one = data["comments"][-1]["id"]  # a comment of the proposal
     finder = paged.url("COMMENT_FIND", consultation=CONS, bucket=comment_bucket(one))
+    listed = [paged.url("PROPOSALS", consultation=CONS)]  # page 1 (the form) and page 2
+    listed.append(paged.url("PROPOSALS_PART", consultation=CONS, part="2"))
+    assert listed[1] in html_pages(paged.output)
     found = {}
     with serve(paged.output) as served, local_context(browser) as context:
         page = preload_axe(context).new_page()
-        for url in (text, middle, proposal.rsplit("sxolia/", 1)[0], proposal, finder):
+        for url in (text, middle, proposal.rsplit("sxolia/", 1)[0], proposal, finder, *listed):
             page.goto(f"{served.url}/{url}#sxolio-{one}")
             if violations := axe_violations(page):
                 found[url] = violations

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from browser import build_demo, format_problems, html_pages, nu_check
-from test_site_comment_pages import SMALL, Site, many
+from test_site_comment_pages import CONS, SMALL, Site, many
+from test_site_proposal_pages import LIST, with_proposals
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -24,10 +25,12 @@ def test_the_whole_demo_site_is_valid_html(tmp_path: Path, root: Path) -> None:
     assert {"", "moderation/", "404.html", "anazitisi/", "anoikta-dedomena/"} <= set(pages)
     assert len(pages) >= 30, pages
     assert any("/sxolia/" in p for p in pages)  # comment pages and the comment finder
-    # and a text with many comments: its page links to comment pages in several parts
-    paged = Site(root, tmp_path / "paged", **SMALL)
-    paged.build(many())
+    # and a text with many comments: its page links to comment pages in several parts; and a
+    # consultation with many proposals: their list in pages
+    paged = Site(root, tmp_path / "paged", **SMALL, **LIST)
+    paged.build(with_proposals(many(), 9))
     assert any(re.search(r"/sxolia/[^/]+/\d+/$", p) for p in html_pages(paged.output))
+    assert paged.url("PROPOSALS_PART", consultation=CONS, part="2") in html_pages(paged.output)
     canary = tmp_path / "canary" / "broken.html"
     canary.parent.mkdir()
     canary.write_text(BROKEN, encoding="utf-8")

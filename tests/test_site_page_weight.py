@@ -1,8 +1,9 @@
 """Every page stays light whatever the counts: comment pages with the longest comments and
 many replies, the text page with 50 comments (still shown on it), and at ten times the
-benchmark's scale (30 consultations, 600 texts, 15,000 proposals) the catalogue and a
-consultation's proposals list. Budget: 100 KiB gzip with the stylesheets and scripts a page
-loads (scripts/bench.py page_weight), the issue's bound; sizes, not times."""
+benchmark's scale (30 consultations, 600 texts, 15,000 proposals) the catalogue; a
+consultation's proposals list in pages: tests/test_site_proposal_pages.py. Budget: 100 KiB
+gzip with the stylesheets and scripts a page loads (scripts/bench.py page_weight), the issue's
+bound; sizes, not times."""
 
 from __future__ import annotations
 
@@ -163,12 +164,3 @@ def test_the_catalogue_stays_light_at_ten_times_the_scale(root: Path) -> None:
     assert html.count("/keimeno-") == 600  # every text, linked
     assert html.count('/protaseis/"') == 30  # each consultation's proposals: their list
     assert _weight(root, html) <= LIMIT
-
-
-def test_a_proposals_list_of_500_stays_light(root: Path) -> None:
-    env, context = _environment(root)
-    [consultation] = _scale(consultations=1, texts=1, proposals=500)
-    extra = {"consultation": consultation, "page_url": consultation.proposals_url}
-    html = env.get_template("proposals.html").render({**context, **extra})
-    assert html.count('class="card"') == 500
-    assert _weight(root, html, ("theme/js/forms.js",)) <= LIMIT

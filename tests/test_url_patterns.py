@@ -179,6 +179,8 @@ def test_other_settings_move_the_pages_links_and_manifest(root: Path, tmp_path: 
     moved = {
         "PROPOSALS_URL": base + "idees/",
         "PROPOSALS_SAVE_AS": base + "idees/index.html",
+        "PROPOSALS_PART_URL": base + "idees/{part}/",
+        "PROPOSALS_PART_SAVE_AS": base + "idees/{part}/index.html",
         "PROPOSAL_URL": base + "idees/ar-{id}/",
         "PROPOSAL_SAVE_AS": base + "idees/ar-{id}/index.html",
         "PROPOSAL_COMMENTS_URL": base + "idees/ar-{id}/sxolia/{part}/",

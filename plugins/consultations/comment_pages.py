@@ -23,6 +23,13 @@ comments changed, and a page number that no longer exists is deleted (RenderStat
 E-mails link to a comment through its consultation's finder page (COMMENT_FIND_URL, by the last
 character of the comment's id: the API knows only the comment, not its page), which links on to
 the comment page; ``write_finder`` writes them.
+
+A consultation's list of proposals is cut into numbered pages the same way (``proposal_list``,
+``numbered``, the same pagination links): PROPOSALS_PER_PAGE a page, in the order the list has
+always had, by approval (approved_at, then id: plugins/submissions). A newly approved proposal
+goes on the last page, so a publish re-renders that page and page 1 (its count, its form) only;
+one taken down (withdrawn, hidden) moves every later one back a place, re-rendering the pages
+from its own to the last, and a new page re-renders them all (their pagination links).
 """
 
 from __future__ import annotations
@@ -86,11 +93,13 @@ def _published(threads: list[Comment]) -> int:
     return sum(1 for c in flatten(threads) if not c.withdrawn)
 
 
-def _page(settings: dict[str, Any], name: str, number: int, **fields: str) -> Page:
-    """The ``name`` page of ``fields``, with its part from page 2 on."""
-    if number > 1:
-        fields = fields | {"part": str(number)}
-    return urls.save_as(settings, name, **fields), urls.url(settings, name, **fields)
+def numbered(settings: dict[str, Any], first: str, rest: str, number: int, **fields: str) -> Page:
+    """Page ``number`` of a series: page 1 at the ``first`` page's address (no part in it), the
+    next ones at ``rest``'s with their part (2, 3 …): comment pages and the proposals list."""
+    if number == 1:
+        return urls.save_as(settings, first, **fields), urls.url(settings, first, **fields)
+    fields = fields | {"part": str(number)}
+    return urls.save_as(settings, rest, **fields), urls.url(settings, rest, **fields)
 
 
 def paginate_text(settings: dict[str, Any], consultation: str, text: Text) -> None:
@@ -108,8 +117,7 @@ def paginate_text(settings: dict[str, Any], consultation: str, text: Text) -> No
         }
         pages = []
         for number, chunk in enumerate(paginate(threads, per_page, max_chars), start=1):
-            name = "COMMENTS_PART" if number > 1 else "COMMENTS"
-            save_as, url = _page(settings, name, number, **fields)
+            save_as, url = numbered(settings, "COMMENTS", "COMMENTS_PART", number, **fields)
             pages.append(CommentPage(number, chunk, url, save_as))
         text.comment_series[target] = CommentSeries(target, pages, _published(threads))
     shown = len(text.comments) + len(text.placeholders)
@@ -131,8 +139,7 @@ def paginate_proposal(settings: dict[str, Any], consultation: str, proposal: Pro
     fields = {"consultation": consultation, "id": proposal.id}
     pages = []
     for number, chunk in enumerate(paginate(proposal.threads, per_page, max_chars), start=1):
-        name = "PROPOSAL_COMMENTS" if number > 1 else "PROPOSAL"
-        save_as, url = _page(settings, name, number, **fields)
+        save_as, url = numbered(settings, "PROPOSAL", "PROPOSAL_COMMENTS", number, **fields)
         pages.append(CommentPage(number, chunk, url, save_as))
     proposal.comment_series = CommentSeries(None, pages, _published(proposal.threads))
 
@@ -227,6 +234,40 @@ def proposal_pages(
         ]
         arguments = {"proposal": proposal, "series": series, "comment_page": page, "indexed": True}
         yield (page.save_as, page.url), data, arguments
+
+
+def proposal_list(
+    settings: dict[str, Any], consultation: Consultation, header: dict[str, Any]
+) -> Iterator[tuple[Page, Any, dict]]:
+    """(page, render fingerprint, template arguments) of each page of the consultation's list
+    of proposals (module docstring): page 1 shows the ``header`` (the days left), the count
+    and the form; the next ones their cards and page links only, so that they are not
+    re-rendered every day. A card changes with its proposal's comment count and answer."""
+    per_page = int(settings["PROPOSALS_PER_PAGE"])
+    listed = consultation.proposals
+    chunks = [listed[i : i + per_page] for i in range(0, len(listed), per_page)] or [[]]
+    fields = {"consultation": consultation.slug}
+    pages = [
+        numbered(settings, "PROPOSALS", "PROPOSALS_PART", n, **fields)
+        for n in range(1, len(chunks) + 1)
+    ]
+    links = [url for _, url in pages]
+    for number, (page, chunk) in enumerate(zip(pages, chunks, strict=True), start=1):
+        first = number == 1
+        data = [
+            header if first else brief(consultation),
+            len(listed) if first else None,
+            links,
+            number,
+            [p.summary() for p in chunk],
+        ]
+        arguments = {
+            "proposals": chunk,
+            "page_number": number,
+            "page_urls": links,
+            "proposal_count": len(listed),
+        }
+        yield page, data, arguments
 
 
 def finder_rows(consultation: Consultation) -> dict[str, list[dict[str, Any]]]:

@@ -128,14 +128,8 @@ class ConsultationsGenerator(Generator):
                 )
                 for page, data, arguments in comment_pages.text_pages(c, text):
                     self._write(writer, state, page, "comments", data, consultation=c, **arguments)
-            self._write(
-                writer,
-                state,
-                self._page("PROPOSALS", consultation=c.slug),
-                "proposals",
-                [header, [p.summary() for p in c.proposals]],
-                consultation=c,
-            )
+            for page, data, arguments in comment_pages.proposal_list(self.settings, c, header):
+                self._write(writer, state, page, "proposals", data, consultation=c, **arguments)
             # a withdrawn proposal keeps its page (its address, its comments), unlisted
             for proposal in c.proposals + c.withdrawn_proposals:
                 comment_pages.paginate_proposal(self.settings, c.slug, proposal)
