@@ -1,4 +1,5 @@
-"""Pagefind over the built fixture site, queried in Chromium the way the search page does."""
+"""Pagefind over the built fixture site (its bundles merged), queried in Chromium the way the
+search page does."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from browser import CHROMIUM, CHROMIUM_ARGS, serve
+from search_support import searcher
 
 from chalicelib.sitebuild import build_site
 
@@ -43,18 +45,9 @@ def search(served: str) -> Iterator:
         page.goto(f"{served}/anazitisi/")
         page.wait_for_selector(".pagefind-ui__search-input")
 
-        def run(term: str) -> list[tuple[str, str]]:
-            """(url, indexed text) of each hit (Pagefind stems: hits are not exact matches)."""
-            return page.evaluate(
-                """async (term) => {
-                    const pf = await import('/pagefind/pagefind.js');
-                    const found = await pf.search(term);
-                    const data = await Promise.all(found.results.map(r => r.data()));
-                    return data.map(d => [d.url, d.content]);
-                }""",
-                term,
-            )
-
+        # (url, indexed text) of each hit (Pagefind stems: hits are not exact matches), from
+        # every bundle merged as the search page merges them
+        run = searcher(page)
         run.requests = requests
         yield run
         browser.close()

@@ -1,4 +1,4 @@
-"""Build the static site: Pelican with this project's plugins, then the Pagefind index.
+"""Build the static site: Pelican with this project's plugins, then the Pagefind bundles.
 
 The one entry point for `make html`, the publish step (in Lambda: no git, no network, writes only
 under ``output``) and the tests. Pelican runs in-process, so a content error surfaces here as an
@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import logging
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chalicelib.search_bundles import IndexResult
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +83,7 @@ class BuildResult:
     seconds: float
     stats: dict[str, int] = field(default_factory=dict)  # rendered / skipped / deleted pages
     durations: dict[str, float] = field(default_factory=dict)  # pelican_s, pagefind_s
+    search: IndexResult | None = None  # which search bundles this build re-indexed
 
 
 def _settings(project_root: Path, output: Path, overrides: dict, publish: bool) -> dict:
@@ -111,12 +114,15 @@ def run_pelican(settings: dict) -> None:
         raise _logged_error(*errors.records[0], str(settings.get("PATH", "")))
 
 
-def run_pagefind(output: Path) -> None:
-    """Index the built pages for search (the same CLI as `python -m pagefind`)."""
-    cmd = [sys.executable, "-m", "pagefind", "--site", str(output), "--quiet"]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SiteBuildError(f"pagefind failed ({done.returncode}): {done.stderr[-2000:]}")
+def run_pagefind(output: Path, settings: dict[str, Any]) -> IndexResult:
+    """Bring the search index up to date: one Pagefind bundle per consultation, re-indexed only
+    when its pages changed (chalicelib.search_bundles; docs/search.md)."""
+    from chalicelib.search_bundles import BundleError, index_site
+
+    try:
+        return index_site(output, settings)
+    except BundleError as exc:
+        raise SiteBuildError(str(exc)) from exc
 
 
 def build_site(
@@ -160,16 +166,22 @@ def build_site(
     if site_url:  # else pelicanconf (relative URLs) or publishconf (DIAVOULEFSI_SITE_URL)
         overrides.update({"SITEURL": site_url.rstrip("/"), "RELATIVE_URLS": False})
     overrides.update(settings or {})
-    run_pelican(_settings(project_root, output, overrides, publish))
+    pelican_settings = _settings(project_root, output, overrides, publish)
+    run_pelican(pelican_settings)
     indexing = time.monotonic()
-    run_pagefind(output)
+    search = run_pagefind(output, pelican_settings)
     done = time.monotonic()
     stats = json.loads(stats_file.read_text(encoding="utf-8"))
     if not stats_path:
         stats_file.unlink()
     durations = {"pelican_s": indexing - started, "pagefind_s": done - indexing}
-    result = BuildResult(output, done - started, stats, durations)
+    result = BuildResult(output, done - started, stats, durations, search)
     logger.info(
-        "Site built in %.1f s (Pagefind %.1f s): %s", result.seconds, durations["pagefind_s"], stats
+        "Site built in %.1f s (Pagefind %.1f s, %s of %s bundles): %s",
+        result.seconds,
+        durations["pagefind_s"],
+        len(search.indexed),
+        search.bundles,
+        stats,
     )
     return result

@@ -1,0 +1,315 @@
+"""The search index in bundles: one Pagefind bundle per consultation and one for the rest of the
+site, merged in the browser. A build re-indexes only the bundles whose pages changed, so the
+indexing work of a publish follows the change (docs/search.md has the numbers: one whole-site
+index re-read all 1,614 pages, 6.5 s of CPU, on every publish; at ten times the site, ten times
+that, while a publish re-indexes one consultation whatever the site's size).
+
+Layout, in the output folder:
+
+- ``pagefind/``: the site bundle (every page outside a consultation) with Pagefind's scripts,
+  the one the search page loads;
+- ``pagefind/`` + the consultation's URL (CONSULTATION_URL): a consultation's bundle, every page
+  under that URL whatever its type (text, comment pages, proposals, results), its index only
+  (the site bundle's scripts read it). Its first folder is checked against the site bundle's
+  own names, so no slug can mix with them;
+- ``pagefind/vocabulary/``: which bundles hold which words, so that the merged bundles answer
+  as one whole-site index would (chalicelib.search_vocabulary);
+- ``pagefind/bundles.json``: what the search page merges (theme/static/js/search/pagefind.js);
+- ``.pagefind-state.json`` (a dot file: never published, kept by a cold start's archive): each
+  bundle's digest of its pages when it was indexed. Beside the output folder, not in it: every
+  page's size, mtime and content hash (so only written pages are read again) and the
+  vocabulary's pages; both are made again from the site when missing.
+
+A bundle is re-indexed when a page under it was written with other bytes, added or deleted (a
+re-rendered page with the same bytes is not a change); its folder is emptied first, so that
+nothing of a hidden comment stays searchable. A consultation that is gone loses its bundle.
+Pagefind runs as its binary, one process per bundle to index (2 ms to start).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from chalicelib import search_vocabulary as vocabulary
+from plugins.consultations import urls
+
+logger = logging.getLogger(__name__)
+
+ROOT = "pagefind"  # the site bundle's folder, where the search page loads Pagefind from
+LIST_NAME = "bundles.json"
+STATE_NAME = ".pagefind-state.json"  # in the output: the bundles' digests (small)
+PAGE_HASHES = "pagefind-pages.json"  # beside it, .<output>-…: every page's size, mtime and hash
+VOCABULARY_PAGES = "vocabulary"  # beside it too, .<output>-…/: the vocabulary bundle's pages
+STATE_FORMAT = 1
+SITE_ID = "site"  # the site bundle's name on the search page (a consultation's ends with /)
+VOCABULARY = f"{ROOT}/{vocabulary.FOLDER}/"
+ENTRY = "pagefind-entry.json"  # every bundle has one: its absence means an unfinished bundle
+# What Pagefind writes into a bundle's folder besides files named pagefind*/wasm.*: a
+# consultation bundle's first folder must not be one of these (nor the list).
+PAGEFIND_FOLDERS = frozenset({"index", "fragment", "filter", "playground"})
+GLOB_SPECIAL = re.compile(r"([\\*?\[\]{}<>(),:!$])")
+SLUG = "\x00"  # stands for the slug while the consultation pattern is taken apart
+
+
+class BundleError(RuntimeError):
+    """Pagefind failed, or a bundle's folder would collide with another's."""
+
+
+@dataclass
+class Bundle:
+    folder: str  # relative to the output, ends with "/"
+    glob: str  # Pagefind's --glob, relative to the output
+    pages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IndexResult:
+    bundles: int = 0
+    indexed: list[str] = field(default_factory=list)  # folders re-indexed by this build
+    removed: list[str] = field(default_factory=list)  # folders of consultations that are gone
+
+
+def _glob_escape(path: str) -> str:
+    return GLOB_SPECIAL.sub(r"\\\1", path)
+
+
+def _consultation_pattern(settings: dict[str, Any]) -> tuple[str, str]:
+    """(before, after) the slug in CONSULTATION_URL: a page under ``before + slug + after`` is the
+    consultation's, whatever page type it is (text, comment page, proposal, results)."""
+    pattern = urls.url(settings, "CONSULTATION", slug=SLUG)
+    before, _, after = pattern.partition(SLUG)
+    if not after.endswith("/") or SLUG in after:
+        raise BundleError(f"CONSULTATION_URL must end with / and name the slug once: {pattern}")
+    return before, after
+
+
+def plan(settings: dict[str, Any], pages: list[str]) -> dict[str, Bundle]:
+    """The bundles of the built ``pages`` (site-relative HTML paths), by folder."""
+    before, after = _consultation_pattern(settings)
+    owner = re.compile(re.escape(before) + r"([^/]+)" + re.escape(after))
+    site = Bundle(f"{ROOT}/", "")
+    bundles: dict[str, Bundle] = {site.folder: site}
+    for page in sorted(pages):
+        found = owner.match(page)
+        if not found:
+            site.pages.append(page)
+            continue
+        prefix = found.group(0)
+        folder = f"{ROOT}/{prefix}"
+        if folder not in bundles:
+            first = prefix.split("/")[0]
+            reserved = PAGEFIND_FOLDERS | {LIST_NAME, vocabulary.FOLDER}
+            if first in reserved or first.startswith(ROOT):
+                raise BundleError(f"The search bundle {folder} would mix with Pagefind's files")
+            bundles[folder] = Bundle(folder, _glob_escape(prefix) + "**/*.html")
+        bundles[folder].pages.append(page)
+    if not site.pages:
+        raise BundleError("No page outside the consultations to search from (the home page?)")
+    # A handful of pages (home, about, open data): listed one by one.
+    site.glob = "{" + ",".join(_glob_escape(p) for p in site.pages) + "}"
+    return bundles
+
+
+def html_pages(output: Path) -> list[str]:
+    """Every HTML page of the site, site-relative; not Pagefind's, not the machinery's."""
+    found = []
+    for root, dirs, files in os.walk(output):
+        rel_root = Path(root).relative_to(output).as_posix()
+        if rel_root == ".":
+            dirs[:] = [d for d in dirs if d != ROOT]
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        prefix = "" if rel_root == "." else rel_root + "/"
+        found += [prefix + f for f in files if f.endswith(".html") and not f.startswith(".")]
+    return sorted(found)
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        logger.warning("Unreadable search state %s: indexing every bundle", path)
+        return {}
+    return state if isinstance(state, dict) and state.get("format") == STATE_FORMAT else {}
+
+
+def beside(output: Path, name: str) -> Path:
+    """A file of the build's beside the output folder, as the render cache is."""
+    return output.parent / f".{output.name}-{name}"
+
+
+def _read_cache(path: Path) -> dict[str, list[Any]]:
+    """The page hashes of the previous build; none (every page hashed again) if unreadable."""
+    try:
+        cache = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return cache if isinstance(cache, dict) else {}
+
+
+def _hash_pages(output: Path, pages: list[str], cache: dict[str, list[Any]]) -> dict[str, list]:
+    """path -> [size, mtime_ns, sha256]: a file whose size and mtime are the cached ones keeps
+    its hash (a publish then reads only the pages the build wrote)."""
+    hashed = {}
+    for page in pages:
+        stat = (output / page).stat()
+        known = cache.get(page)
+        if (
+            isinstance(known, list)
+            and len(known) == 3
+            and known[:2] == [stat.st_size, stat.st_mtime_ns]
+        ):
+            hashed[page] = known
+        else:
+            digest = hashlib.sha256((output / page).read_bytes()).hexdigest()
+            hashed[page] = [stat.st_size, stat.st_mtime_ns, digest]
+    return hashed
+
+
+def _digest(version: str, glob: str, files: list[tuple[str, str]]) -> str:
+    """What a bundle was indexed from: Pagefind's version, the glob, (file, content hash)."""
+    return hashlib.sha256(json.dumps([version, glob, files]).encode("utf-8")).hexdigest()
+
+
+def _pagefind_version() -> str:
+    try:
+        return metadata.version("pagefind_bin")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _pagefind_command() -> list[str]:
+    """The binary itself (2 ms to start) rather than ``python -m pagefind`` (70 ms): one start
+    per bundle to re-index."""
+    from pagefind.service import get_executable
+
+    binary = get_executable()
+    return [str(binary)] if binary else [sys.executable, "-m", "pagefind"]
+
+
+def _clear(folder: Path, keep: frozenset[str] = frozenset()) -> None:
+    """Empty a bundle's folder, so that nothing of a page it no longer holds stays searchable
+    (but for ``keep``: the bundles inside the site bundle's folder)."""
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        if entry.name in keep:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def _index(command: list[str], site: Path, glob: str, folder: Path) -> None:
+    cmd = [*command, "--site", str(site), "--glob", glob, "--output-path", str(folder)]
+    done = subprocess.run([*cmd, "--quiet"], capture_output=True, text=True, check=False)
+    if done.returncode != 0 or not (folder / ENTRY).is_file():
+        tail = (done.stderr or done.stdout)[-2000:]
+        raise BundleError(f"pagefind failed on {folder} ({done.returncode}): {tail}")
+
+
+def _prune(folder: Path, *, fragments: bool = False) -> None:
+    """A merged bundle is read through the site bundle's scripts and WebAssembly: keep only its
+    index (the entry, the metadata and the chunk folders), 0.65 MB less per bundle. The
+    vocabulary's pages are never shown: without ``fragments`` their text goes too."""
+    for entry in folder.iterdir():
+        if entry.is_file() and entry.name != ENTRY and not entry.name.endswith(".pf_meta"):
+            entry.unlink()
+        elif entry.name == "fragment" and not fragments:
+            shutil.rmtree(entry)
+
+
+def _gone(output: Path, settings: dict[str, Any], current: set[str], recorded: set[str]) -> set:
+    """Folders of consultation bundles no page needs any more (recorded, or found on disk)."""
+    before, after = _consultation_pattern(settings)
+    on_disk = {
+        p.relative_to(output).as_posix() + "/"
+        for p in output.glob(f"{ROOT}/{before}*{after}".rstrip("/"))
+        if (p / ENTRY).is_file() and p != output / ROOT
+    }
+    special = {f"{ROOT}/", VOCABULARY}
+    return {f for f in on_disk | recorded if f not in special and f not in current}
+
+
+def bundle_id(folder: str) -> str:
+    """How the search page names a bundle: ``site``, or its folder inside the site bundle's."""
+    return SITE_ID if folder == f"{ROOT}/" else folder[len(ROOT) + 1 :]
+
+
+def index_site(output: Path, settings: dict[str, Any]) -> IndexResult:
+    """Bring the search bundles of ``output`` up to date with its pages."""
+    output = Path(output)
+    state_path = output / STATE_NAME
+    state = _read_state(state_path)
+    state_path.unlink(missing_ok=True)  # a build that fails half-way re-indexes next time
+    bundles = plan(settings, html_pages(output))
+    pages = [p for b in bundles.values() for p in b.pages]
+    hashes_path = beside(output, PAGE_HASHES)
+    hashes = _hash_pages(output, pages, _read_cache(hashes_path))
+    version = _pagefind_version()
+    previous: dict[str, str] = state.get("bundles", {})
+    result = IndexResult(bundles=len(bundles))
+    for folder in sorted(_gone(output, settings, set(bundles), set(previous))):
+        shutil.rmtree(output / folder, ignore_errors=True)
+        result.removed.append(folder)
+    inner = {bundle_id(f).split("/")[0] for f in bundles} - {SITE_ID}
+    keep = frozenset(inner | {LIST_NAME, vocabulary.FOLDER})
+    digests, command = {}, _pagefind_command()
+    for folder, bundle in sorted(bundles.items()):
+        digests[folder] = _digest(version, bundle.glob, [(p, hashes[p][2]) for p in bundle.pages])
+        if previous.get(folder) == digests[folder] and (output / folder / ENTRY).is_file():
+            continue
+        _clear(output / folder, keep if folder == f"{ROOT}/" else frozenset())
+        _index(command, output, bundle.glob, output / folder)
+        if folder != f"{ROOT}/":
+            _prune(output / folder, fragments=True)
+        result.indexed.append(folder)
+
+    ids = {bundle_id(f): output / f for f in bundles}
+    vocabulary_pages = beside(output, VOCABULARY_PAGES)
+    sources = vocabulary.refresh(vocabulary_pages, ids, {bundle_id(f) for f in result.indexed})
+    digests[VOCABULARY] = _digest(version, "*.html", sorted(sources.items()))
+    words_of: dict[str, str] = state.get("vocabulary_pages", {})
+    fresh = previous.get(VOCABULARY) == digests[VOCABULARY] and words_of
+    if not fresh or not (output / VOCABULARY / ENTRY).is_file():
+        _clear(output / VOCABULARY)
+        _index(command, vocabulary_pages, "*.html", output / VOCABULARY)
+        words_of = vocabulary.page_ids(vocabulary_pages, output / VOCABULARY)
+        _prune(output / VOCABULARY)
+        result.indexed.append(VOCABULARY)
+
+    _write_list(output, sorted(bundle_id(f) for f in bundles if f != f"{ROOT}/"), words_of)
+    hashes_path.write_text(json.dumps(hashes), encoding="utf-8")
+    state = {"format": STATE_FORMAT, "bundles": digests, "vocabulary_pages": words_of}
+    state_path.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
+    logger.info(
+        "Search: %s bundles, %s re-indexed %s, %s removed",
+        result.bundles,
+        len(result.indexed),
+        result.indexed,
+        len(result.removed),
+    )
+    return result
+
+
+def _write_list(output: Path, merged: list[str], words_of: dict[str, str]) -> None:
+    """What the search page merges, relative to the site bundle: the consultation bundles, the
+    vocabulary and whose words each of its pages holds; rewritten only when it changes."""
+    path = output / ROOT / LIST_NAME
+    listing = {"bundles": merged, "vocabulary": f"{vocabulary.FOLDER}/", "words_of": words_of}
+    data = json.dumps(listing, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    if not path.is_file() or path.read_text(encoding="utf-8") != data:
+        path.write_text(data, encoding="utf-8")
