@@ -287,10 +287,11 @@ def normal_build(published: dict[str, Any]) -> Path:
 
 
 def site_files(directory: Path) -> set[str]:
+    """The site's files: not the publish machinery's dot paths (manifest, work state)."""
     return {
         p.relative_to(directory).as_posix()
         for p in directory.rglob("*")
-        if p.is_file() and not p.name.startswith(".")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(directory).parts)
     }
 
 
@@ -371,6 +372,13 @@ def test_a_deployed_text_edit_is_published_with_no_decision(
     base: Path = published["base"]
     site = base / "site-after-deploy"
     shutil.copytree(base / "site", site)
+    # The copy stands for the bucket the first run published to (the state remembers it).
+    from chalicelib.store import state
+    from chalicelib.targets import LocalDirTarget
+    from scripts.publish import dynamodb_table
+
+    table = dynamodb_table(published["env"]["DYNAMODB_ENDPOINT"], published["env"]["TABLE_NAME"])
+    state.record_target(table, LocalDirTarget(site).name)
     runs = []
     for n, edit in enumerate((False, True)):
         task = base / f"task-{n}"
