@@ -111,7 +111,7 @@ class SmallPages:
 
     def query(self, **kwargs: Any) -> Any:
         self.queries += 1
-        return self.table.query(Limit=1, **kwargs)
+        return self.table.query(**{**kwargs, "Limit": 1})  # whatever page size it asks
 
     def update_item(self, **kwargs: Any) -> Any:
         return self.table.update_item(**kwargs)
