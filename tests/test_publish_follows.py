@@ -197,7 +197,12 @@ def test_a_content_mistake_leaves_the_live_site_until_it_is_fixed(
     assert recorded["build_error"]["file"] == "consultations/anoichti/podilata.md"
     assert recorded.get("watermark") == watermark
 
-    again = site.run(NOW + timedelta(minutes=20))  # still broken: still failing, still intact
+    # Still broken and nothing new: the schedule does not build the same failure every minute.
+    assert site.run(NOW + timedelta(minutes=11)).status == publish.NOTHING
+    assert state.read(ddb)["build_error"]["file"] == "consultations/anoichti/podilata.md"
+    # A new decision tries again: still failing, the live site still intact.
+    decide(ddb, put(ddb, comment_entry(2), status="pending"), "approved", clock.iso(NOW))
+    again = site.run(NOW + timedelta(minutes=20))
     assert again.status == publish.FAILED and tree_bytes(site.target.directory) == live
 
     broken.write_text(source, encoding="utf-8")

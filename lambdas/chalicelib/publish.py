@@ -166,6 +166,9 @@ def run(
     source = sources.fingerprint(Path(project_root), content)
     first = current.get("published_to") != target.name
     reasons = _reasons(current, force=force, first=first, source=source, now=moment)
+    if reasons and not force and _failed_alike(current, source):
+        logger.info("publish: the site did not build from these sources; waiting for a change")
+        reasons = []
     if not reasons:
         logger.info("publish: nothing new since %s", current.get("published_at"))
         return PublishResult(
@@ -204,6 +207,16 @@ def run(
             return PublishResult(status=LOST)
         result.retention_due = result.status == PUBLISHED or _retention_due(current, moment)
         return result
+
+
+def _failed_alike(current: dict[str, Any], source: str) -> bool:
+    """The last run failed to build these very sources with these very decisions: building
+    again every minute would fail the same way (the error waits for staff: the moderation
+    summary); a fixed text, a deploy or a new decision tries again."""
+    error = current.get("build_error")
+    if not isinstance(error, dict) or error.get("source") != source:
+        return False
+    return str(error.get("decisions")) == str(int(current.get("decisions", 0)))
 
 
 def _retention_due(current: dict[str, Any], now: datetime) -> bool:
@@ -312,7 +325,7 @@ def _locked_run(
             **build_options,
         )
     except SiteBuildError as exc:
-        return _failed(table, result, exc)
+        return _failed(table, result, exc, source, decisions)
     result.rendered = built_site.stats.get("rendered", 0)
     result.skipped = built_site.stats.get("skipped", 0)
     if progress:
@@ -380,11 +393,15 @@ def _notify(table: Any, output: Path, now: datetime, covered: str | None) -> dic
     return {}
 
 
-def _failed(table: Any, result: PublishResult, exc: SiteBuildError) -> PublishResult:
+def _failed(
+    table: Any, result: PublishResult, exc: SiteBuildError, source: str, decisions: int
+) -> PublishResult:
     """Nothing is uploaded and nothing recorded as published: the live site stays as it was,
-    the watermark too (decisions meanwhile are published once the site builds again)."""
+    the watermark too (decisions meanwhile are published once the site builds again). What it
+    failed on (the sources, the decisions) is kept with the error, so the schedule does not
+    build the same failure again every minute (``_failed_alike``)."""
     logger.error("publish: the site does not build, the live site is unchanged: %s", exc)
     result.status = FAILED
     result.error = exc.details
-    state.record_build_error(table, result.error)
+    state.record_build_error(table, {**result.error, "source": source, "decisions": str(decisions)})
     return result
