@@ -98,9 +98,11 @@ def write_results(path: Path, numbers: dict[str, Any]) -> None:
 
 
 def measured_run(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path) -> tuple[float, int]:
-    """Run ``cmd``; its wall seconds and peak RSS in bytes: the larger of wait4's (the largest
-    single process of the tree) and the sampled sum over the tree (Pagefind runs while the build's
-    Python process still holds its memory, and a Lambda function's memory holds both)."""
+    """Run ``cmd``; its wall seconds and peak RSS in bytes: the sampled sum over the process
+    tree (Pagefind runs while the build's Python process still holds its memory, and a Lambda
+    function's memory holds both). Not wait4's ru_maxrss: Linux keeps a forked child's
+    high-water mark across exec, so a bench process holding a large generated site would lend
+    its own size to every child (only when sampling saw nothing is it the answer)."""
     with open(log, "wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -111,7 +113,7 @@ def measured_run(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path) -
     if proc.returncode != 0:
         tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
         raise BenchError(f"exit status {proc.returncode}: {' '.join(tail)}")
-    return wall, max(usage.ru_maxrss * 1024, tree.peak)  # Linux reports kilobytes
+    return wall, tree.peak or usage.ru_maxrss * 1024  # Linux reports kilobytes
 
 
 # --- the site ------------------------------------------------------------------------------

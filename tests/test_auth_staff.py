@@ -76,6 +76,20 @@ def test_create_stores_only_the_hash(api_env: dict[str, str]) -> None:
         auth.create(db.table(), " ")
 
 
+def test_a_token_never_starts_like_an_option(
+    api_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`moderate.py --token <token>` must not read a token starting with «-» as an option."""
+    import secrets
+
+    from chalicelib import auth, db
+
+    drawn = iter(["-dashfirst" + "x" * 33, "plain" + "y" * 38])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: next(drawn))
+    token, _ = auth.create(db.table(), "Νίκος")
+    assert token == "plain" + "y" * 38
+
+
 def test_verify_gives_the_reason(api_env: dict[str, str]) -> None:
     from chalicelib import auth, db
 

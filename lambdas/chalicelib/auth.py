@@ -61,6 +61,8 @@ def create(table: Any, name: str, days: int | None = None) -> tuple[str, dict[st
     if days is not None and days < 1:
         raise ValueError("expiry must be at least one day")
     token = secrets.token_urlsafe(TOKEN_BYTES)
+    while token.startswith("-"):  # one in 64 would read as an option: `moderate.py --token -x…`
+        token = secrets.token_urlsafe(TOKEN_BYTES)
     created, digest = clock.now(), token_hash(token)
     item: dict[str, Any] = {
         **keys.staff_token(digest),
