@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.config import MANIFEST_FILE
-from scripts.bench_backend import SITE_URL, Report, app_environment, now_utc, project_root
+from scripts.bench_backend import SITE_URL, Report, app_environment, project_root
 
 DECISIONS = 12
 GAP_SECONDS = (1.0, 12.0)  # staff's pace between two decisions
@@ -72,6 +72,7 @@ def _timed_approvals(work: Path, site: Any) -> tuple[list[float], int]:
     from chalicelib import moderation
     from chalicelib.targets import LocalDirTarget
     from plugins.consultations import urls
+    from scripts.bench_publish import new_comment
     from scripts.build import site_settings
     from scripts.publisher import Publisher
     from scripts.seed_demo import submission_item
@@ -85,20 +86,15 @@ def _timed_approvals(work: Path, site: Any) -> tuple[list[float], int]:
         target=target, workdir=work / "publish", project_root=project_root(site.root),
         api_url="http://127.0.0.1:8010", site_url=SITE_URL, table=table,
     )  # fmt: skip
-    texts = [key for key in site.texts if key[0] == site.open_consultation][:5]
     waits: list[float] = []
     publisher.start()
     try:
         for i in range(DECISIONS):
             time.sleep(rng.uniform(*GAP_SECONDS))
-            consultation, text = texts[i % len(texts)]
-            entry = {"id": f"live{i:04d}approval", "reference": f"NS-LIVE{i:02d}",
-                     "consultation": consultation, "text": text, "proposal": None,
-                     "paragraph": None, "parent": None, "body": f"Ζωντανό σχόλιο {i + 1}.",
-                     "author": {"respondent_type": "citizen", "display_name": None},
-                     "created_at": now_utc(), "approved_at": now_utc()}  # fmt: skip
+            entry = new_comment(site, i, "live")
             table.put_item(Item=submission_item(entry, "comment", email="live@example.invalid",
                                                 status="pending"))  # fmt: skip
+            consultation, text = entry["consultation"], entry["text"]
             page = urls.save_as(settings, "TEXT", consultation=consultation, slug=text)
             folder = (target.directory / page).parent  # the text and its comment pages
             decided = time.monotonic()

@@ -141,3 +141,21 @@ def build_fixture_site(
     )
     run_pelican(settings)
     return tmp / "output", settings
+
+
+def build_whole_site(root: Path, output: Path, snapshot: Path | None = None) -> Path:
+    """The fixture content built the publish's way (Pelican, then the search bundles) from
+    ``snapshot`` (default: the fixture's), its open consultation open."""
+    from datetime import datetime
+
+    from chalicelib.sitebuild import build_site
+
+    build_site(
+        root,
+        output,
+        snapshot=snapshot or FIXTURE_SITE / "snapshot.json",
+        api_url="http://api.example.test:9000",
+        now=datetime.fromisoformat(FIXTURE_NOW),
+        content=FIXTURE_SITE / "content",
+    )
+    return output

@@ -7,20 +7,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import frictionless
 import openpyxl
 import pytest
+from site_support import build_whole_site
 
-from chalicelib.sitebuild import build_site
 from chalicelib.snapshot import validate
 from plugins.exports.text_files import neutralise
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site"
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=ZoneInfo("Europe/Athens"))
 DATA = "anoikta-dedomena"
 CONSULTATION = "prasino-kai-evangelistria"
 PAYLOADS = [
@@ -96,16 +93,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, root: Path) -> Path:
     work = tmp_path_factory.mktemp("injection")
     snapshot = work / "snapshot.json"
     snapshot.write_text(json.dumps(hostile_snapshot(), ensure_ascii=False), encoding="utf-8")
-    output = work / "output"
-    build_site(
-        root,
-        output,
-        snapshot=snapshot,
-        api_url="http://api.example.test:9000",
-        now=NOW,
-        content=FIXTURE / "content",
-    )
-    return output
+    return build_whole_site(root, work / "output", snapshot)
 
 
 def test_neutralise_prefixes_only_what_would_start_a_formula() -> None:

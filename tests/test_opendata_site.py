@@ -12,20 +12,17 @@ import io
 import json
 import zipfile
 from collections import Counter
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
+from site_support import build_whole_site
 
 import plugins.exports as exports
-from chalicelib.sitebuild import build_site
 from chalicelib.spec import limits
 from plugins.exports.text_files import to_json
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site"
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=ZoneInfo("Europe/Athens"))
 DATA = "anoikta-dedomena"
 CONSULTATIONS = ["prasino-kai-evangelistria", "kleisti", "mellontiki"]  # the site's order
 OPEN = "prasino-kai-evangelistria"
@@ -37,15 +34,7 @@ pytestmark = pytest.mark.xdist_group("opendata")
 
 
 def build(root: Path, output: Path, snapshot: Path = FIXTURE / "snapshot.json") -> Path:
-    build_site(
-        root,
-        output,
-        snapshot=snapshot,
-        api_url="http://api.example.test:9000",
-        now=NOW,
-        content=FIXTURE / "content",
-    )
-    return output
+    return build_whole_site(root, output, snapshot)
 
 
 @pytest.fixture(scope="module")

@@ -99,17 +99,5 @@ def due(current: dict[str, Any], now: datetime) -> bool:
         return True  # unreadable: run rather than wait for the schedule
 
 
-def wait_for_burst(current: dict[str, Any], now: datetime) -> float:
-    """Seconds still to wait before a requested run starts (0 when none is asked for)."""
-    requested = current.get("publish_requested_at")
-    if not requested:
-        return 0.0
-    try:
-        waited = (now - _parse(requested)).total_seconds()
-    except ValueError:
-        return 0.0
-    return max(0.0, min(debounce() - waited, debounce()))
-
-
 def _parse(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
