@@ -174,4 +174,7 @@ BUILD_STATS_PATH = None
 RELATIVE_URLS = True
 CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False
+# The consultations as read from their Markdown, per folder (plugins/consultations/reader.py):
+# chalicelib.sitebuild puts it beside the output; empty, every build reads every file.
+CONSULTATIONS_CACHE_PATH = ""
 DELETE_OUTPUT_DIRECTORY = False

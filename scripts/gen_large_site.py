@@ -40,6 +40,10 @@ ROOT = Path(__file__).resolve().parent.parent
 ATHENS = ZoneInfo("Europe/Athens")
 CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 STATES = ("open", "closed", "upcoming")
+# Every generated decision is at least this old: the site's earlier decisions went out with
+# earlier publishes, so a bench publish after new approvals exports what changed and not, as
+# well, the thousands that a clamp to "now" put inside the export's margin (snapshot_delta).
+DECIDED_BEFORE = timedelta(minutes=30)
 EXPLICIT_IDS = ("eisagogi", "stochos", "proypologismos", "chronodiagramma", "topothesia", "ofeli")
 
 CONSULTATIONS = (
@@ -290,6 +294,7 @@ def generate(
     if len({slug for slug, *_ in entries}) != consultations:
         raise ValueError("two consultations would share a slug")  # pragma: no cover
     rng, now = random.Random(seed), (now or datetime.now(UTC))
+    decided = now - DECIDED_BEFORE
     ids, kinds = _Ids(rng), list(limits()["text_kinds"])
     site = LargeSite(root=dest, snapshot_path=dest / "snapshot.json", now=now)
     content = dest / "content"
@@ -330,20 +335,20 @@ def generate(
     for (c, t), n in site.comments_per_text.items():
         target = {"consultation": c, "text": t, "proposal": None}
         opens, closes = windows[c]
-        end = min(closes, now)
+        end = min(closes, decided)
         all_comments += _comments_on(rng, ids, n, target, site.texts[(c, t)], (opens, end))
 
     all_proposals: list[dict[str, Any]] = []
     for i in range(proposals if live else 0):
         c = live[i % len(live)]
         opens, closes = windows[c]
-        at = opens + (min(closes, now) - opens) * rng.random()
+        at = opens + (min(closes, decided) - opens) * rng.random()
         all_proposals.append({
             "id": ids.new_id(at), "reference": ids.reference(), "consultation": c,
             "title": f"Πρόταση {i + 1}: {rng.choice(SUBJECTS)[1]}",
             "body": "\n\n".join(_paragraph(rng, SENTENCES, 2, 4) for _ in range(2)),
             "location": rng.choice(("Πλατεία Νέας Σμύρνης", "Άλσος", None)), "author": _author(rng),
-            "created_at": _utc(at), "approved_at": _utc(min(at + timedelta(hours=6), now)),
+            "created_at": _utc(at), "approved_at": _utc(min(at + timedelta(hours=6), decided)),
         })  # fmt: skip
     commented = rng.sample(all_proposals, min(len(all_proposals), max(1, proposals // 5)))
     per_proposal = _shares(rng, proposal_comments, len(commented) if proposal_comments else 0, -1)
@@ -351,7 +356,7 @@ def generate(
         target = {"consultation": proposal["consultation"], "text": None,
                   "proposal": proposal["id"]}  # fmt: skip
         start = datetime.fromisoformat(proposal["approved_at"])
-        end = min(windows[proposal["consultation"]][1], now)
+        end = min(windows[proposal["consultation"]][1], decided)
         all_comments += _comments_on(rng, ids, n, target, [], (start, max(end, start)))
 
     site.comments_count, site.proposals_count = len(all_comments), len(all_proposals)

@@ -162,6 +162,7 @@ def build_site(
         "BUILD_STATS_PATH": str(stats_file),
         "DELETE_OUTPUT_DIRECTORY": False,  # unchanged pages stay; stale ones are removed
         "CACHE_PATH": str(output.parent / f".{output.name}-cache"),
+        "CONSULTATIONS_CACHE_PATH": str(output.parent / f".{output.name}-consultations"),
     }
     if site_url:  # else pelicanconf (relative URLs) or publishconf (DIAVOULEFSI_SITE_URL)
         overrides.update({"SITEURL": site_url.rstrip("/"), "RELATIVE_URLS": False})

@@ -70,12 +70,17 @@ def shard_file(folder: Path, consultation: str) -> Path:
     return folder / f"_{hashlib.sha256(consultation.encode('utf-8')).hexdigest()[:32]}.json"
 
 
-def merged(folder: Path) -> dict[str, Any]:
+def merged(folder: Path, only: set[str] | None = None) -> dict[str, Any]:
     """The snapshot of the whole site the shards in ``folder`` make (sorted as ``assemble``
-    sorts: by consultation first, so the shards simply follow each other)."""
+    sorts: by consultation first, so the shards simply follow each other); with ``only``, of
+    those consultations (a build reads the shards of the consultations that changed)."""
     lists: dict[str, list[dict[str, Any]]] = {plural: [] for plural in snapshot.LISTS.values()}
     generated = snapshot.EMPTY_GENERATED_AT
-    parts = [json.loads(path.read_bytes()) for path in sorted(Path(folder).glob("*.json"))]
+    if only is None:
+        paths = sorted(Path(folder).glob("*.json"))
+    else:
+        paths = [p for c in sorted(only) if (p := shard_file(Path(folder), c)).is_file()]
+    parts = [json.loads(path.read_bytes()) for path in paths]
     for part in sorted(parts, key=_first_consultation):
         generated = max(generated, part["generated_at"])
         for plural in lists:
@@ -85,6 +90,17 @@ def merged(folder: Path) -> dict[str, Any]:
     if not lists[snapshot.WITHDRAWN]:
         del lists[snapshot.WITHDRAWN]
     return {"schema_version": snapshot.SCHEMA_VERSION, "generated_at": generated, **lists}
+
+
+def shard_digests(folder: Path) -> dict[str, str] | None:
+    """Consultation → the sha256 of its shard, as the state beside ``folder`` records them, or
+    None when the shards are not the ones the state describes (then nothing is taken as
+    unchanged). A consultation without entries has no shard."""
+    state = _read_state(Path(folder).with_name(STATE_NAME))
+    shards = state.get("shards") if state else None
+    if not isinstance(shards, dict) or not _shards_intact(Path(folder), shards):
+        return None
+    return {consultation: str(shard["sha256"]) for consultation, shard in shards.items()}
 
 
 def _first_consultation(part: dict[str, Any]) -> str:

@@ -44,6 +44,15 @@ def tree_digest(*folders: str | Path) -> str:
     return sha.hexdigest()
 
 
+def code_digest() -> str:
+    """The code a build runs: the plugins and this package (a deploy that changes a page's
+    making changes it, so nothing built by the old code is taken as settled)."""
+    sha = hashlib.sha256()
+    _feed(sha, Path(plugins.__file__).parent, CACHES)
+    _feed(sha, Path(chalicelib.__file__).parent, PACKAGE_SKIPPED)
+    return sha.hexdigest()
+
+
 def fingerprint(project_root: Path, content: Path | None = None) -> str:
     """The sources of a build of ``content`` (default ``project_root/content``)."""
     root = Path(project_root)

@@ -22,6 +22,7 @@ from .models import Consultation
 from .outputs import atom_feed, manifest, write_manifest
 from .reader import read_consultations
 from .render_state import RenderState, digest
+from .settled import SETTLED, Settled
 
 logger = logging.getLogger(__name__)
 
@@ -102,55 +103,19 @@ class ConsultationsGenerator(Generator):
         state = RenderState(
             self.output_path, self.settings.get("RENDER_STATE_PATH"), self._shared()
         )
-        site_url = self.settings.get("SITEURL", "")
         index = (self.settings.get("INDEX_SAVE_AS") or "index.html", "")
         self._write(writer, state, index, "index", [c.overview() for c in self.consultations])
+        settled: Settled | None = self.context.get(SETTLED)
+        listed_max = int(self.settings.get("CATALOGUE_PROPOSALS", 0))
         for c in self.consultations:
-            header = c.header()
-            self._write(
-                writer,
-                state,
-                self._page("CONSULTATION", slug=c.slug),
-                "consultation",
-                c.overview(),
-                consultation=c,
-            )
-            for text in c.texts:
-                comment_pages.paginate_text(self.settings, c.slug, text)
-                self._write(
-                    writer,
-                    state,
-                    self._page("TEXT", consultation=c.slug, slug=text.slug),
-                    "text",
-                    comment_pages.text_data(header, text),
-                    consultation=c,
-                    text=text,
-                )
-                for page, data, arguments in comment_pages.text_pages(c, text):
-                    self._write(writer, state, page, "comments", data, consultation=c, **arguments)
-            for page, data, arguments in comment_pages.proposal_list(self.settings, c, header):
-                self._write(writer, state, page, "proposals", data, consultation=c, **arguments)
-            # a withdrawn proposal keeps its page (its address, its comments), unlisted
-            for proposal in c.proposals + c.withdrawn_proposals:
-                comment_pages.paginate_proposal(self.settings, c.slug, proposal)
-                self._write(
-                    writer,
-                    state,
-                    self._page("PROPOSAL", consultation=c.slug, id=proposal.id),
-                    "proposal",
-                    comment_pages.proposal_data(header, proposal),
-                    consultation=c,
-                    proposal=proposal,
-                )
-                for page, data, arguments in comment_pages.proposal_pages(c, proposal):
-                    self._write(writer, state, page, "comments", data, consultation=c, **arguments)
-            consultation_pages.send(self, consultation=c, pages=Pages(self, writer, state))
-            feed = urls.save_as(self.settings, "CONSULTATION_FEED", slug=c.slug)
-            entries = [c.overview(), [p.summary() for p in c.proposals], c.results_updated]
-            if state.needs_render(feed, "atom", entries):
-                path = Path(self.output_path) / feed
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(atom_feed(c, site_url))
+            if settled is not None and c.settled:
+                if state.keep(settled.pages(c.slug)):
+                    continue
+                settled.load(c)  # its pages are not all there: built after all
+            before = set(state.current)
+            self._consultation(writer, state, c)
+            if settled is not None:
+                settled.record(c, [p for p in state.current if p not in before], listed_max)
         api_manifest = manifest(
             self.consultations,
             self._root(),
@@ -170,6 +135,55 @@ class ConsultationsGenerator(Generator):
             os.makedirs(os.path.dirname(os.path.abspath(stats_path)), exist_ok=True)
             with open(stats_path, "w", encoding="utf-8") as fh:
                 json.dump(stats, fh)
+
+    def _consultation(self, writer: Writer, state: RenderState, c: Consultation) -> None:
+        """A consultation's pages (texts, comments, proposals, and those other plugins add
+        through ``consultation_pages``) and its feed."""
+        header = c.header()
+        self._write(
+            writer,
+            state,
+            self._page("CONSULTATION", slug=c.slug),
+            "consultation",
+            c.overview(),
+            consultation=c,
+        )
+        for text in c.texts:
+            comment_pages.paginate_text(self.settings, c.slug, text)
+            self._write(
+                writer,
+                state,
+                self._page("TEXT", consultation=c.slug, slug=text.slug),
+                "text",
+                comment_pages.text_data(header, text),
+                consultation=c,
+                text=text,
+            )
+            for page, data, arguments in comment_pages.text_pages(c, text):
+                self._write(writer, state, page, "comments", data, consultation=c, **arguments)
+        for page, data, arguments in comment_pages.proposal_list(self.settings, c, header):
+            self._write(writer, state, page, "proposals", data, consultation=c, **arguments)
+        # a withdrawn proposal keeps its page (its address, its comments), unlisted
+        for proposal in c.proposals + c.withdrawn_proposals:
+            comment_pages.paginate_proposal(self.settings, c.slug, proposal)
+            self._write(
+                writer,
+                state,
+                self._page("PROPOSAL", consultation=c.slug, id=proposal.id),
+                "proposal",
+                comment_pages.proposal_data(header, proposal),
+                consultation=c,
+                proposal=proposal,
+            )
+            for page, data, arguments in comment_pages.proposal_pages(c, proposal):
+                self._write(writer, state, page, "comments", data, consultation=c, **arguments)
+        consultation_pages.send(self, consultation=c, pages=Pages(self, writer, state))
+        feed = urls.save_as(self.settings, "CONSULTATION_FEED", slug=c.slug)
+        entries = [c.overview(), [p.summary() for p in c.proposals], c.results_updated]
+        if state.needs_render(feed, "atom", entries):
+            path = Path(self.output_path) / feed
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(atom_feed(c, self.settings.get("SITEURL", "")))
 
 
 @dataclass

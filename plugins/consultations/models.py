@@ -186,6 +186,11 @@ class Text:
     # in the text's order; ``comments_inline``: few enough to show on the text's page too.
     comment_series: dict[str | None, CommentSeries] = field(default_factory=dict)
     comments_inline: bool = True
+    tallied: int | None = None  # a settled consultation's: its count, its comments not loaded
+
+    @property
+    def comment_count(self) -> int:
+        return self.tallied if self.tallied is not None else len(self.comments)
 
     @property
     def paragraph_map(self) -> dict[str, Paragraph]:
@@ -199,7 +204,7 @@ class Text:
             "order": self.order,
             "url": self.url,
             "budget": self.budget,
-            "comments": len(self.comments),
+            "comments": self.comment_count,
         }
 
 
@@ -235,6 +240,14 @@ class Consultation:
     # The day of the published report (its Date, else the closing day), ISO; set by
     # plugins/results once the results page shows a report, for the manifest (announcements).
     report_date: str | None = None
+    # Settled (plugins/consultations/settled.py): nothing it is made from changed since the
+    # last build, so its submissions are not loaded and the site-wide pages read its tally.
+    tallied: dict[str, Any] | None = None
+    folder_digest: str = ""  # its content folder's (the reader's cache and settled.py key)
+
+    @property
+    def settled(self) -> bool:
+        return self.tallied is not None
 
     def proposal_url(self, proposal_id: str) -> str:
         return self.proposal_pattern.format(id=proposal_id)
@@ -253,9 +266,21 @@ class Consultation:
     def comment_count(self) -> int:
         """The published comments, replies included (those on a withdrawn proposal too: they
         are still published, and the open data counts them)."""
+        if self.tallied is not None:
+            return int(self.tallied["comments"])
         return sum(len(t.comments) for t in self.texts) + sum(
             len(p.comments) for p in self.proposals + self.withdrawn_proposals
         )
+
+    @property
+    def proposal_count(self) -> int:
+        return int(self.tallied["proposals"]) if self.tallied is not None else len(self.proposals)
+
+    @property
+    def catalogued(self) -> list[Any]:
+        """The proposals the catalogue lists: a settled consultation's from its tally (none
+        when there are more than the catalogue lists one by one)."""
+        return self.tallied["listed"] if self.tallied is not None else self.proposals
 
     def header(self) -> dict[str, Any]:
         """What every page of the consultation shows about it (title, dates, state)."""
@@ -278,7 +303,7 @@ class Consultation:
             "content": self.content,
             "order": self.order,
             "texts": [t.summary() for t in self.texts],
-            "proposals": len(self.proposals),
+            "proposals": self.proposal_count,
             "comments": self.comment_count,
             "report_date": self.report_date,  # the consultation page's «Ενημερώστε με» goes
         }

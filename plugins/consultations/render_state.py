@@ -15,11 +15,28 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 STATE_NAME = ".render-state.json"
+# Settings that differ between two builds of the same site without changing a page.
+VOLATILE = frozenset({"CONSULTATION_NOW", "BUILD_STATS_PATH", "SNAPSHOT_VALIDATED"})
 
 
 def digest(value: Any) -> str:
     data = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def settings_digest(settings: dict[str, Any]) -> str:
+    """The settings as far as they are data (a Jinja filter or a Markdown extension object is
+    code: chalicelib.sources.code_digest covers it), without those that change between builds
+    of one site."""
+    plain = {}
+    for key, value in settings.items():
+        if key in VOLATILE:
+            continue
+        try:
+            plain[key] = json.dumps(value, sort_keys=True, ensure_ascii=False)
+        except (TypeError, ValueError):
+            continue
+    return digest(plain)
 
 
 class RenderState:
@@ -52,6 +69,19 @@ class RenderState:
         else:
             self.rendered += 1
         return not fresh
+
+    def keep(self, pages: list[str]) -> bool:
+        """Carry a settled consultation's pages over without making their data: True when each
+        is on disk with a fingerprint (else none is carried, and the caller builds them)."""
+        exists = os.path.exists
+        if not pages or any(
+            p not in self.previous or not exists(os.path.join(self.output_path, p)) for p in pages
+        ):
+            return False
+        for page in pages:
+            self.current[page] = self.previous[page]
+        self.skipped += len(pages)
+        return True
 
     def finish(self) -> int:
         """Delete pages this build no longer produces; save the fingerprints. Returns deletions."""

@@ -35,6 +35,7 @@ from chalicelib.spec import limits
 from plugins.consultations import urls
 from plugins.consultations.models import ContentError
 from plugins.consultations.render_state import digest
+from plugins.consultations.settled import SETTLED
 
 from .data import LISTS, by_consultation, consultation_data, header, newest
 from .datapackage import LICENCE_NOTE, DataFile, datapackage
@@ -48,6 +49,7 @@ logger = logging.getLogger(__name__)
 FORMATS = ("json", "csv", "xlsx")  # a consultation's
 SITE_FORMATS = ("json", "csv")  # the whole site's: no XLSX (see above)
 SITE_TITLE = "Όλες οι διαβουλεύσεις"
+COUNTED = ("comments", "proposals")  # what the open-data page counts of each consultation
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -111,14 +113,24 @@ class ExportsGenerator(Generator):
     def _file_as(self, slug: str, ext: str) -> str:
         return urls.save_as(self.settings, "OPENDATA_FILE", slug=slug, ext=ext)
 
-    def _consultation(self, c: Any, entries: dict[str, list], key: str) -> Made:
-        """A consultation's files: kept when made from ``key``, else encoded and written."""
-        names = {ext: self._file_as(c.slug, ext) for ext in FORMATS}
-        made = self.state.kept(c.slug, key, list(names.values()))
+    def _kept(self, c: Any, key: str | None) -> Made | None:
+        """A consultation's files as the previous build made them from ``key`` (None: a
+        settled consultation's, whatever it was), if they are all still there."""
+        names = [self._file_as(c.slug, ext) for ext in FORMATS]
+        made = self.state.kept(c.slug, key, names)
         if made is not None:
-            for name in names.values():
+            for name in names:
                 self.state.files[name] = self.state.previous_files[name]
+        return made
+
+    def _consultation(self, c: Any, entries: dict[str, list]) -> Made:
+        """A consultation's files: kept when made from the same data, else encoded."""
+        texts = [(t.slug, t.title) for t in c.texts]
+        key = digest([self.base, header(c), texts, entries_digest(entries)])
+        made = self._kept(c, key)
+        if made is not None:
             return made
+        names = {ext: self._file_as(c.slug, ext) for ext in FORMATS}
         data = consultation_data(c, entries)
         self.encoded.append(c.slug)
         encoded = {ext: encode(data) for ext, encode in self._encoders(c.title).items()}
@@ -128,7 +140,8 @@ class ExportsGenerator(Generator):
             self.state.files[names[ext]] = FileRecord(key, len(content), sha)
         # where the whole site's JSON will find this one's rows and total
         shape = layout(encoded["json"], data["participation"][-1])
-        return Made(key, data["generated_at"], shape)
+        counts = {kind: len(entries[kind]) for kind in COUNTED}
+        return Made(key, data["generated_at"], shape, counts)
 
     def _assemble(self, save_as: str, key: str, write: Callable[[Sink], None]) -> FileRecord:
         """Write a site file through a dot file beside it; the file keeps its time when the
@@ -218,19 +231,24 @@ class ExportsGenerator(Generator):
         self.encoded: list[str] = []  # the consultations encoded in this build
         groups = by_consultation(self.context.get("snapshot"))
         entries, made, per_consultation = [], [], []
+        settled = self.context.get(SETTLED)
+        for part in settled.loaded.values() if settled is not None else ():
+            groups.update(by_consultation(part))  # built after all: their entries too
         for c in consultations:
-            own = groups.get(c.slug) or {kind: [] for kind in LISTS}
-            texts = [(t.slug, t.title) for t in c.texts]
-            key = digest([self.base, header(c), texts, entries_digest(own)])
-            made.append(self._consultation(c, own, key))
-            self.state.made[c.slug] = made[-1]
+            kept = self._kept(c, None) if c.settled else None
+            if kept is None:
+                if c.settled and settled is not None:  # its files are not all there
+                    groups.update(by_consultation(settled.load(c)))
+                own = groups.get(c.slug) or {kind: [] for kind in LISTS}
+                kept = self._consultation(c, own)
+            made.append(kept)
+            self.state.made[c.slug] = kept
             files = self._files_of(c)
             per_consultation += files
             entries.append(
                 {
                     "consultation": c,
-                    "comments": len(own["comments"]),
-                    "proposals": len(own["proposals"]),
+                    **{kind: kept.counts[kind] for kind in COUNTED},
                     "files": self._links("OPENDATA_FILE", {"slug": c.slug}, files),
                 }
             )

@@ -33,6 +33,7 @@ class Made:
     key: str
     generated_at: str | None
     layout: Layout
+    counts: dict[str, int]  # its comments and proposals (the open-data page shows them)
 
 
 def file_sha256(path: Path) -> str:
@@ -52,7 +53,9 @@ def _made(value: Any) -> Made | None:
     try:
         spans = {name: value["rows"][name] for name in JSON_LISTS}
         rows = {name: (int(start), int(end)) for name, (start, end) in spans.items()}
-        made = Made(value["key"], value["generated_at"], Layout(rows, dict(value["total"])))
+        counts = {str(kind): int(n) for kind, n in dict(value["counts"]).items()}
+        layout = Layout(rows, dict(value["total"]))
+        made = Made(value["key"], value["generated_at"], layout, counts)
     except (KeyError, TypeError, ValueError):
         return None
     return made if isinstance(made.key, str) else None
@@ -86,11 +89,13 @@ class ExportsState:
             return None
         return record if path.stat().st_size == record.bytes else None
 
-    def kept(self, slug: str, key: str, names: list[str]) -> Made | None:
-        """A consultation made from ``key`` whose files (``names``) are all still there."""
+    def kept(self, slug: str, key: str | None, names: list[str]) -> Made | None:
+        """A consultation made from ``key`` (None: a settled one's, from the key it was made
+        from) whose files (``names``) are all still there."""
         made = self.previous_made.get(slug)
-        if made is None or made.key != key:
+        if made is None or made.key != (made.key if key is None else key):
             return None
+        key = made.key
         if any(self.kept_file(name, key) is None for name in names):
             return None
         return made
@@ -105,6 +110,7 @@ class ExportsState:
                     "generated_at": made.generated_at,
                     "rows": made.layout.rows,
                     "total": made.layout.total,
+                    "counts": made.counts,
                 }
                 for slug, made in self.made.items()
             },

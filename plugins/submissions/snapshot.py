@@ -36,15 +36,18 @@ class SnapshotError(Exception):
     """The snapshot exists but cannot be used: the build stops rather than drop comments."""
 
 
-def load_snapshot(path: str | Path | None, validated: bool = False) -> dict[str, Any] | None:
+def load_snapshot(
+    path: str | Path | None, validated: bool = False, only: set[str] | None = None
+) -> dict[str, Any] | None:
     """The validated snapshot, or None when there is none yet (a site with no submissions).
-    ``validated``: the publish step has just validated this very file (SNAPSHOT_VALIDATED)."""
+    ``validated``: the publish step has just validated this very file (SNAPSHOT_VALIDATED);
+    ``only``: of a folder of shards, those consultations' (the others are settled)."""
     if not path or not (Path(path).is_file() or Path(path).is_dir()):
         logger.info("No snapshot at %s: building without submissions", path)
         return None
     try:
         if Path(path).is_dir():  # the publish step's: one shard per consultation
-            data = merged(Path(path))
+            data = merged(Path(path), only)
         else:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:

@@ -1,0 +1,120 @@
+"""Settled consultations (plugins/consultations/settled.py): a publish after a decision on one
+consultation loads, renders and exports that consultation only, on DynamoDB Local and the real
+site build, and the site it leaves is byte for byte a fresh full build of the same data; a
+settled consultation whose pages are gone from the work folder is built after all."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from chalicelib import publish
+from chalicelib.store import state
+from chalicelib.targets import LocalDirTarget
+from plugins.consultations import settled as settled_module
+from plugins.consultations.models import Consultation
+from plugins.submissions import snapshot as snapshot_plugin
+from tests.publish_support import comment_entry, decide, put, table_of, tree_bytes
+from tests.test_publish_run import run
+
+OPEN, CLOSED = "prasino-kai-evangelistria", "kleisti"
+
+
+@pytest.fixture
+def ddb(api_env, dynamodb, table):
+    return table_of(dynamodb, table)
+
+
+@pytest.fixture
+def attached(monkeypatch) -> list[list[str]]:
+    """The consultations each attach() call gave submissions to."""
+    calls: list[list[str]] = []
+    real = snapshot_plugin.attach
+
+    def spy(consultations: list[Consultation], snapshot: dict[str, Any]) -> None:
+        calls.append(sorted(c.slug for c in consultations))
+        real(consultations, snapshot)
+
+    monkeypatch.setattr("plugins.submissions.attach", spy)
+    return calls
+
+
+def closed_comment(n: int) -> dict[str, Any]:
+    return comment_entry(n, consultation=CLOSED, text="palio-keimeno")
+
+
+def fresh_full_build(ddb: Any, project_root: Any, tmp_path: Any) -> dict[str, bytes]:
+    state.record_target(ddb, "elsewhere")
+    full = run(ddb, LocalDirTarget(tmp_path / "fresh"), project_root, tmp_path / "full", force=True)
+    assert full.status == publish.PUBLISHED
+    return tree_bytes(tmp_path / "fresh")
+
+
+def test_a_decision_on_one_consultation_builds_that_one_only(ddb, root, tmp_path, attached):
+    for n in (1, 2):
+        put(ddb, comment_entry(n))
+    put(ddb, closed_comment(3))
+    target = LocalDirTarget(tmp_path / "site")
+    assert run(ddb, target, root, tmp_path / "work").status == publish.PUBLISHED
+    assert attached[-1] == sorted([OPEN, CLOSED, "mellontiki"])  # a first build: everything
+
+    late = put(ddb, comment_entry(4), status="pending")
+    decide(ddb, late, "approved", "2026-11-26T10:00:00Z")
+    attached.clear()
+    second = run(ddb, target, root, tmp_path / "work")
+    assert second.status == publish.PUBLISHED
+    assert attached == [[OPEN]]  # the closed and the upcoming consultations stay settled
+    recorded = json.loads((tmp_path / "work" / "output" / settled_module.STATE_NAME).read_bytes())
+    closed = recorded["consultations"][CLOSED]
+    assert closed["tally"]["comments"] == 1 and closed["pages"]
+    site = tree_bytes(tmp_path / "site")
+    assert late["reference"].encode() in b"".join(site.values())
+    # the home page and the catalogue still count the settled consultation's comment
+    assert site == fresh_full_build(ddb, root, tmp_path)
+
+
+def test_a_settled_consultation_missing_its_pages_is_built_after_all(ddb, root, tmp_path, attached):
+    put(ddb, comment_entry(1))
+    put(ddb, closed_comment(2))
+    target = LocalDirTarget(tmp_path / "site")
+    assert run(ddb, target, root, tmp_path / "work").status == publish.PUBLISHED
+    recorded = json.loads((tmp_path / "work" / "output" / settled_module.STATE_NAME).read_bytes())
+    lost = recorded["consultations"][CLOSED]["pages"][0]
+    (tmp_path / "work" / "output" / lost).unlink()
+
+    decide(ddb, put(ddb, comment_entry(3), status="pending"), "approved", "2026-11-26T10:00:00Z")
+    attached.clear()
+    assert run(ddb, target, root, tmp_path / "work").status == publish.PUBLISHED
+    assert [OPEN] in attached and [CLOSED] in attached  # the open one changed; the closed, lost
+    assert (tmp_path / "work" / "output" / lost).is_file()
+    assert tree_bytes(tmp_path / "site") == fresh_full_build(ddb, root, tmp_path)
+
+
+def test_nothing_settles_when_the_code_theme_or_settings_differ(ddb, root, tmp_path, attached):
+    put(ddb, comment_entry(1))
+    put(ddb, closed_comment(2))
+    target = LocalDirTarget(tmp_path / "site")
+    assert run(ddb, target, root, tmp_path / "work").status == publish.PUBLISHED
+    path = tmp_path / "work" / "output" / settled_module.STATE_NAME
+    recorded = json.loads(path.read_bytes())
+    for entry in recorded["consultations"].values():  # as if another base had made them
+        entry["key"] = "0" * 64
+    path.write_text(json.dumps(recorded), encoding="utf-8")
+
+    decide(ddb, put(ddb, comment_entry(3), status="pending"), "approved", "2026-11-26T10:00:00Z")
+    attached.clear()
+    assert run(ddb, target, root, tmp_path / "work").status == publish.PUBLISHED
+    assert attached == [sorted([OPEN, CLOSED, "mellontiki"])]
+
+
+def test_a_build_from_one_snapshot_file_settles_nothing(tmp_path):
+    settled = settled_module.Settled(tmp_path, None)
+    consultation = Consultation(
+        slug="a", title="A", summary="", theme="", opens=None, closes=None,  # type: ignore[arg-type]
+        order=1, content="", source="a/index.md", url="a/",
+    )  # fmt: skip
+    assert settled.settle([consultation], "base") == [consultation]
+    settled.save()
+    assert not (tmp_path / settled_module.STATE_NAME).exists()
