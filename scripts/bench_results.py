@@ -21,6 +21,7 @@ from typing import Any
 
 from chalicelib.spec import limits
 from scripts.bench_backend import Report, budget_note
+from scripts.gen_large_site import DECIDED_BEFORE
 
 RESULTS_RATIO_BUDGET = 1.15
 RESULTS_PAGE_BUDGET_KIB = 100
@@ -48,7 +49,7 @@ def enrich(site: Any, seed: int = 7) -> None:
         entry["participant"] = f"{rng.randrange(people):016x}"
         if rng.random() < ANSWERED_SHARE:
             approved = datetime.fromisoformat(entry["approved_at"].replace("Z", "+00:00"))
-            at = min(approved + timedelta(days=rng.randrange(1, 20)), site.now)
+            at = min(approved + timedelta(days=rng.randrange(1, 20)), site.now - DECIDED_BEFORE)
             entry["answer"] = {
                 "disposition": rng.choice(codes),
                 "text": " ".join(rng.choice(ANSWERS) for _ in range(rng.randrange(1, 4))),

@@ -143,7 +143,9 @@ def build_fixture_site(
     return tmp / "output", settings
 
 
-def build_whole_site(root: Path, output: Path, snapshot: Path | None = None) -> Path:
+def build_whole_site(
+    root: Path, output: Path, snapshot: Path | None = None, now: str = FIXTURE_NOW
+) -> Path:
     """The fixture content built the publish's way (Pelican, then the search bundles) from
     ``snapshot`` (default: the fixture's), its open consultation open."""
     from datetime import datetime
@@ -155,7 +157,7 @@ def build_whole_site(root: Path, output: Path, snapshot: Path | None = None) -> 
         output,
         snapshot=snapshot or FIXTURE_SITE / "snapshot.json",
         api_url="http://api.example.test:9000",
-        now=datetime.fromisoformat(FIXTURE_NOW),
+        now=datetime.fromisoformat(now),
         content=FIXTURE_SITE / "content",
     )
     return output

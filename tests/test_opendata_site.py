@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from site_support import build_whole_site
+from site_support import FIXTURE_NOW, build_whole_site
 
 import plugins.exports as exports
 from chalicelib.spec import limits
@@ -29,12 +29,15 @@ OPEN = "prasino-kai-evangelistria"
 # each consultation's newest approval or answer in the fixture snapshot (none: nothing yet)
 NEWEST = {OPEN: "2026-11-25T12:00:00Z", "kleisti": "2026-02-10T10:05:00Z", "mellontiki": None}
 FIXED_DATE = "2026-01-01T00:00:00Z"
+NEXT_DAY = "2026-11-27T09:00:00+02:00"  # the whole site's files take the day's new rows
 
 pytestmark = pytest.mark.xdist_group("opendata")
 
 
-def build(root: Path, output: Path, snapshot: Path = FIXTURE / "snapshot.json") -> Path:
-    return build_whole_site(root, output, snapshot)
+def build(
+    root: Path, output: Path, snapshot: Path = FIXTURE / "snapshot.json", now: str = FIXTURE_NOW
+) -> Path:
+    return build_whole_site(root, output, snapshot, now)
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +145,7 @@ def test_a_publish_encodes_only_the_consultation_that_changed(
     snapshot["comments"].append(new)
     snapshot["generated_at"] = "2026-11-26T08:30:00Z"
     path.write_text(json.dumps(snapshot), encoding="utf-8")
-    build(root, output, path)
+    build(root, output, path, NEXT_DAY)
     assert sorted(made) == [("to_csv", OPEN), ("to_json", OPEN), ("to_xlsx", OPEN)]
     after = contents(output)
     for slug in ("kleisti", "mellontiki"):  # not encoded, not rewritten: not uploaded
@@ -167,11 +170,47 @@ def test_a_publish_encodes_only_the_consultation_that_changed(
     kept = times(output)
     snapshot["generated_at"] = "2026-11-26T09:30:00Z"
     path.write_text(json.dumps(snapshot), encoding="utf-8")
-    build(root, output, path)
+    build(root, output, path, NEXT_DAY)
     assert made == []
     assert {k: v for k, v in times(output).items() if k != "index.html"} == {
         k: v for k, v in kept.items() if k != "index.html"
     }
+
+
+def test_new_rows_reach_the_whole_site_files_the_next_day_a_hidden_one_leaves_at_once(
+    tmp_path: Path, root: Path
+) -> None:
+    """The whole site's files are made at most once an Athens day for new rows (their cost is
+    the whole site's), the consultation's own at once; a row that is hidden never waits."""
+    snapshot = json.loads((FIXTURE / "snapshot.json").read_bytes())
+    path, output = tmp_path / "snapshot.json", tmp_path / "output"
+    path.write_text(json.dumps(snapshot), encoding="utf-8")
+    build(root, output, path)
+    data = output / DATA
+    assert exports.rebuild_due(output) is None
+
+    new = copy.deepcopy(snapshot["comments"][0])
+    new |= {"id": "01jcomment00000000000000zz", "reference": "NS-NEW1", "parent": None}
+    new |= {"body": "Ένα νέο σχόλιο.", "approved_at": "2026-11-26T08:00:00Z", "answer": None}
+    snapshot["comments"].append(new)
+    path.write_text(json.dumps(snapshot), encoding="utf-8")
+    build(root, output, path)
+    ids = {c["id"] for c in json.loads((data / "ola.json").read_bytes())["comments"]}
+    assert new["id"] not in ids  # waits for its day
+    assert new["id"] in (data / f"{OPEN}.json").read_text(encoding="utf-8")  # its own: at once
+    assert exports.rebuild_due(output) == "2026-11-26T22:00:00.000Z"  # the next Athens midnight
+    page = (data / "index.html").read_text(encoding="utf-8")
+    assert "ενημερώνονται μία φορά την ημέρα (τελευταία ενημέρωση: 26 Νοεμβρίου 2026)" in page
+
+    hidden = snapshot["comments"].pop(0)
+    assert hidden["consultation"] == OPEN and hidden["id"] in ids
+    path.write_text(json.dumps(snapshot), encoding="utf-8")
+    build(root, output, path)
+    ids = {c["id"] for c in json.loads((data / "ola.json").read_bytes())["comments"]}
+    rows = csv.DictReader(io.StringIO((data / "ola.csv").read_text(encoding="utf-8-sig")))
+    assert hidden["id"] not in ids and hidden["id"] not in {row["id"] for row in rows}
+    assert new["id"] in ids  # made again now, with the day's new row too
+    assert exports.rebuild_due(output) is None and not (output / exports.RETRACTED).exists()
 
 
 @pytest.mark.parametrize(

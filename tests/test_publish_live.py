@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
@@ -211,10 +211,14 @@ def test_a_cold_start_restores_the_work_folder_and_renders_only_what_changed(
     uploaded = [p for p in target.puts if not p.startswith(".")]
     assert uploaded and len(uploaded) < first.uploaded  # only what changed went up
 
-    # the same site as a fresh full build of the same data
+    # the same site as a fresh full build of the same data, once the whole site's open-data
+    # files have taken the day's new rows (at midnight, the run the cold one said was due)
+    assert cold.next_change is not None
+    midnight = datetime.fromisoformat(cold.next_change)
+    assert run(ddb, target, project_root, tmp_path / "cold", now=midnight).status == "published"
     fresh = LocalDirTarget(tmp_path / "fresh")
     state.record_target(ddb, "elsewhere")
-    full = run(ddb, fresh, project_root, tmp_path / "full", force=True)
+    full = run(ddb, fresh, project_root, tmp_path / "full", force=True, now=midnight)
     assert full.status == publish.PUBLISHED
     assert tree_bytes(tmp_path / "site") == tree_bytes(tmp_path / "fresh")
 

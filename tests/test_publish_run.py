@@ -58,8 +58,7 @@ def run(ddb, target, project_root, workdir, **kwargs):
         site_url=SITE_URL,
         table=ddb,
         content=project_root / "tests" / "fixtures" / "site" / "content",
-        now=NOW,
-        **kwargs,
+        **{"now": NOW, **kwargs},
     )
 
 

@@ -355,7 +355,9 @@ def _locked_run(
     if decided_at is not None and state.advance_watermark(table, decided_at):
         result.watermark = decided_at
     state.record_published_decisions(table, decisions)
-    result.next_change = _next_change(output, now)
+    result.next_change = min(
+        filter(None, (_next_change(output, now), built_site.due)), default=None
+    )
     state.record_site(table, source=source, next_change=result.next_change)
     state.record_target(table, target.name)
     mark = time.monotonic()

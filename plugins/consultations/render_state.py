@@ -24,19 +24,17 @@ def digest(value: Any) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
+def _kind(value: Any) -> str:
+    return f"<{type(value).__module__}.{type(value).__qualname__}>"
+
+
 def settings_digest(settings: dict[str, Any]) -> str:
-    """The settings as far as they are data (a Jinja filter or a Markdown extension object is
-    code: chalicelib.sources.code_digest covers it), without those that change between builds
-    of one site."""
-    plain = {}
-    for key, value in settings.items():
-        if key in VOLATILE:
-            continue
-        try:
-            plain[key] = json.dumps(value, sort_keys=True, ensure_ascii=False)
-        except (TypeError, ValueError):
-            continue
-    return digest(plain)
+    """The settings as data: an object (a Jinja filter, a Markdown extension, a cache) counts
+    by its type, its code being in chalicelib.sources.code_digest; without the settings that
+    change between two builds of one site."""
+    plain = {key: value for key, value in settings.items() if key not in VOLATILE}
+    data = json.dumps(plain, sort_keys=True, ensure_ascii=False, default=_kind)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
 class RenderState:

@@ -23,6 +23,7 @@ import marshal
 import os
 import posixpath
 from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +31,19 @@ from pelican import Pelican, signals
 from pelican.generators import Generator
 from pelican.writers import Writer
 
+from chalicelib import clock
+from chalicelib.clock import ATHENS
 from chalicelib.sources import tree_digest
 from chalicelib.spec import limits
 from plugins.consultations import urls
+from plugins.consultations.generator import build_now
 from plugins.consultations.models import ContentError
 from plugins.consultations.render_state import digest
 from plugins.consultations.settled import SETTLED
 
 from .data import LISTS, by_consultation, consultation_data, header, newest
 from .datapackage import LICENCE_NOTE, DataFile, datapackage
-from .site_files import Sink, layout, write_csv, write_json
+from .site_files import Sink, layout, only_added, write_csv, write_json
 from .state import EXPORTS_STATE, ExportsState, FileRecord, Made, file_sha256
 from .text_files import to_csv, to_json
 from .xlsx import to_xlsx
@@ -50,6 +54,9 @@ FORMATS = ("json", "csv", "xlsx")  # a consultation's
 SITE_FORMATS = ("json", "csv")  # the whole site's: no XLSX (see above)
 SITE_TITLE = "Όλες οι διαβουλεύσεις"
 COUNTED = ("comments", "proposals")  # what the open-data page counts of each consultation
+# Present from a build that found a published row gone or changed until the whole site's files
+# are made again: they must not keep it a day (a dot file: never uploaded, kept by a cold start).
+RETRACTED = ".opendata-retracted"
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -132,6 +139,9 @@ class ExportsGenerator(Generator):
             return made
         names = {ext: self._file_as(c.slug, ext) for ext in FORMATS}
         data = consultation_data(c, entries)
+        output = Path(self.output_path)
+        if not only_added(output / names["json"], data):  # marked before the file changes
+            (output / RETRACTED).touch()
         self.encoded.append(c.slug)
         encoded = {ext: encode(data) for ext, encode in self._encoders(c.title).items()}
         for ext, content in encoded.items():
@@ -162,7 +172,13 @@ class ExportsGenerator(Generator):
         return FileRecord(key, sink.size, sha)
 
     def _site(self, consultations: list[Any], made: list[Made]) -> list[DataFile]:
-        """The whole site's JSON and CSV, put together from the consultations' files."""
+        """The whole site's JSON and CSV, put together from the consultations' files: again
+        when a consultation's changed, but with OPENDATA_ALL_DAILY new rows wait for the
+        next Athens day (copying the files is work in proportion to the whole site, hundreds
+        of MB at ten times it, not to the change; a consultation's own files follow every
+        publish). A row hidden, withdrawn or changed never waits (``RETRACTED``, marked until
+        the files are made). Held back, they are due at midnight, and the publish step runs
+        then (``rebuild_due``)."""
         key = digest([self.base, [m.key for m in made]])
         output = Path(self.output_path)
         headers = [header(c) for c in consultations]
@@ -174,14 +190,27 @@ class ExportsGenerator(Generator):
             "json": lambda sink: write_json(sink, headers, generated_at, jsons),
             "csv": lambda sink: write_csv(sink, csvs),
         }
+        names = {ext: urls.save_as(self.settings, "OPENDATA_ALL", ext=ext) for ext in SITE_FORMATS}
+        kept = {ext: self.state.kept_file(name, None) for ext, name in names.items()}
+        previous, today = self.state.previous_site, self.today.date().isoformat()
+        whole = all(kept.values()) and isinstance(previous.get("counts"), dict)
+        records = {ext: record for ext, record in kept.items() if record is not None}
+        daily = self.settings.get("OPENDATA_ALL_DAILY") and not (output / RETRACTED).exists()
+        if whole and previous.get("key") == key:
+            self.state.site = {k: v for k, v in previous.items() if k != "due"}
+        elif whole and daily and previous.get("made_on") == today:
+            midnight = datetime.combine(self.today.date() + timedelta(days=1), time(), ATHENS)
+            self.state.site = {**previous, "due": clock.iso(midnight)}  # as publish compares
+        else:
+            records = {ext: self._assemble(name, key, writers[ext]) for ext, name in names.items()}
+            counts = {kind: sum(m.counts[kind] for m in made) for kind in COUNTED}
+            self.state.site = {"key": key, "made_on": today, "counts": counts}
+            (output / RETRACTED).unlink(missing_ok=True)
         files = []
-        for ext in SITE_FORMATS:
-            save_as = urls.save_as(self.settings, "OPENDATA_ALL", ext=ext)
-            record = self.state.kept_file(save_as, key)
-            if record is None:
-                record = self._assemble(save_as, key, writers[ext])
-            self.state.files[save_as] = record
-            files.append(DataFile(save_as, ext, SITE_TITLE, record.bytes, record.sha256))
+        for ext, name in names.items():
+            record = records[ext]
+            self.state.files[name] = record
+            files.append(DataFile(name, ext, SITE_TITLE, record.bytes, record.sha256))
         return files
 
     def _links(self, page: str, fields: dict[str, str], files: list[DataFile]) -> list:
@@ -228,6 +257,7 @@ class ExportsGenerator(Generator):
         consultations = self.context.get("consultations", [])
         self._check_names(consultations)
         self.state, self.base = ExportsState(Path(self.output_path)), self._base()
+        self.today = build_now(self.settings)  # in Athens: the whole site's files' day
         self.encoded: list[str] = []  # the consultations encoded in this build
         groups = by_consultation(self.context.get("snapshot"))
         entries, made, per_consultation = [], [], []
@@ -271,8 +301,9 @@ class ExportsGenerator(Generator):
             template_name="opendata",
             exports=entries,
             site_export={
-                "comments": sum(e["comments"] for e in entries),
-                "proposals": sum(e["proposals"] for e in entries),
+                **self.state.site["counts"],
+                "made_on": date.fromisoformat(self.state.site["made_on"]),
+                "daily": bool(self.settings.get("OPENDATA_ALL_DAILY")),
                 "files": self._links("OPENDATA_ALL", {}, site_files),
             },
             datapackage={
@@ -282,6 +313,13 @@ class ExportsGenerator(Generator):
             },
         )
         logger.info("Open data: %d of %d consultations encoded", len(self.encoded), len(entries))
+
+
+def rebuild_due(output: Path) -> str | None:
+    """When the whole site's files held back today are due to be made (ISO), if they are: the
+    publish step counts it among the moments the site must be built again."""
+    due = ExportsState(Path(output)).previous_site.get("due")
+    return due if isinstance(due, str) else None
 
 
 def get_generators(pelican: Pelican) -> type[ExportsGenerator]:

@@ -21,6 +21,7 @@ from .text_files import to_csv
 
 CHUNK = 1024 * 1024
 JSON_LISTS = ("comments", "proposals", "participation")  # a consultation's JSON's lists
+ROW_LISTS = ("comments", "proposals")  # its lists of submissions (not the counts)
 
 
 class SiteFileError(Exception):
@@ -138,3 +139,24 @@ def write_csv(sink: Sink, paths: list[Path]) -> None:
         with path.open("rb") as file:
             start = len(file.readline())  # the BOM and the header, one line
         sink.copy(path, start)
+
+
+def only_added(previous: Path, data: dict[str, Any]) -> bool:
+    """Whether a consultation's ``data`` only adds rows to its ``previous`` JSON file (every
+    earlier comment and proposal still there, unchanged): then the whole site's files may wait
+    for their day; a row hidden, withdrawn, shortened or answered anew may not wait. No earlier
+    file (a new consultation) only adds; an unreadable one is taken as changed."""
+    try:
+        before = json.loads(previous.read_bytes())
+    except FileNotFoundError:
+        return True
+    except (OSError, ValueError):
+        return False
+    for name in ROW_LISTS:
+        now = {json.dumps(row, sort_keys=True, ensure_ascii=False) for row in data.get(name, [])}
+        rows = before.get(name) if isinstance(before, dict) else None
+        if not isinstance(rows, list):
+            return False
+        if any(json.dumps(row, sort_keys=True, ensure_ascii=False) not in now for row in rows):
+            return False
+    return True

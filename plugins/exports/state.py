@@ -77,15 +77,18 @@ class ExportsState:
         made = made.items() if isinstance(made, dict) else ()
         self.previous_files = {name: r for name, value in files if (r := _file(value))}
         self.previous_made = {slug: m for slug, value in made if (m := _made(value))}
+        site = loaded.get("site")
+        self.previous_site: dict[str, Any] = site if isinstance(site, dict) else {}
         self.files: dict[str, FileRecord] = {}
         self.made: dict[str, Made] = {}
+        self.site: dict[str, Any] = {}  # the whole site's files: made on, counts, due
 
-    def kept_file(self, save_as: str, key: str) -> FileRecord | None:
-        """The record of ``save_as`` if it was made from ``key`` and is still on disk, of
-        the size it was made."""
+    def kept_file(self, save_as: str, key: str | None) -> FileRecord | None:
+        """The record of ``save_as`` if it was made from ``key`` (None: from any) and is still
+        on disk, of the size it was made."""
         record = self.previous_files.get(save_as)
         path = self.output / save_as
-        if record is None or record.key != key or not path.is_file():
+        if record is None or key not in (None, record.key) or not path.is_file():
             return None
         return record if path.stat().st_size == record.bytes else None
 
@@ -114,5 +117,6 @@ class ExportsState:
                 }
                 for slug, made in self.made.items()
             },
+            "site": self.site,
         }
         return json.dumps(state, sort_keys=True, ensure_ascii=False).encode("utf-8")
