@@ -140,8 +140,10 @@ def load_submissions(table: Any, site: Any, threads: int = LOAD_THREADS) -> int:
             yield submission_item(entry, kind, email=f"bench+{n}@example.invalid")
 
     write_items(table, [items(share) for share in range(threads)])
-    # Approved items got there through decisions, which leave their time on the publish state.
-    latest = max((e["approved_at"] for _, e in entries), default=now_utc())
+    # Approved (and answered) items got there through decisions, which leave their time on the
+    # publish state: the newest is the last answer, if later than the last approval.
+    stamps = [(e.get("answer") or {}).get("answered_at") or e["approved_at"] for _, e in entries]
+    latest = max([*stamps, *(e["approved_at"] for _, e in entries)], default=now_utc())
     mark_decision(table, latest.replace("Z", ".000Z") if "." not in latest else latest)
     return len(entries)
 

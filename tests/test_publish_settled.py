@@ -104,16 +104,19 @@ def test_a_settled_consultation_missing_its_pages_is_built_after_all(ddb, root, 
     assert tree_bytes(tmp_path / "site") == fresh
 
 
-def test_nothing_settles_when_the_code_theme_or_settings_differ(ddb, root, tmp_path, attached):
+@pytest.mark.parametrize("changed", ["code", "settings"])
+def test_nothing_settles_when_the_code_or_the_settings_differ(
+    ddb, root, tmp_path, attached, monkeypatch, changed
+):
     put(ddb, comment_entry(1))
     put(ddb, closed_comment(2))
     target = LocalDirTarget(tmp_path / "site")
     assert run(ddb, target, root, tmp_path / "work").status == publish.PUBLISHED
-    path = tmp_path / "work" / "output" / settled_module.STATE_NAME
-    recorded = json.loads(path.read_bytes())
-    for entry in recorded["consultations"].values():  # as if another base had made them
-        entry["key"] = "0" * 64
-    path.write_text(json.dumps(recorded), encoding="utf-8")
+    if changed == "code":  # a deploy with other plugins or chalicelib code
+        monkeypatch.setattr(settled_module, "code_digest", lambda: "another deploy")
+    else:  # a setting every page reads, as publishconf would give it
+        real = settled_module.settings_digest
+        monkeypatch.setattr(settled_module, "settings_digest", lambda s: real({**s, "X": 1}))
 
     decide(ddb, put(ddb, comment_entry(3), status="pending"), "approved", "2026-11-26T10:00:00Z")
     attached.clear()

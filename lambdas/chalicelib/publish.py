@@ -24,13 +24,22 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import clock, config, snapshot_delta, sources, timeline, trigger, workstate
+from chalicelib import (
+    clock,
+    config,
+    due,
+    manifest,
+    snapshot_delta,
+    sources,
+    trigger,
+    workstate,
+)
 from chalicelib.sitebuild import SiteBuildError
 from chalicelib.store import lock, state
 from chalicelib.targets import Target, cache_control, content_type
@@ -98,7 +107,7 @@ def scheduled(requested: bool = False) -> PublishResult:
     failure is logged, not raised: the publish stands and the next run tries again."""
     from botocore.exceptions import BotoCoreError
 
-    from chalicelib import db, manifest, retention
+    from chalicelib import db, retention
     from chalicelib.targets import LocalDirTarget, S3Target
 
     env = os.environ
@@ -165,8 +174,8 @@ def run(
     current = state.read(table)
     source = sources.fingerprint(Path(project_root), content)
     first = current.get("published_to") != target.name
-    reasons = _reasons(current, force=force, first=first, source=source, now=moment)
-    if reasons and not force and _failed_alike(current, source):
+    reasons = due.reasons(current, force=force, first=first, source=source, now=moment)
+    if reasons and not force and due.failed_alike(current, source):
         logger.info("publish: the site did not build from these sources; waiting for a change")
         reasons = []
     if not reasons:
@@ -174,7 +183,7 @@ def run(
         return PublishResult(
             status=NOTHING,
             watermark=current.get("watermark"),
-            retention_due=_retention_due(current, moment),
+            retention_due=due.retention_due(current, moment),
         )
     with lock.held(table, _owner()) as lease:
         if lease is None:
@@ -199,67 +208,14 @@ def run(
                 if result.status != PUBLISHED:
                     break
                 again = state.read(table)
-                if not _reasons(again, force=False, first=False, source=source, now=moment):
+                if not due.reasons(again, force=False, first=False, source=source, now=moment):
                     break
                 logger.info("publish: changes arrived meanwhile, another round")
         except LockLost:
             logger.error("publish stopped: the lock was taken over; the next run publishes")
             return PublishResult(status=LOST)
-        result.retention_due = result.status == PUBLISHED or _retention_due(current, moment)
+        result.retention_due = result.status == PUBLISHED or due.retention_due(current, moment)
         return result
-
-
-def _failed_alike(current: dict[str, Any], source: str) -> bool:
-    """The last run failed to build these very sources with these very decisions: building
-    again every minute would fail the same way (the error waits for staff: the moderation
-    summary); a fixed text, a deploy or a new decision tries again."""
-    error = current.get("build_error")
-    if not isinstance(error, dict) or error.get("source") != source:
-        return False
-    return str(error.get("decisions")) == str(int(current.get("decisions", 0)))
-
-
-def _retention_due(current: dict[str, Any], now: datetime) -> bool:
-    return current.get("retention_on") != now.astimezone(clock.ATHENS).date().isoformat()
-
-
-def _reasons(
-    current: dict[str, Any], *, force: bool, first: bool, source: str, now: datetime
-) -> list[str]:
-    """Why this run must publish; empty when the live site is still true."""
-    decided_at, watermark = current.get("last_decision_at"), current.get("watermark")
-    # Two decisions can commit out of order, so last_decision_at may step back below the
-    # watermark; the decision count cannot, and catches that case.
-    decisions = (decided_at is not None and (watermark or "") < decided_at) or int(
-        current.get("decisions", 0)
-    ) > int(current.get("published_decisions", 0))
-    next_change = current.get("next_change")
-    return [
-        reason
-        for reason, due in (
-            ("forced", force),
-            ("first", first),
-            ("decisions", decisions),
-            ("sources", current.get("source") != source),
-            ("calendar", next_change is not None and next_change <= clock.iso(now)),
-        )
-        if due
-    ]
-
-
-def _next_change(output: Path, now: datetime) -> str | None:
-    """When a page built at ``now`` stops being true, from the manifest the build wrote."""
-    from chalicelib import manifest
-    from chalicelib.spec import limits
-
-    built = manifest.read(output / config.MANIFEST_FILE)
-    periods = [(c.opens, c.closes) for c in built.consultations.values()]
-    # The subscribers' «closes soon» announcement is due then (chalicelib.notices): a run at
-    # that moment writes it, though no page changes.
-    soon = timedelta(days=int(limits()["mail"]["closing_soon_days"]))
-    warnings = [c.closes - soon for c in built.consultations.values()]
-    moments = [m for m in (timeline.next_change(periods, now), *warnings) if m and m > now]
-    return clock.iso(min(moments)) if moments else None
 
 
 def _locked_run(
@@ -281,7 +237,7 @@ def _locked_run(
     published = target.read_manifest()
     source = sources.fingerprint(project_root, build_options["content"])
     first = published is None or current.get("published_to") != target.name
-    reasons = _reasons(current, force=force, first=first, source=source, now=now)
+    reasons = due.reasons(current, force=force, first=first, source=source, now=now)
     if not reasons:
         logger.info("publish: nothing new since %s", current.get("published_at"))
         return PublishResult(status=NOTHING, watermark=watermark)
@@ -355,8 +311,9 @@ def _locked_run(
     if decided_at is not None and state.advance_watermark(table, decided_at):
         result.watermark = decided_at
     state.record_published_decisions(table, decisions)
+    built_manifest = manifest.read(output / config.MANIFEST_FILE)  # once: its schema is slow
     result.next_change = min(
-        filter(None, (_next_change(output, now), built_site.due)), default=None
+        filter(None, (due.next_change(built_manifest, now), built_site.due)), default=None
     )
     state.record_site(table, source=source, next_change=result.next_change)
     state.record_target(table, target.name)
@@ -368,24 +325,23 @@ def _locked_run(
     # What this publish covered: last_decision_at can lag behind a decision that committed out
     # of order, but a change the snapshot holds is on the site.
     covered = max(filter(None, (decided_at, exported.newest)), default=None)
-    result.notices = _notify(table, output, now, covered)
+    result.notices = _notify(table, built_manifest, now, covered)
     result.durations["notices_s"] = time.monotonic() - mark
     result.durations["total_s"] = time.monotonic() - started
     logger.info("publish done: %s", json.dumps(result.as_dict(), sort_keys=True))
     return result
 
 
-def _notify(table: Any, output: Path, now: datetime, covered: str | None) -> dict[str, int]:
-    """Participants' notices and subscribers' announcements (chalicelib.notices): a failure
-    is logged, never raised (the site is published; the next run writes what is missing)."""
+def _notify(
+    table: Any, built: manifest.Manifest, now: datetime, covered: str | None
+) -> dict[str, int]:
+    """Participants' notices and subscribers' announcements (chalicelib.notices) of the site
+    the build's manifest describes: a failure is logged, never raised (the site is published;
+    the next run writes what is missing)."""
     from botocore.exceptions import BotoCoreError
 
-    from chalicelib import manifest, notices
+    from chalicelib import notices
 
-    try:
-        built: manifest.Manifest | None = manifest.read(output / config.MANIFEST_FILE)
-    except (OSError, ValueError):
-        built = manifest.usable()
     try:
         return notices.run(table, built, now, covered).as_dict()
     except (ClientError, BotoCoreError) as exc:

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib import search_vocabulary as vocabulary
+from chalicelib import tree
 from plugins.consultations import urls
 
 logger = logging.getLogger(__name__)
@@ -123,15 +124,7 @@ def plan(settings: dict[str, Any], pages: list[str]) -> dict[str, Bundle]:
 
 def html_pages(output: Path) -> list[str]:
     """Every HTML page of the site, site-relative; not Pagefind's, not the machinery's."""
-    found = []
-    for root, dirs, files in os.walk(output):
-        rel_root = Path(root).relative_to(output).as_posix()
-        if rel_root == ".":
-            dirs[:] = [d for d in dirs if d != ROOT]
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        prefix = "" if rel_root == "." else rel_root + "/"
-        found += [prefix + f for f in files if f.endswith(".html") and not f.startswith(".")]
-    return sorted(found)
+    return sorted(rel for rel, _ in tree.files(output, frozenset({ROOT})) if rel.endswith(".html"))
 
 
 def _read_state(path: Path) -> dict[str, Any]:
@@ -162,9 +155,10 @@ def _read_cache(path: Path) -> dict[str, list[Any]]:
 def _hash_pages(output: Path, pages: list[str], cache: dict[str, list[Any]]) -> dict[str, list]:
     """path -> [size, mtime_ns, sha256]: a file whose size and mtime are the cached ones keeps
     its hash (a publish then reads only the pages the build wrote)."""
-    hashed = {}
+    hashed, root = {}, os.fspath(output)
     for page in pages:
-        stat = (output / page).stat()
+        path = os.path.join(root, page)
+        stat = os.stat(path)
         known = cache.get(page)
         if (
             isinstance(known, list)
@@ -173,7 +167,8 @@ def _hash_pages(output: Path, pages: list[str], cache: dict[str, list[Any]]) -> 
         ):
             hashed[page] = known
         else:
-            digest = hashlib.sha256((output / page).read_bytes()).hexdigest()
+            with open(path, "rb") as file:
+                digest = hashlib.file_digest(file, "sha256").hexdigest()
             hashed[page] = [stat.st_size, stat.st_mtime_ns, digest]
     return hashed
 

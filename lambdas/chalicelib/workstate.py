@@ -28,7 +28,7 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
-from chalicelib import snapshot_delta
+from chalicelib import snapshot_delta, tree
 from chalicelib.targets import MANIFEST_CACHE, Target
 
 logger = logging.getLogger(__name__)
@@ -184,21 +184,15 @@ def hash_tree(directory: Path) -> dict[str, str]:
         cache = {}
     hashes: dict[str, str] = {}
     fresh: dict[str, list[Any]] = {}
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        base = Path(root)
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            path = base / name
-            rel = path.relative_to(directory).as_posix()
-            stat = path.stat()
-            known = cache.get(rel)
-            if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
-                sha = known[2]
-            else:
-                sha = hashlib.sha256(path.read_bytes()).hexdigest()
-            hashes[rel] = sha
-            fresh[rel] = [stat.st_size, stat.st_mtime_ns, sha]
+    for rel, path in tree.files(directory):
+        stat = os.stat(path)
+        known = cache.get(rel)
+        if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
+            sha = known[2]
+        else:
+            with open(path, "rb") as file:
+                sha = hashlib.file_digest(file, "sha256").hexdigest()
+        hashes[rel] = sha
+        fresh[rel] = [stat.st_size, stat.st_mtime_ns, sha]
     cache_path.write_text(json.dumps(fresh), encoding="utf-8")
     return dict(sorted(hashes.items()))

@@ -7,6 +7,7 @@ from xml.sax.saxutils import escape
 
 from pelican import Pelican, signals
 
+from chalicelib import tree
 from plugins.consultations import urls
 
 logger = logging.getLogger(__name__)
@@ -18,9 +19,8 @@ def public_pages(
     """Site-relative URLs of the HTML pages, without ``excluded`` (staff pages, the error page),
     those ``unlisted`` matches (the comment finder: noindex) and Pagefind's."""
     pages = []
-    for path in sorted(output.rglob("*.html")):
-        rel = path.relative_to(output).as_posix()
-        if rel.startswith(excluded) or rel.startswith(("pagefind/", ".")):
+    for rel in sorted(rel for rel, _ in tree.files(output) if rel.endswith(".html")):
+        if rel.startswith(excluded) or rel.startswith("pagefind/"):
             continue
         url = rel.removesuffix("index.html")
         if not any(pattern.match(url) for pattern in unlisted):
