@@ -21,7 +21,7 @@ from typing import Any
 
 from chalicelib.spec import limits
 from scripts.bench_backend import Report, budget_note
-from scripts.gen_large_site import DECIDED_BEFORE
+from scripts.gen_large_site import DECIDED_BEFORE, spread_before
 
 RESULTS_RATIO_BUDGET = 1.15
 RESULTS_PAGE_BUDGET_KIB = 100
@@ -45,11 +45,13 @@ def enrich(site: Any, seed: int = 7) -> None:
     data = json.loads(site.snapshot_path.read_text(encoding="utf-8"))
     entries = [*data["comments"], *data["proposals"]]
     people = max(1, int(len(entries) * PEOPLE_SHARE))
+    limit = site.now - DECIDED_BEFORE
     for entry in entries:
         entry["participant"] = f"{rng.randrange(people):016x}"
         if rng.random() < ANSWERED_SHARE:
             approved = datetime.fromisoformat(entry["approved_at"].replace("Z", "+00:00"))
-            at = min(approved + timedelta(days=rng.randrange(1, 20)), site.now - DECIDED_BEFORE)
+            later = approved + timedelta(days=rng.randrange(1, 20))
+            at = spread_before(rng, approved, later, limit)
             entry["answer"] = {
                 "disposition": rng.choice(codes),
                 "text": " ".join(rng.choice(ANSWERS) for _ in range(rng.randrange(1, 4))),

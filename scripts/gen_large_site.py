@@ -230,6 +230,17 @@ def _shares(rng: random.Random, total: int, count: int, budget: int) -> list[int
     return shares
 
 
+def spread_before(
+    rng: random.Random, start: datetime, moment: datetime, limit: datetime
+) -> datetime:
+    """``moment``, or if it is past ``limit`` a moment between ``start`` and ``limit``: a clamp
+    to ``limit`` itself would put thousands of decisions on one instant, a burst no moderator
+    makes, which every export's margin around its mark reads again."""
+    if moment <= limit:
+        return moment
+    return start + (max(limit, start) - start) * rng.random()
+
+
 def _comments_on(
     rng: random.Random, ids: _Ids, n: int, target: dict[str, Any], explicit: list[str], span: tuple
 ) -> list[dict[str, Any]]:
@@ -257,7 +268,7 @@ def _comments_on(
                 "author": _author(rng),
                 "body": _paragraph(rng, COMMENT_SENTENCES, 1, 4),
                 "created_at": _utc(at),
-                "approved_at": _utc(min(approved, end)),
+                "approved_at": _utc(spread_before(rng, at, approved, end)),
             }
         )
     return made
@@ -348,7 +359,8 @@ def generate(
             "title": f"Πρόταση {i + 1}: {rng.choice(SUBJECTS)[1]}",
             "body": "\n\n".join(_paragraph(rng, SENTENCES, 2, 4) for _ in range(2)),
             "location": rng.choice(("Πλατεία Νέας Σμύρνης", "Άλσος", None)), "author": _author(rng),
-            "created_at": _utc(at), "approved_at": _utc(min(at + timedelta(hours=6), decided)),
+            "created_at": _utc(at),
+            "approved_at": _utc(spread_before(rng, at, at + timedelta(hours=6), decided)),
         })  # fmt: skip
     commented = rng.sample(all_proposals, min(len(all_proposals), max(1, proposals // 5)))
     per_proposal = _shares(rng, proposal_comments, len(commented) if proposal_comments else 0, -1)

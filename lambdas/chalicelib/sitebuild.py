@@ -7,6 +7,7 @@ exception naming the file and the field.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -121,6 +122,11 @@ def run_pelican(settings: dict) -> None:
         ) from exc
     finally:
         pelican_logger.removeHandler(errors)
+        # A build's objects (Pelican's generators and context, every comment of the loaded
+        # consultations) hold cycles that only a full collection frees: collected here, by the
+        # build that made them, rather than seconds into a later publish of the same process (a
+        # warm Lambda), whichever allocation happens to trigger it.
+        gc.collect()
     if errors.records:
         raise _logged_error(*errors.records[0], str(settings.get("PATH", "")))
 

@@ -39,6 +39,10 @@ SHARDS = ".publish-work/snapshot"  # one gzip object per shard
 SNAPSHOT = "snapshot"  # the shards' folder (chalicelib.snapshot_delta)
 SNAPSHOT_STATE = "snapshot-state.json"
 UPLOADED = "uploaded-shards.json"  # shard file -> the sha256 the target holds
+# gzip's fastest level: the work state goes up after every publish, and on a 10 MB shard level 6
+# took twice as long (0.10 s against 0.05 s) for a third fewer bytes, which only a cold start
+# reads.
+LEVEL = 1
 HASHES = "hashes.json"  # site-relative path -> [size, mtime_ns, sha256], beside the output
 
 
@@ -79,7 +83,7 @@ def save(target: Target, workdir: Path) -> int:
     for shard in shards.values():
         name, sha = shard["file"], shard["sha256"]
         if uploaded.get(name) != sha:
-            data = gzip.compress((workdir / SNAPSHOT / name).read_bytes(), 6, mtime=0)
+            data = gzip.compress((workdir / SNAPSHOT / name).read_bytes(), LEVEL, mtime=0)
             target.put(f"{SHARDS}/{name}.gz", data, "application/gzip", MANIFEST_CACHE)
             uploaded[name], sent = sha, sent + len(data)
     gone = sorted(set(uploaded) - {shard["file"] for shard in shards.values()})
@@ -89,7 +93,7 @@ def save(target: Target, workdir: Path) -> int:
             del uploaded[name]
     (workdir / UPLOADED).write_text(json.dumps(uploaded, sort_keys=True), encoding="utf-8")
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=6) as archive:
+    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=LEVEL) as archive:
         for path, name in _members(workdir):
             info = archive.gettarinfo(str(path), arcname=name)
             info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""

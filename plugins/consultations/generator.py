@@ -4,7 +4,7 @@ whose fingerprint did not change), their feeds and the API's manifest."""
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -136,6 +136,13 @@ class ConsultationsGenerator(Generator):
             with open(stats_path, "w", encoding="utf-8") as fh:
                 json.dump(stats, fh)
 
+    def _comments(
+        self, writer: Writer, state: RenderState, c: Consultation, pages: Iterable[Any]
+    ) -> None:
+        """A text's or a proposal's comment pages (comment_pages: page, data, arguments)."""
+        for page, data, arguments in pages:
+            self._write(writer, state, page, "comments", data, consultation=c, **arguments)
+
     def _consultation(self, writer: Writer, state: RenderState, c: Consultation) -> None:
         """A consultation's pages (texts, comments, proposals, and those other plugins add
         through ``consultation_pages``) and its feed."""
@@ -150,33 +157,19 @@ class ConsultationsGenerator(Generator):
         )
         for text in c.texts:
             comment_pages.paginate_text(self.settings, c.slug, text)
-            self._write(
-                writer,
-                state,
-                self._page("TEXT", consultation=c.slug, slug=text.slug),
-                "text",
-                comment_pages.text_data(header, text),
-                consultation=c,
-                text=text,
-            )
-            for page, data, arguments in comment_pages.text_pages(c, text):
-                self._write(writer, state, page, "comments", data, consultation=c, **arguments)
+            page = self._page("TEXT", consultation=c.slug, slug=text.slug)
+            data = comment_pages.text_data(header, text)
+            self._write(writer, state, page, "text", data, consultation=c, text=text)
+            self._comments(writer, state, c, comment_pages.text_pages(c, text))
         for page, data, arguments in comment_pages.proposal_list(self.settings, c, header):
             self._write(writer, state, page, "proposals", data, consultation=c, **arguments)
         # a withdrawn proposal keeps its page (its address, its comments), unlisted
         for proposal in c.proposals + c.withdrawn_proposals:
             comment_pages.paginate_proposal(self.settings, c.slug, proposal)
-            self._write(
-                writer,
-                state,
-                self._page("PROPOSAL", consultation=c.slug, id=proposal.id),
-                "proposal",
-                comment_pages.proposal_data(header, proposal),
-                consultation=c,
-                proposal=proposal,
-            )
-            for page, data, arguments in comment_pages.proposal_pages(c, proposal):
-                self._write(writer, state, page, "comments", data, consultation=c, **arguments)
+            page = self._page("PROPOSAL", consultation=c.slug, id=proposal.id)
+            data = comment_pages.proposal_data(header, proposal)
+            self._write(writer, state, page, "proposal", data, consultation=c, proposal=proposal)
+            self._comments(writer, state, c, comment_pages.proposal_pages(c, proposal))
         consultation_pages.send(self, consultation=c, pages=Pages(self, writer, state))
         feed = urls.save_as(self.settings, "CONSULTATION_FEED", slug=c.slug)
         entries = [c.overview(), [p.summary() for p in c.proposals], c.results_updated]
