@@ -140,6 +140,27 @@ def test_a_decision_in_flight_before_the_mark_is_caught_by_the_margin(ddb, tmp_p
     assert merged_bytes(path) == full_export(ddb)
 
 
+def test_an_item_read_again_only_for_the_margin_leaves_its_shard_alone(ddb, tmp_path, monkeypatch):
+    items = seed(ddb)
+    other = put(ddb, comment_entry(40, consultation="kleisti", text="palio"), status="pending")
+    path = tmp_path / "snapshot"
+    decide(ddb, other, "approved", "2026-11-26T12:00:00.000Z")  # another consultation's, the mark
+    assert refresh(ddb, path).mode == FULL
+    loaded: list[str] = []
+    real = snapshot_delta._load_shard
+
+    def spy(folder: Path, consultation: str, shard: dict[str, Any]) -> Any:
+        loaded.append(consultation)
+        return real(folder, consultation, shard)
+
+    monkeypatch.setattr(snapshot_delta, "_load_shard", spy)
+    decide(ddb, items["q22"], "approved", "2026-11-26T12:01:00.000Z")
+    done = refresh(ddb, path)
+    assert done.mode == INCREMENTAL and done.read == 2  # ``other`` again: inside the margin
+    assert loaded == ["anoichti"]  # kleisti's shard already holds ``other`` as it is
+    assert merged_bytes(path) == full_export(ddb)
+
+
 def _tamper_snapshot(ddb: Any, path: Path) -> None:
     (shard,) = [p for p in path.glob("*.json") if b'"NS-C00003"' in p.read_bytes()]
     shard.write_bytes(shard.read_bytes().replace(b'"NS-C00003"', b'"NS-X00003"'))
