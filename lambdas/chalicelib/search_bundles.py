@@ -31,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import shutil
 import subprocess
@@ -143,36 +142,6 @@ def beside(output: Path, name: str) -> Path:
     return output.parent / f".{output.name}-{name}"
 
 
-def _read_cache(path: Path) -> dict[str, list[Any]]:
-    """The page hashes of the previous build; none (every page hashed again) if unreadable."""
-    try:
-        cache = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return cache if isinstance(cache, dict) else {}
-
-
-def _hash_pages(output: Path, pages: list[str], cache: dict[str, list[Any]]) -> dict[str, list]:
-    """path -> [size, mtime_ns, sha256]: a file whose size and mtime are the cached ones keeps
-    its hash (a publish then reads only the pages the build wrote)."""
-    hashed, root = {}, os.fspath(output)
-    for page in pages:
-        path = os.path.join(root, page)
-        stat = os.stat(path)
-        known = cache.get(page)
-        if (
-            isinstance(known, list)
-            and len(known) == 3
-            and known[:2] == [stat.st_size, stat.st_mtime_ns]
-        ):
-            hashed[page] = known
-        else:
-            with open(path, "rb") as file:
-                digest = hashlib.file_digest(file, "sha256").hexdigest()
-            hashed[page] = [stat.st_size, stat.st_mtime_ns, digest]
-    return hashed
-
-
 def _digest(version: str, glob: str, files: list[tuple[str, str]]) -> str:
     """What a bundle was indexed from: Pagefind's version, the glob, (file, content hash)."""
     return hashlib.sha256(json.dumps([version, glob, files]).encode("utf-8")).hexdigest()
@@ -253,7 +222,7 @@ def index_site(output: Path, settings: dict[str, Any]) -> IndexResult:
     bundles = plan(settings, html_pages(output))
     pages = [p for b in bundles.values() for p in b.pages]
     hashes_path = beside(output, PAGE_HASHES)
-    hashes = _hash_pages(output, pages, _read_cache(hashes_path))
+    hashes = tree.hashed(output, pages, tree.read_hashes(hashes_path))
     version = _pagefind_version()
     previous: dict[str, str] = state.get("bundles", {})
     result = IndexResult(bundles=len(bundles))

@@ -4,9 +4,12 @@ making path objects; this one keeps to strings and scandir's entries."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 
 def files(directory: str | Path, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str, str]]:
@@ -25,3 +28,36 @@ def files(directory: str | Path, skip: frozenset[str] = frozenset()) -> Iterator
                     stack.append((f"{rel}{name}/", entry.path))
                 elif entry.is_file(follow_symlinks=False):
                     yield rel + name, entry.path
+
+
+def hashed(
+    directory: str | Path, files: Iterable[str], cache: dict[str, Any]
+) -> dict[str, list[Any]]:
+    """site-relative path -> [size, mtime_ns, sha256] of ``files`` under ``directory``: a file
+    whose size and modification time are those ``cache`` (an earlier answer) has keeps its hash,
+    so a publish reads only the files its build wrote."""
+    found, root = {}, os.fspath(directory)
+    for rel in files:
+        path = os.path.join(root, rel)
+        stat = os.stat(path)
+        known = cache.get(rel)
+        if (
+            isinstance(known, list)
+            and len(known) == 3
+            and known[:2] == [stat.st_size, stat.st_mtime_ns]
+        ):
+            found[rel] = known
+        else:
+            with open(path, "rb") as file:
+                sha = hashlib.file_digest(file, "sha256").hexdigest()
+            found[rel] = [stat.st_size, stat.st_mtime_ns, sha]
+    return found
+
+
+def read_hashes(path: Path) -> dict[str, Any]:
+    """An earlier ``hashed`` answer saved as JSON; none (every file hashed again) if unreadable."""
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}

@@ -19,11 +19,9 @@ build wrote, not the whole site.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import json
 import logging
-import os
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -182,21 +180,8 @@ def hash_tree(directory: Path) -> dict[str, str]:
     and modification time are those of the previous call keeps its hash."""
     directory = Path(directory)
     cache_path = _hashes_path(directory)
-    try:
-        cache = json.loads(cache_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        cache = {}
-    hashes: dict[str, str] = {}
-    fresh: dict[str, list[Any]] = {}
-    for rel, path in tree.files(directory):
-        stat = os.stat(path)
-        known = cache.get(rel)
-        if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
-            sha = known[2]
-        else:
-            with open(path, "rb") as file:
-                sha = hashlib.file_digest(file, "sha256").hexdigest()
-        hashes[rel] = sha
-        fresh[rel] = [stat.st_size, stat.st_mtime_ns, sha]
+    cache = tree.read_hashes(cache_path)
+    fresh = tree.hashed(directory, (rel for rel, _ in tree.files(directory)), cache)
+    hashes = {rel: found[2] for rel, found in fresh.items()}
     cache_path.write_text(json.dumps(fresh), encoding="utf-8")
     return dict(sorted(hashes.items()))
