@@ -144,10 +144,14 @@ def build_fixture_site(
 
 
 def build_whole_site(
-    root: Path, output: Path, snapshot: Path | None = None, now: str = FIXTURE_NOW
+    root: Path,
+    output: Path,
+    snapshot: Path | None = None,
+    now: str = FIXTURE_NOW,
+    content: Path = FIXTURE_SITE / "content",
 ) -> Path:
-    """The fixture content built the publish's way (Pelican, then the search bundles) from
-    ``snapshot`` (default: the fixture's), its open consultation open."""
+    """The fixture content (or ``content``) built the publish's way (Pelican, then the search
+    bundles) from ``snapshot`` (default: the fixture's), its open consultation open."""
     from datetime import datetime
 
     from chalicelib.sitebuild import build_site
@@ -158,6 +162,6 @@ def build_whole_site(
         snapshot=snapshot or FIXTURE_SITE / "snapshot.json",
         api_url="http://api.example.test:9000",
         now=datetime.fromisoformat(now),
-        content=FIXTURE_SITE / "content",
+        content=content,
     )
     return output

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+import shutil
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -211,6 +212,24 @@ def test_new_rows_reach_the_whole_site_files_the_next_day_a_hidden_one_leaves_at
     assert hidden["id"] not in ids and hidden["id"] not in {row["id"] for row in rows}
     assert new["id"] in ids  # made again now, with the day's new row too
     assert exports.rebuild_due(output) is None and not (output / exports.RETRACTED).exists()
+
+
+def test_a_consultation_gone_from_the_site_leaves_the_whole_site_files_at_once(
+    tmp_path: Path, root: Path
+) -> None:
+    content, output = tmp_path / "content", tmp_path / "output"
+    shutil.copytree(FIXTURE / "content", content)
+    snapshot = FIXTURE / "snapshot.json"
+    build_whole_site(root, output, snapshot, content=content)
+    whole = json.loads((output / DATA / "ola.json").read_bytes())
+    assert "kleisti" in {c["consultation"] for c in whole["comments"]}
+
+    shutil.rmtree(content / "consultations" / "kleisti")  # the same day
+    build_whole_site(root, output, snapshot, content=content)
+    whole = json.loads((output / DATA / "ola.json").read_bytes())
+    assert "kleisti" not in {c["consultation"] for c in whole["comments"]}
+    assert "kleisti" not in (output / DATA / "ola.csv").read_text(encoding="utf-8-sig")
+    assert exports.rebuild_due(output) is None
 
 
 @pytest.mark.parametrize(

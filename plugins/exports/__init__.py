@@ -177,8 +177,8 @@ class ExportsGenerator(Generator):
         next Athens day (copying the files is work in proportion to the whole site, hundreds
         of MB at ten times it, not to the change; a consultation's own files follow every
         publish). A row hidden, withdrawn or changed never waits (``RETRACTED``, marked until
-        the files are made). Held back, they are due at midnight, and the publish step runs
-        then (``rebuild_due``)."""
+        the files are made), nor does a consultation gone from the site. Held back, they
+        are due at midnight, and the publish step runs then (``rebuild_due``)."""
         key = digest([self.base, [m.key for m in made]])
         output = Path(self.output_path)
         headers = [header(c) for c in consultations]
@@ -195,7 +195,10 @@ class ExportsGenerator(Generator):
         previous, today = self.state.previous_site, self.today.date().isoformat()
         whole = all(kept.values()) and isinstance(previous.get("counts"), dict)
         records = {ext: record for ext, record in kept.items() if record is not None}
-        daily = self.settings.get("OPENDATA_ALL_DAILY") and not (output / RETRACTED).exists()
+        slugs = [c.slug for c in consultations]
+        gone = not set(previous.get("consultations", [None])) <= set(slugs)
+        retracted = gone or (output / RETRACTED).exists()
+        daily = self.settings.get("OPENDATA_ALL_DAILY") and not retracted
         if whole and previous.get("key") == key:
             self.state.site = {k: v for k, v in previous.items() if k != "due"}
         elif whole and daily and previous.get("made_on") == today:
@@ -205,6 +208,7 @@ class ExportsGenerator(Generator):
             records = {ext: self._assemble(name, key, writers[ext]) for ext, name in names.items()}
             counts = {kind: sum(m.counts[kind] for m in made) for kind in COUNTED}
             self.state.site = {"key": key, "made_on": today, "counts": counts}
+            self.state.site["consultations"] = slugs
             (output / RETRACTED).unlink(missing_ok=True)
         files = []
         for ext, name in names.items():

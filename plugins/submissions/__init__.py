@@ -36,9 +36,9 @@ def add_submissions(generators: list[Generator]) -> None:
     pages = [(p.title, p.url) for p in context.get("pages", [])]
     changed = settled.settle(consultations, base_digest(settings, pages))
     only = {c.slug for c in changed} if is_folder else None
-    snapshot = load_snapshot(path, validated=bool(context.get("SNAPSHOT_VALIDATED")), only=only)
-    context["snapshot"] = snapshot
     validated = bool(context.get("SNAPSHOT_VALIDATED"))
+    snapshot = load_snapshot(path, validated=validated, only=only)
+    context["snapshot"] = snapshot
 
     def load(consultation: Consultation) -> dict[str, Any] | None:
         part = load_snapshot(path, validated=validated, only={consultation.slug})
