@@ -29,7 +29,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from chalicelib import publish, snapshot
+from chalicelib import grouping, publish, snapshot
 from chalicelib.sitebuild import describe
 from chalicelib.store import lock
 from chalicelib.targets import LocalDirTarget, S3Target, Target
@@ -145,6 +145,10 @@ def run_with_progress(settings: dict[str, Any], force: bool, console: Console) -
                 tasks[step] = bar.add_task(STEPS.get(step, step), total=total)
             bar.update(tasks[step], completed=done, total=total)
 
+        # What production's group_submissions schedule does, first: groups reach the site now.
+        grouped = grouping.run(settings["table"], content=ROOT / "content")
+        if grouped.changed:
+            console.print(f"Ομαδοποίηση: {grouped.changed} υποβολές άλλαξαν ομάδα.")
         result = publish.run(
             force=force,
             target=target,

@@ -1,4 +1,5 @@
-"""The local stand-in for production's publish triggers: the schedule and the decision's ask.
+"""The local stand-in for production's publish triggers (the schedule and the decision's ask) and
+for its ``group_submissions`` schedule (chalicelib.grouping, before every publish run).
 
 In AWS a change invokes the publish function at once (chalicelib.trigger) and EventBridge runs
 it every ``PUBLISH_RATE_MINUTES`` as well. Locally (``make dev``, the approval-to-visible bench)
@@ -13,9 +14,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from chalicelib import clock, publish, trigger
+from chalicelib import clock, grouping, publish, trigger
 from chalicelib.sitebuild import describe
 from chalicelib.store import state
 
@@ -65,7 +67,18 @@ class Publisher(threading.Thread):
             last = time.monotonic()
             self._once()
 
+    def _group(self) -> None:
+        """Group what arrived (production's one-minute schedule); a failure waits for the next
+        run, and never stops the publish."""
+        root = self.kwargs.get("project_root")
+        content = self.kwargs.get("content") or (Path(root) / "content" if root else None)
+        try:
+            grouping.run(self._table(), content=content)
+        except Exception:
+            logger.exception("grouping failed; the next run retries")
+
     def _once(self) -> None:
+        self._group()
         try:
             result = publish.run(**self.kwargs)
         except Exception:

@@ -23,6 +23,7 @@ from test_api_support import (  # noqa: F401  (api_fixture provides the api fixt
     table_resource,
 )
 
+from chalicelib import text
 from chalicelib.spec import limits
 from chalicelib.validation import dedup_text
 
@@ -43,6 +44,18 @@ def error_of(response, status: int, code: str) -> dict:
 
 def stored(api_env, sub_id: str) -> dict:
     return table_resource(api_env).get_item(Key={"PK": f"SUB#{sub_id}", "SK": "SUB"})["Item"]
+
+
+def test_copies_of_one_text_get_one_fingerprint_whatever_their_punctuation(api, api_env):
+    body = comment()["body"]
+    prints = []
+    for n, variant in enumerate([body, body.upper() + "!!", body.replace(" ", "  ") + " ."]):
+        answer = api.post("/v1/comments", comment(body=variant), ip=f"198.51.{n}.7")
+        assert answer.status_code == 202, answer.body
+        prints.append(stored(api_env, json.loads(answer.body)["id"])["body_print"])
+    other = api.post("/v1/comments", comment(body=body + " Και κάτι ακόμη."), ip="203.0.113.9")
+    assert len(set(prints)) == 1 and len(prints[0]) == text.PRINT_LENGTH
+    assert stored(api_env, json.loads(other.body)["id"])["body_print"] != prints[0]
 
 
 def test_comment_is_stored_exactly_as_the_contract_says(api, api_env):
@@ -69,6 +82,8 @@ def test_comment_is_stored_exactly_as_the_contract_says(api, api_env):
         "respondent_type": "citizen",
         "display_name": "Μαρία Παπαδοπούλου",
         "publish_name": False,
+        # its text's exact fingerprint, for grouping a campaign's copies (chalicelib.campaigns)
+        "body_print": text.fingerprint(comment()["body"]),
         "email": "maria@example.gr",
         # who wrote, for counting participants: a keyed hash of the e-mail, not the e-mail
         "participant": hmac.new(

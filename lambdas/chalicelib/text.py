@@ -23,6 +23,8 @@ empty after cleaning is absent, and a required one gets a Greek 422 from its cal
 
 from __future__ import annotations
 
+import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass
 from enum import Enum
@@ -128,3 +130,28 @@ def clean(value: str, rule: Rule = DEFAULT_RULE) -> str:
 def clean_field(name: str, value: str) -> str:
     """``clean`` with the rule of field ``name``."""
     return clean(value, FIELDS.get(name, DEFAULT_RULE))
+
+
+# --- the form texts are compared in (chalicelib.campaigns, the intake's fingerprint) ------------
+_MARKS = re.compile(r"[\u0300-\u036f]+")  # combining accents: τόνος, διαλυτικά, Latin accents
+_NOT_WORD = re.compile(r"[\W_]+")
+_SENTENCE_END = re.compile(r"(?<=[.!;?·…])\s+|\n+")
+PRINT_LENGTH = 32  # hex digits of the exact fingerprint: 128 bits
+
+
+def matching(value: str) -> str:
+    """``value`` as two submissions are compared: accents dropped, casefolded, punctuation and
+    symbols read as spaces, whitespace collapsed (so «Συμφωνώ!» and «συμφωνω» match)."""
+    bare = _MARKS.sub("", unicodedata.normalize("NFD", value)).casefold()
+    return " ".join(_NOT_WORD.sub(" ", bare).split())
+
+
+def fingerprint(value: str) -> str:
+    """The exact fingerprint of a submission's text: equal for texts ``matching`` makes equal."""
+    return hashlib.sha256(matching(value).encode()).hexdigest()[:PRINT_LENGTH]
+
+
+def sentences(value: str) -> list[str]:
+    """``value``'s sentences (and lines), as written: a campaign member's own additions are the
+    sentences the group's representative does not have (plugins/submissions)."""
+    return [s.strip() for s in _SENTENCE_END.split(value) if s.strip()]

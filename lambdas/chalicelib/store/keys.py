@@ -32,6 +32,7 @@ subscription           SUBSCR#<slug>#<address      by_target: SUBSCRIBERS#<slug>
                        hash> / SUBSCR              hash> (once confirmed); TTL
 announcement           META#announce / <slug>      what each consultation's subscribers heard
 consultations seen     META#consultations / SEEN   slug -> last seen by a publish (retention)
+grouping state         META#grouping / STATE       how far near-identical submissions are grouped
 =====================  ==========================  ===========================================
 """
 
@@ -292,6 +293,13 @@ COUNTS_PK = "META#counts"  # submissions per status, in shards (store.counts)
 
 def counts_shard(n: int) -> dict[str, str]:
     return {"PK": COUNTS_PK, "SK": f"SHARD#{n:02d}"}
+
+
+# --- campaigns: near-identical submissions grouped (chalicelib.grouping, store.groups) ---------
+# A submission's ``group`` is the id of its group (the id of a member); ``group_split``: staff
+# took it out of its group, and grouping leaves it alone.
+GROUPING_STATE = {"PK": "META#grouping", "SK": "STATE"}
+PROPOSALS_TARGET = "proposals"  # the target of a consultation's proposals (they are grouped too)
 
 
 # --- the publish machinery ------------------------------------------------------------------------

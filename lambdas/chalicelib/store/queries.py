@@ -19,7 +19,7 @@ Progress = Callable[[int], None]
 PAGE_LIMIT = 1000
 
 
-def _pages(table: Any, kwargs: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def pages(table: Any, kwargs: dict[str, Any]) -> Iterator[dict[str, Any]]:
     # A page with a Limit: DynamoDB Local reads the rest of the partition for a page without
     # one, which makes paging through 200,000 approved items quadratic (and each page slower
     # than the read timeout); on DynamoDB 1,000 items of about 1 KB are its own 1 MB page.
@@ -68,6 +68,7 @@ def by_status_pages(
     after: str | None = None,
     page_size: int | None = None,
     projection: str | None = None,
+    names: dict[str, str] | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
     """``by_status`` one page at a time: a full export of a large site keeps one page of raw
     items in memory, not all of them."""
@@ -79,8 +80,8 @@ def by_status_pages(
         kwargs["Limit"] = page_size
     if projection:
         kwargs["ProjectionExpression"] = projection
-        kwargs["ExpressionAttributeNames"] = {"#s": "status"}
-    for page in _pages(table, kwargs):
+        kwargs["ExpressionAttributeNames"] = names or {"#s": "status"}
+    for page in pages(table, kwargs):
         yield [i for i in page.get("Items", []) if i.get("status") == status]
 
 
@@ -155,7 +156,7 @@ def count(table: Any, status: str, consultation: str | None = None) -> int:
 
 def _count(table: Any, index: str, condition: ConditionBase) -> int:
     kwargs = {"IndexName": index, "KeyConditionExpression": condition, "Select": "COUNT"}
-    return sum(p.get("Count", 0) for p in _pages(table, kwargs))
+    return sum(p.get("Count", 0) for p in pages(table, kwargs))
 
 
 def by_target(
@@ -164,7 +165,7 @@ def by_target(
     """Every comment on one text or one proposal, oldest first, whatever its status."""
     pk = keys.target_pk(consultation, text, proposal)
     kwargs = {"IndexName": keys.BY_TARGET, "KeyConditionExpression": Key("GSI1PK").eq(pk)}
-    return [i for p in _pages(table, kwargs) for i in p.get("Items", [])]
+    return [i for p in pages(table, kwargs) for i in p.get("Items", [])]
 
 
 def audit_trail(table: Any, sub_id: str) -> list[dict[str, Any]]:
@@ -172,7 +173,7 @@ def audit_trail(table: Any, sub_id: str) -> list[dict[str, Any]]:
     that is kept (its own item, expiring: keys.original)."""
     pk, prefix = keys.audit_range(sub_id)
     kwargs = {"KeyConditionExpression": Key("PK").eq(pk), "ConsistentRead": True}
-    items = [i for p in _pages(table, kwargs) for i in p.get("Items", [])]
+    items = [i for p in pages(table, kwargs) for i in p.get("Items", [])]
     now = clock.epoch()
     originals = {
         keys.original_of(i["SK"]): i["original_body"]
@@ -195,7 +196,7 @@ def originals(table: Any, sub_id: str) -> list[dict[str, Any]]:
         "KeyConditionExpression": Key("PK").eq(pk) & Key("SK").begins_with(keys.ORIGINAL),
         "ProjectionExpression": "PK, SK",
     }
-    return [i for p in _pages(table, kwargs) for i in p.get("Items", [])]
+    return [i for p in pages(table, kwargs) for i in p.get("Items", [])]
 
 
 def with_email(
@@ -213,5 +214,5 @@ def with_email(
         "ProjectionExpression": projection,
         "ExpressionAttributeNames": names,
     }
-    for page in _pages(table, kwargs):
+    for page in pages(table, kwargs):
         yield from page.get("Items", [])

@@ -30,7 +30,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import clock, config, guards, ids, logs, trigger
+from chalicelib import clock, config, guards, ids, logs, text, trigger
 from chalicelib.errors import ApiError, unavailable
 from chalicelib.spec import limits
 from chalicelib.store import counts, keys
@@ -75,6 +75,7 @@ def build_item(kind: str, fields: dict[str, Any], moment: datetime) -> dict[str,
         "status": status,
         "reference": ids.new_reference(),
         "publish_name": bool(fields.get("publish_name", False)),
+        "body_print": text.fingerprint(compared_text({"kind": kind, **fields})),
         **({"participant": guards.participant(fields["email"])} if fields.get("email") else {}),
         "consent": {"terms_version": limits()["terms_version"], "at": stamp},
         "created_at": stamp,
@@ -84,6 +85,14 @@ def build_item(kind: str, fields: dict[str, Any], moment: datetime) -> dict[str,
         **keys.consultation_index(fields["consultation"], status, stamp, sub_id),
         **keys.target_index(fields, stamp, sub_id),
     }
+
+
+def compared_text(item: dict[str, Any]) -> str:
+    """What grouping compares of a submission (chalicelib.campaigns): a comment's body, a
+    proposal's title and description."""
+    if item.get("kind") == "proposal":
+        return f"{item.get('title', '')}\n{item.get('body', '')}"
+    return str(item.get("body", ""))
 
 
 def put_submission(

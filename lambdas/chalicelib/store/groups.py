@@ -1,0 +1,148 @@
+"""Campaign groups in the table: what grouping reads (the submissions that arrived since its
+mark, the members of a target) and the one write it makes (a submission's ``group``).
+
+A submission's ``group`` is not a staff decision: it changes no status and no version, and it
+has no audit entry. It is written conditionally on the status, version and group read, so a
+decision or another grouping run that came first wins and the item is grouped again next run.
+When a published (approved) item's group changes, the site changes: its ``by_status`` stamp is
+renewed, as an answer's is, so that the incremental export takes it (chalicelib.snapshot_delta),
+and the caller asks for a publish (``record_changes``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+
+from chalicelib import trigger
+from chalicelib.db import conditionally
+from chalicelib.store import keys, queries
+from chalicelib.store.keys import Status
+
+logger = logging.getLogger(__name__)
+
+# The statuses grouped: what waits for moderation and what is published. A rejected, hidden or
+# withdrawn item leaves its group (and is never shown in one).
+GROUPED = (Status.PENDING.value, Status.APPROVED.value)
+# What grouping needs of a submission (``#s``: status, a reserved word; ``#g``: group).
+FIELDS = (
+    "id, kind, consultation, #t, proposal, parent, title, body, body_print, created_at, "
+    "#s, version, #g, group_split"
+)
+NAMES = {"#s": "status", "#g": "group", "#t": "text"}
+
+
+def mark(table: Any) -> str | None:
+    """How far grouping has looked: the by_status stamp of its last complete run's start."""
+    item = table.get_item(Key=keys.GROUPING_STATE, ConsistentRead=True).get("Item") or {}
+    found = item.get("mark")
+    return str(found) if found else None
+
+
+def record_mark(table: Any, at: str) -> None:
+    table.update_item(
+        Key=keys.GROUPING_STATE,
+        UpdateExpression="SET mark = :m",
+        ExpressionAttributeValues={":m": at},
+    )
+
+
+def arrived(table: Any, after: str | None) -> Iterator[dict[str, Any]]:
+    """The pending and approved submissions stamped after ``after`` (all of them when None): a
+    new submission is pending, stamped at its creation; one decided quickly is approved."""
+    for status in GROUPED:
+        for page in queries.by_status_pages(
+            table,
+            status,
+            keys.status_after(after) if after else None,
+            projection=FIELDS,
+            names=NAMES,
+        ):
+            yield from page
+
+
+def target_of(item: dict[str, Any]) -> tuple[str, str, str] | None:
+    """(consultation, kind of target, target) of a groupable item: a top-level comment on a text
+    or a proposal, or a proposal (all of a consultation's proposals are one target); a reply is
+    never grouped (it answers someone)."""
+    consultation = item.get("consultation")
+    if not consultation or item.get("parent"):
+        return None
+    if item.get("kind") == "proposal":
+        return (consultation, keys.PROPOSALS_TARGET, "")
+    if item.get("text"):
+        return (consultation, "text", str(item["text"]))
+    if item.get("proposal"):
+        return (consultation, "proposal", str(item["proposal"]))
+    return None
+
+
+def members(table: Any, target: tuple[str, str, str]) -> list[dict[str, Any]]:
+    """Every pending or approved, top-level item of ``target``, with ``FIELDS``."""
+    consultation, kind, name = target
+    if kind == keys.PROPOSALS_TARGET:
+        index = keys.BY_CONSULTATION
+        condition = Key("GSI3PK").eq(keys.consultation_pk(consultation))
+        wanted = Attr("kind").eq("proposal")
+    else:
+        pk = keys.target_pk(consultation, name if kind == "text" else None, name or None)
+        index, condition = keys.BY_TARGET, Key("GSI1PK").eq(pk)
+        wanted = None
+    grouped = Attr("status").is_in(list(GROUPED))
+    kwargs = {
+        "IndexName": index,
+        "KeyConditionExpression": condition,
+        "FilterExpression": grouped & wanted if wanted is not None else grouped,
+        "ProjectionExpression": FIELDS,
+        "ExpressionAttributeNames": NAMES,
+    }
+    found = [i for page in queries.pages(table, kwargs) for i in page.get("Items", [])]
+    return [i for i in found if target_of(i) == target]
+
+
+def set_group(table: Any, item: dict[str, Any], group: str | None, at: str) -> bool:
+    """Give ``item`` its ``group`` (None: none), conditional on what was read; False when the
+    item changed meanwhile. A published item is stamped ``at`` in by_status (the export)."""
+    values: dict[str, Any] = {":s": item["status"]}
+    condition = "#s = :s AND "
+    if "version" in item:
+        condition += "version = :v"
+        values[":v"] = item["version"]
+    else:
+        condition += "attribute_not_exists(version)"
+    if item.get("group"):
+        condition += " AND #g = :old"
+        values[":old"] = item["group"]
+    else:
+        condition += " AND attribute_not_exists(#g)"
+    update = "SET #g = :g" if group else "REMOVE #g"
+    if group:
+        values[":g"] = group
+    if item["status"] == Status.APPROVED.value:  # its published entry changes: the export's
+        restamp = keys.status_index(item["status"], at, item["id"])["GSI2SK"]
+        update += (", " if group else " SET ") + "GSI2SK = :stamp, updated_at = :at"
+        values.update({":stamp": restamp, ":at": at})
+    return conditionally(
+        table.update_item,
+        Key=keys.submission(item["id"]),
+        UpdateExpression=update,
+        ConditionExpression=condition,
+        ExpressionAttributeNames={"#s": "status", "#g": "group"},
+        ExpressionAttributeValues=values,
+    )
+
+
+def record_changes(table: Any, at: str, published: int) -> None:
+    """``published`` approved items changed group at ``at``: the site must change, as after
+    a decision (the publish state's decision count and stamp, and a publish asked for now)."""
+    if not published:
+        return
+    table.update_item(
+        Key=keys.PUBLISH_STATE,
+        UpdateExpression="SET last_decision_at = :at ADD decisions :n",
+        ExpressionAttributeValues={":at": at, ":n": published},
+    )
+    trigger.soon(table, at)
