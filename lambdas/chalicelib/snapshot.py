@@ -107,6 +107,7 @@ def public_comment(item: dict[str, Any]) -> dict[str, Any]:
         "answer": _answer(item),
         "participant": item.get("participant"),
         **_redacted(item),
+        **_group(item),
     }
 
 
@@ -130,7 +131,13 @@ def public_proposal(item: dict[str, Any]) -> dict[str, Any]:
         "answer": _answer(item),
         "participant": item.get("participant"),
         **_redacted(item),
+        **_group(item),
     }
+
+
+def _group(item: dict[str, Any]) -> dict[str, str]:
+    """The group of near-identical submissions it belongs to (absent: none; chalicelib.grouping)."""
+    return {"group": item["group"]} if item.get("group") else {}
 
 
 PUBLIC = {"comment": ("comments", public_comment), "proposal": ("proposals", public_proposal)}
