@@ -67,6 +67,8 @@ ITEM_FIELDS = (
     "approved_at",
     "redacted",
     "answer",  # disposition, text, answered_at, answered_by (chalicelib.store.answers)
+    "group",  # its campaign group (chalicelib.grouping): the id of a member
+    "group_split",  # staff took it out of its group
 )
 AUDIT_FIELDS = (
     "at",
