@@ -78,10 +78,17 @@ def assign(items: list[dict[str, Any]], found: Iterable[list[str]]) -> dict[str,
 
 
 def regroup(
-    table: Any, target: tuple[str, str, str], quoted: list[str], at: str, result: GroupingResult
+    table: Any,
+    target: tuple[str, str, str],
+    quoted: list[str],
+    at: str,
+    result: GroupingResult,
+    items: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Group ``target``'s members again and write the groups that changed."""
-    items = groups.members(table, target)
+    """Group ``target``'s members (``items``, else read) again and write the groups that
+    changed."""
+    if items is None:
+        items = groups.members(table, target)
     free = [i for i in items if not i.get("group_split")]
     docs = [
         campaigns.Doc(i["id"], str(i["created_at"]), compared_text(i), i.get("body_print"))
@@ -90,39 +97,43 @@ def regroup(
     wanted = assign(free, campaigns.group(docs, quoted))
     result.targets += 1
     result.read += len(items)
-    for item in free:
-        group = wanted.get(item["id"])
-        if group == item.get("group"):
-            continue
-        if not groups.set_group(table, item, group, at):
-            logger.info("grouping: %s changed meanwhile; next run", item["id"])
-            result.complete = False
-            continue
-        result.changed += 1
-        result.published += item["status"] == Status.APPROVED.value
+    changes = [(i, wanted.get(i["id"])) for i in free if wanted.get(i["id"]) != i.get("group")]
+    refused = set(groups.set_groups(table, changes, at))
+    if refused:
+        logger.info("grouping: %s items changed meanwhile; next run", len(refused))
+        result.complete = False
+    for item, _ in changes:
+        if item["id"] not in refused:
+            result.changed += 1
+            result.published += item["status"] == Status.APPROVED.value
 
 
 def run(table: Any = None, *, content: Path | None, now: datetime | None = None) -> GroupingResult:
     """One grouping run (see the module docstring); nothing new costs one GetItem and two
-    Queries, and writes nothing."""
+    Queries, and writes nothing. The first run (no mark) groups everything from the one read."""
     if table is None:
         from chalicelib import db
 
         table = db.table()
     started, moment = time.perf_counter(), now or clock.now()
     at = clock.iso(moment)
-    previous = groups.mark(table)
+    current = groups.read_state(table)
+    previous = current.get("mark")
     after = None
     if previous:
-        after = clock.iso(datetime.fromisoformat(previous.replace("Z", "+00:00")) - MARGIN)
-    targets = {t for item in groups.arrived(table, after) if (t := groups.target_of(item))}
+        after = clock.iso(_parse(str(previous)) - MARGIN)
+    own = [str(s) for s in current.get("own", []) if after is None or str(s) > after]
+    arrived: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for item in groups.arrived(table, after, frozenset(own)):
+        if (target := groups.target_of(item)) is not None:
+            arrived.setdefault(target, []).append(item)
     result = GroupingResult()
-    quoted = quoted_texts(content) if targets else []
-    for target in sorted(targets):
-        regroup(table, target, quoted, at, result)
+    quoted = quoted_texts(content) if arrived else []
+    for target in sorted(arrived):
+        regroup(table, target, quoted, at, result, arrived[target] if previous is None else None)
     groups.record_changes(table, at, result.published)
-    if result.complete and (targets or previous is None):  # nothing new: nothing written
-        groups.record_mark(table, at)
+    if result.complete and (arrived or previous is None):  # nothing new: nothing written
+        groups.record_mark(table, at, [*own, at] if result.published else own)
     result.seconds = round(time.perf_counter() - started, 3)
     if result.changed:
         logger.info(
@@ -133,6 +144,10 @@ def run(table: Any = None, *, content: Path | None, now: datetime | None = None)
             result.published,
         )
     return result
+
+
+def _parse(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
 def scheduled() -> GroupingResult:
