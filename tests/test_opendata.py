@@ -48,6 +48,7 @@ CSV_HEADER = [
     "title",
     "body",
     "location",
+    "group",
     "respondent_type",
     "respondent_type_label",
     "display_name",

@@ -22,6 +22,7 @@ from browser import (
     preload_axe,
     serve,
 )
+from test_results_groups import member, regroup
 from test_results_pages import API, NOW, _content, _snapshot
 
 from chalicelib.sitebuild import build_site
@@ -33,16 +34,19 @@ RESULTS = "diavoulefseis/kleisti/apotelesmata/"
 
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory, root: Path) -> dict[str, Path]:
-    """The results of the fixture's closed consultation on one page, and cut into parts."""
+    """The results of the fixture's closed consultation on one page, and cut into parts, some
+    comments in campaigns (their counts' table and sentences checked too)."""
     built = {}
     for name, budget in (("whole", 320_000), ("cut", 4_000)):
         tmp = tmp_path_factory.mktemp(name)
         content = _content(tmp)
         output = tmp / "output"
+        snapshot = _snapshot(tmp, content, extra=30)
+        regroup(snapshot, {member(10 + n): member(10 + n % 3) for n in range(9)})
         build_site(
             root,
             output,
-            snapshot=_snapshot(tmp, content, extra=30),
+            snapshot=snapshot,
             api_url=API,
             now=NOW,
             content=content,

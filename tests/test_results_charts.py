@@ -12,6 +12,7 @@ import pytest
 from test_results_stats import bare, fixture_consultation
 
 from plugins.results import charts as module
+from plugins.results.campaigns import Tally
 from plugins.results.charts import Chart, charts
 from plugins.results.stats import DayRow, Participation, TextRow, participation
 
@@ -34,7 +35,11 @@ def large(p: Participation) -> Participation:
     """Thirty texts with long titles and two months of days: the size a real one reaches."""
     texts = tuple(
         TextRow(
-            f"keimeno-{i}", f"Ένα κείμενο με αρκετά μεγάλο τίτλο, το υπ' αριθμόν {i}", i * 37, ()
+            f"keimeno-{i}",
+            f"Ένα κείμενο με αρκετά μεγάλο τίτλο, το υπ' αριθμόν {i}",
+            i * 37,
+            (),
+            Tally(i * 37, i * 37, 0, 0),
         )
         for i in range(30)
     )

@@ -19,6 +19,7 @@ from typing import Any
 import pdfplumber
 import pytest
 from browser import Served, chromium, local_context, serve
+from test_results_groups import SAME, member, regroup
 from test_results_pages import API, NOW, OPEN_TEXT, REPORT, RESULTS, _comment, _content, _snapshot
 
 from chalicelib.sitebuild import build_site
@@ -43,6 +44,8 @@ Kind: general
 # A comment with one long unbreakable word (a pasted address, say): it must wrap, not run off.
 LONG_WORD = "https://example.org/" + "συμμετοχικόςπρογραμματισμός" * 8
 EXTRA = 12  # more comments on the revised text: the document spans several pages
+# two campaigns among them (four and three members): their counts' table is printed too
+CAMPAIGNS = {member(n): member(10 if n < 14 else 14) for n in range(10, 17)}
 # Never on paper: the skip link, the site menu, the breadcrumb's home and separator.
 NAVIGATION = ["Μετάβαση στο κύριο περιεχόμενο", "Αναζήτηση", "Ανοικτά δεδομένα", "Αρχική", "›"]
 FORM_AND_NOTICES = ["Υποβάλετε σχόλιο", "Η υποβολή δεν καταχωρίστηκε", "Σχόλιο στην §"]
@@ -129,6 +132,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, root: Path) -> Iterator[Site]
     tmp = tmp_path_factory.mktemp("print")
     content = _content(tmp)
     snapshot = _snapshot(tmp, content, extra=EXTRA)  # reads the revised text as texts[0]
+    regroup(snapshot, CAMPAIGNS)
     folder = content / "consultations" / "kleisti"
     (folder / "deutero.md").write_text(SECOND_TEXT, "utf-8")
     report = folder / "report.md"
@@ -256,6 +260,14 @@ def test_no_navigation_forms_or_notices_on_paper(site: Site) -> None:
         assert label not in site.text_page.text
     assert "Δήμος Νέας Σμύρνης · Δημόσια διαβούλευση" in site.results.text  # the letterhead
     assert THANKS not in site.text_page.text  # the success panel, hidden until a post
+
+
+def test_the_campaigns_are_printed(site: Site) -> None:
+    text = site.results.text
+    assert "Αυτοτελείς υποβολές και εκστρατείες" in text
+    assert f"Από τα 19 σχόλια, 12 είναι αυτοτελή και 7 προέρχονται από 2 ομάδες {SAME}" in text
+    assert "Από εκστρατείες 7 0" in text  # the table's row, its numbers beside it
+    assert "Παλιό κείμενο Από τα 15 σχόλια, 8 είναι αυτοτελή" in text  # each text, its sentence
 
 
 def test_the_text_itself_is_printed(site: Site) -> None:

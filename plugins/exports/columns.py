@@ -3,7 +3,9 @@
 The CSV's header, the XLSX's Greek headers, the JSON's keys and the data package's Table Schema
 all come from these tuples: whatever the snapshot grows, only these columns leave the building,
 and every column that leaves is described. A code column (``respondent_type``) is followed by
-its Greek label (``respondent_type_label``), read from limits.json.
+its Greek label (``respondent_type_label``), read from limits.json. A campaign's near-identical
+submissions are all rows, each with its ``group``: the site shows a group once, the data keep
+every member.
 """
 
 from dataclasses import dataclass
@@ -76,6 +78,16 @@ def _columns() -> dict[str, Column | tuple[Column, Column]]:
         "title": Column("title", "Τίτλος πρότασης", "Ο τίτλος της πρότασης."),
         "body": Column("body", "Κείμενο υποβολής", "Το κείμενο του σχολίου ή της πρότασης."),
         "location": Column("location", "Τοποθεσία", "Η τοποθεσία ή γειτονιά της πρότασης."),
+        "group": Column(
+            "group",
+            "Ομάδα ίδιου ή σχεδόν ίδιου κειμένου",
+            "Το αναγνωριστικό της ομάδας σχεδόν ίδιων υποβολών (π.χ. η ίδια επιστολή από "
+            "πολλούς σε μια εκστρατεία) στην οποία ανήκει η εγγραφή (κενό: σε καμία ομάδα). "
+            "Μια ομάδα είναι σχόλια του ίδιου κειμένου ή της ίδιας πρότασης, ή προτάσεις της "
+            "ίδιας διαβούλευσης· οι απαντήσεις σε σχόλια δεν ανήκουν ποτέ σε ομάδα. Κάθε μέλος "
+            "έχει δική του γραμμή. Μια ομάδα μπορεί να έχει και μία μόνο δημοσιευμένη "
+            "εγγραφή, και το αναγνωριστικό της αλλάζει αν ενωθεί με άλλη ή χωριστεί.",
+        ),
         "respondent_type": _coded(
             "respondent_type",
             "Είδος συμμετέχοντα",
@@ -130,15 +142,15 @@ SITE = ("consultation", "consultation_title")
 
 COMMENT_COLUMNS = _pick(
     "id", "reference", *SITE, "text", "text_title", "paragraph", "proposal", "parent", "body",
-    *AUTHOR, *DATES, *ANSWER,
+    "group", *AUTHOR, *DATES, *ANSWER,
 )  # fmt: skip
 PROPOSAL_COLUMNS = _pick(
-    "id", "reference", *SITE, "title", "body", "location", *AUTHOR, *DATES, *ANSWER
+    "id", "reference", *SITE, "title", "body", "location", "group", *AUTHOR, *DATES, *ANSWER
 )
 # The CSV: one row per proposal or comment (proposals first), with its kind.
 CSV_COLUMNS = _pick(
     "kind", "id", "reference", *SITE, "text", "text_title", "paragraph", "proposal", "parent",
-    "title", "body", "location", *AUTHOR, *DATES, *ANSWER,
+    "title", "body", "location", "group", *AUTHOR, *DATES, *ANSWER,
 )  # fmt: skip
 
 # Participation: one row per text, one for the proposals, one per consultation (and the site).

@@ -22,6 +22,7 @@ from .text_files import to_csv
 CHUNK = 1024 * 1024
 JSON_LISTS = ("comments", "proposals", "participation")  # a consultation's JSON's lists
 ROW_LISTS = ("comments", "proposals")  # its lists of submissions (not the counts)
+REGROUPED = ("group",)  # a row's columns that may change without taking anything back
 
 
 class SiteFileError(Exception):
@@ -141,11 +142,21 @@ def write_csv(sink: Sink, paths: list[Path]) -> None:
         sink.copy(path, start)
 
 
+def _as_published(row: Any) -> str:
+    """A row as only_added compares it: without its ``group``."""
+    if isinstance(row, dict):
+        row = {key: value for key, value in row.items() if key not in REGROUPED}
+    return json.dumps(row, sort_keys=True, ensure_ascii=False)
+
+
 def only_added(previous: Path, data: dict[str, Any]) -> bool:
     """Whether a consultation's ``data`` only adds rows to its ``previous`` JSON file (every
     earlier comment and proposal still there, unchanged): then the whole site's files may wait
-    for their day; a row hidden, withdrawn, shortened or answered anew may not wait. No earlier
-    file (a new consultation) only adds; an unreadable one is taken as changed."""
+    for their day; a row hidden, withdrawn, shortened or answered anew may not wait. A row
+    whose only change is its ``group`` waits too: nothing published is taken back, and during
+    a campaign the grouping gives earlier rows a group at almost every publish (each would
+    copy the whole site's files). No earlier file (a new consultation) only adds; an
+    unreadable one is taken as changed."""
     try:
         before = json.loads(previous.read_bytes())
     except FileNotFoundError:
@@ -153,10 +164,10 @@ def only_added(previous: Path, data: dict[str, Any]) -> bool:
     except (OSError, ValueError):
         return False
     for name in ROW_LISTS:
-        now = {json.dumps(row, sort_keys=True, ensure_ascii=False) for row in data.get(name, [])}
+        now = {_as_published(row) for row in data.get(name, [])}
         rows = before.get(name) if isinstance(before, dict) else None
         if not isinstance(rows, list):
             return False
-        if any(json.dumps(row, sort_keys=True, ensure_ascii=False) not in now for row in rows):
+        if any(_as_published(row) not in now for row in rows):
             return False
     return True

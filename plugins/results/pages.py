@@ -177,6 +177,7 @@ def _summary(results: sections.TextResults) -> dict[str, Any]:
     return {
         "text": results.text.summary(),
         "dispositions": results.dispositions,
+        "campaigns": asdict(results.campaigns),
         "revised": [(c.kind, c.number) for c in results.revised],
         "urls": results.urls,
     }

@@ -21,6 +21,7 @@ from plugins.consultations.models import Comment, Proposal, Text
 from plugins.consultations.paragraphs import Paragraph
 
 from . import diff
+from .campaigns import Tally, tally
 
 # An estimate of the HTML around one comment, one paragraph, one proposal (bytes).
 COMMENT_MARKUP, PARAGRAPH_MARKUP, PROPOSAL_MARKUP = 420, 500, 600
@@ -53,6 +54,7 @@ class TextResults:
     blocks: list[Block]
     dispositions: dict[str, int]
     comments: int
+    campaigns: Tally  # its comments: unique, from campaigns (plugins/results/campaigns.py)
     # consulted paragraph id → the comments whose answer can motivate its change
     motivating: dict[str, list[Comment]] = field(default_factory=dict)
     parts: list[list[Block]] = field(default_factory=list)
@@ -137,6 +139,7 @@ def text_results(text: Text) -> TextResults:
         blocks=blocks,
         dispositions=count_dispositions(text.comments),
         comments=len(text.comments),
+        campaigns=tally([text.comments]),
         motivating={k: v for k, v in motivating.items() if v},
     )
 

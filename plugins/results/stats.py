@@ -6,6 +6,8 @@ all read the same numbers. People are counted by the keyed hash of their e-mail 
 stores (``participant``); the hash never leaves this module, only how many distinct ones there
 are. An item without one (from before the hash existed) counts as a participant of its own.
 Codes and Greek labels come from limits.json, in its order; dates are Athens calendar days.
+How many submissions are unique and how many came from campaigns: plugins/results/campaigns.py
+(every other number here counts each submission, a campaign's members included).
 """
 
 from collections import Counter, defaultdict
@@ -17,6 +19,8 @@ from chalicelib.clock import ATHENS
 from chalicelib.spec import limits
 from plugins.consultations.models import Answer, Author, Comment, Consultation, Proposal, Text
 from plugins.greek.dates import parse_utc
+
+from .campaigns import Campaigns, Tally, tally
 
 WHOLE_TEXT = "Στο σύνολο του κειμένου"  # comments on the text, not on one of its paragraphs
 GONE = "Σε παράγραφο που δεν υπάρχει πλέον"  # a paragraph removed since it was commented
@@ -59,6 +63,7 @@ class TextRow:
     title: str
     comments: int
     paragraphs: tuple[ParagraphRow, ...]  # only rows with comments, in the text's order
+    campaigns: Tally  # of its comments: unique, from campaigns
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class Participation:
     texts: tuple[TextRow, ...]  # every text, in the consultation's order
     days: tuple[DayRow, ...]  # first to last day with submissions, days without any included
     answers: Answers
+    campaigns: Campaigns
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,7 @@ def participation(consultation: Consultation) -> Participation:
     """Every number of the consultation's participation section."""
     items = list(_items(consultation))
     comments = consultation.comment_count
+    on_proposals = _on_proposals(consultation)
     return Participation(
         totals=Totals(
             comments=comments,
@@ -117,15 +124,23 @@ def participation(consultation: Consultation) -> Participation:
         texts=tuple(_text(t) for t in consultation.texts),
         days=_days(items),
         answers=_answers(items),
+        campaigns=Campaigns(
+            comments=tally([*(t.comments for t in consultation.texts), *on_proposals]),
+            on_proposals=tally(on_proposals),
+            proposals=tally([consultation.proposals]),
+        ),
     )
+
+
+def _on_proposals(consultation: Consultation) -> list[list[Comment]]:
+    """The comments of each proposal, a withdrawn one's too (they are still published)."""
+    return [p.comments for p in consultation.proposals + consultation.withdrawn_proposals]
 
 
 def _items(consultation: Consultation) -> Iterator[_Item]:
     items: list[Comment | Proposal] = [c for t in consultation.texts for c in t.comments]
     # comments on a withdrawn proposal are still published (placeholders never are items)
-    items += [
-        c for p in consultation.proposals + consultation.withdrawn_proposals for c in p.comments
-    ]
+    items += [c for comments in _on_proposals(consultation) for c in comments]
     items += consultation.proposals
     for item in items:
         who = f"item:{item.id}" if item.participant is None else f"hash:{item.participant}"
@@ -178,7 +193,7 @@ def _text(text: Text) -> TextRow:
         rows.append(ParagraphRow(None, None, WHOLE_TEXT, counts.pop(None)))
     if gone := sum(counts.values()):
         rows.append(ParagraphRow(None, None, GONE, gone))
-    return TextRow(text.slug, text.title, len(text.comments), tuple(rows))
+    return TextRow(text.slug, text.title, len(text.comments), tuple(rows), tally([text.comments]))
 
 
 def _root(comment: Comment, by_id: dict[str, Comment]) -> Comment:
