@@ -97,6 +97,18 @@ COMMENTS_PART_SAVE_AS = COMMENTS_PART_URL + "index.html"
 COMMENTS_WHOLE = "olo"
 PROPOSAL_COMMENTS_URL = PROPOSAL_URL + "sxolia/{part}/"  # part 2, 3 …
 PROPOSAL_COMMENTS_SAVE_AS = PROPOSAL_COMMENTS_URL + "index.html"
+# A group of near-identical submissions (a campaign's copies; ομάδα) is shown once: a group of
+# comments as one block on its comment page, with the first part of its members, the next
+# parts ({part}: 2, 3 …) on pages of their own; a group of proposals as one card in the list,
+# its members on its own pages (page 1 without a part). {group}: the group's id.
+COMMENTS_GROUP_URL = COMMENTS_URL + "omada/{group}/{part}/"
+COMMENTS_GROUP_SAVE_AS = COMMENTS_GROUP_URL + "index.html"
+PROPOSAL_COMMENTS_GROUP_URL = PROPOSAL_URL + "sxolia/omada/{group}/{part}/"
+PROPOSAL_COMMENTS_GROUP_SAVE_AS = PROPOSAL_COMMENTS_GROUP_URL + "index.html"
+PROPOSALS_GROUP_URL = PROPOSALS_URL + "omada/{group}/"
+PROPOSALS_GROUP_SAVE_AS = PROPOSALS_GROUP_URL + "index.html"
+PROPOSALS_GROUP_PART_URL = PROPOSALS_GROUP_URL + "{part}/"
+PROPOSALS_GROUP_PART_SAVE_AS = PROPOSALS_GROUP_PART_URL + "index.html"
 # Where an e-mail's link to a comment lands: a consultation's comments by the last character of
 # their id ({bucket}), each linking to its comment page. The API builds that link from the
 # manifest (consultations.json "comment_url") and the comment alone, whichever page it is on.

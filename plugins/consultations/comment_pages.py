@@ -18,6 +18,12 @@ COMMENTS_PER_PAGE comments or past COMMENTS_PAGE_CHARS characters (bodies and an
 then can later replies, answers or redactions move threads. A thread larger than that stays
 whole on its own page.
 
+A group of near-identical comments (plugins/submissions/groups.py) is its representative's
+thread, whose block shows the first part of its members (≤ COMMENTS_PER_PAGE comments and half
+COMMENTS_PAGE_CHARS, weighed with the page), the next parts on the group's own pages, twice
+that each: no page grows with a campaign. A group of proposals is one card in the list, its
+members on the group's pages (PROPOSALS_PER_PAGE each).
+
 Each comment page is a page of the render state: a publish re-renders only the pages whose
 comments changed, and a page number that no longer exists is deleted (RenderState.finish).
 E-mails link to a comment through its consultation's finder page (COMMENT_FIND_URL, by the last
@@ -58,6 +64,17 @@ def _chars(comment: Comment) -> int:
     return len(comment.body) + (len(comment.answer.text) if comment.answer else 0)
 
 
+def _shown(thread: Comment) -> tuple[list[Comment], int]:
+    """The comments a thread shows on its page (a group's block: its first part's members
+    too) and their characters (a member's: its entry, not the text it shares)."""
+    nodes = flatten([thread])
+    chars = sum(_chars(n) for n in nodes)
+    if thread.fold is not None and thread.fold.parts:
+        first = thread.fold.parts[0]
+        nodes, chars = nodes + flatten(first.members), chars + first.chars
+    return nodes, chars
+
+
 def paginate(threads: list[Comment], per_page: int, max_chars: int) -> list[list[Comment]]:
     """``threads`` (in the order they are shown) cut into pages (module docstring)."""
     pages: list[list[Comment]] = []
@@ -65,8 +82,8 @@ def paginate(threads: list[Comment], per_page: int, max_chars: int) -> list[list
     written: list[tuple[str, str]] = []  # when each comment of the current page was written
     count = chars = 0
     for thread in threads:
-        nodes = flatten([thread])
-        size, weight = len(nodes), sum(_chars(n) for n in nodes)
+        nodes, weight = _shown(thread)
+        size = len(nodes)
         if current:
             began = _key(thread)
             before = sum(1 for key in written if key < began)
@@ -102,10 +119,34 @@ def numbered(settings: dict[str, Any], first: str, rest: str, number: int, **fie
     return urls.save_as(settings, rest, **fields), urls.url(settings, rest, **fields)
 
 
+def _pages(
+    settings: dict[str, Any], threads: list[Comment], names: tuple[str, str, str], **fields: str
+) -> list[CommentPage]:
+    """A target's comment pages (``names``: the settings of its first page, of the next ones
+    and of its groups' pages), a group once, its parts split and placed."""
+    per_page, max_chars = _limits(settings)
+    shown = [t for t in threads if t.representative is None]
+    for thread in shown:
+        if thread.fold is not None:
+            thread.fold.split((per_page, max_chars // 2), (OVERFLOW * per_page, max_chars))
+    pages = []
+    for number, chunk in enumerate(paginate(shown, per_page, max_chars), start=1):
+        save_as, url = numbered(settings, names[0], names[1], number, **fields)
+        pages.append(CommentPage(number, chunk, url, save_as))
+        for fold in (t.fold for t in chunk if t.fold is not None):
+            for part in fold.parts:
+                part.save_as, part.url = save_as, url
+                if part.number > 1:
+                    place = fields | {"group": fold.group, "part": str(part.number)}
+                    part.save_as = urls.save_as(settings, names[2], **place)
+                    part.url = urls.url(settings, names[2], **place)
+    return pages
+
+
 def paginate_text(settings: dict[str, Any], consultation: str, text: Text) -> None:
     """Give ``text`` its comment series (paragraphs in the text's order, then the whole text)."""
-    per_page, max_chars = _limits(settings)
     text.comment_series = {}
+    names = ("COMMENTS", "COMMENTS_PART", "COMMENTS_GROUP")
     for target in [p.id for p in text.paragraphs] + [None]:
         threads = text.threads.get(target)
         if not threads:
@@ -115,10 +156,7 @@ def paginate_text(settings: dict[str, Any], consultation: str, text: Text) -> No
             "slug": text.slug,
             "target": target or settings["COMMENTS_WHOLE"],
         }
-        pages = []
-        for number, chunk in enumerate(paginate(threads, per_page, max_chars), start=1):
-            save_as, url = numbered(settings, "COMMENTS", "COMMENTS_PART", number, **fields)
-            pages.append(CommentPage(number, chunk, url, save_as))
+        pages = _pages(settings, threads, names, **fields)
         text.comment_series[target] = CommentSeries(target, pages, _published(threads))
     shown = len(text.comments) + len(text.placeholders)
     text.comments_inline = shown <= int(settings["COMMENTS_INLINE"])
@@ -135,12 +173,9 @@ def paginate_proposal(settings: dict[str, Any], consultation: str, proposal: Pro
     proposal.comment_series = None
     if not proposal.threads:
         return
-    per_page, max_chars = _limits(settings)
+    names = ("PROPOSAL", "PROPOSAL_COMMENTS", "PROPOSAL_COMMENTS_GROUP")
     fields = {"consultation": consultation, "id": proposal.id}
-    pages = []
-    for number, chunk in enumerate(paginate(proposal.threads, per_page, max_chars), start=1):
-        save_as, url = numbered(settings, "PROPOSAL", "PROPOSAL_COMMENTS", number, **fields)
-        pages.append(CommentPage(number, chunk, url, save_as))
+    pages = _pages(settings, proposal.threads, names, **fields)
     proposal.comment_series = CommentSeries(None, pages, _published(proposal.threads))
 
 
@@ -160,6 +195,11 @@ def _series(series: CommentSeries | None) -> Any:
     return (series.target, series.count, series.urls) if series else None
 
 
+def groups_shown(threads: list[Comment]) -> list[Any]:
+    """What a page shows of the groups among ``threads``: each block, with its first part."""
+    return [t.fold.fingerprint(1) for t in threads if t.fold is not None]
+
+
 def text_data(header: dict[str, Any], text: Text) -> list[Any]:
     """The text page's render fingerprint: its comments when it shows them, else their counts."""
     data = [
@@ -177,15 +217,30 @@ def text_data(header: dict[str, Any], text: Text) -> list[Any]:
             [x.fingerprint() for x in text.comments],
             [x.fingerprint() for x in text.placeholders],
             where,
+            [groups_shown(s.threads) for s in text.comment_series.values()],
         ]
     return [*data, text.paragraph_answers, len(text.comments)]
+
+
+def group_note(proposal: Proposal) -> Any:
+    """What a proposal's page says of its group of near-identical proposals: its size, its
+    pages and its representative (the first)."""
+    first = proposal.representative or proposal
+    return [first.fold.fingerprint(), first.url, first.title] if first.fold else None
 
 
 def proposal_data(header: dict[str, Any], proposal: Proposal) -> list[Any]:
     """The proposal page's render fingerprint: its first page of comments, the others' links."""
     series = proposal.comment_series
-    first = series.pages[0].comments if series else []
-    return [header, proposal.summary(), _series(series), [x.fingerprint() for x in first]]
+    first = series.pages[0] if series else None
+    return [
+        header,
+        proposal.summary(),
+        _series(series),
+        [x.fingerprint() for x in first.comments] if first else [],
+        groups_shown(first.threads) if first else [],
+        group_note(proposal),
+    ]
 
 
 def text_pages(consultation: Consultation, text: Text) -> Iterator[tuple[Page, Any, dict]]:
@@ -202,6 +257,7 @@ def text_pages(consultation: Consultation, text: Text) -> Iterator[tuple[Page, A
                 series.urls,  # not the count: a comment on another page leaves this one be
                 page.number,
                 [c.fingerprint() for c in page.comments],
+                groups_shown(page.threads),
                 not text.comments_inline,  # indexed for search when the text page lacks them
             ]
             arguments = {
@@ -231,6 +287,7 @@ def proposal_pages(
             series.urls,
             page.number,
             [c.fingerprint() for c in page.comments],
+            groups_shown(page.threads),
         ]
         arguments = {"proposal": proposal, "series": series, "comment_page": page, "indexed": True}
         yield (page.save_as, page.url), data, arguments
@@ -245,7 +302,8 @@ def proposal_list(
     re-rendered every day. A card changes with its proposal's comment count and answer."""
     per_page = int(settings["PROPOSALS_PER_PAGE"])
     listed = consultation.proposals
-    chunks = [listed[i : i + per_page] for i in range(0, len(listed), per_page)] or [[]]
+    cards = [p for p in listed if p.representative is None]  # a group: one card
+    chunks = [cards[i : i + per_page] for i in range(0, len(cards), per_page)] or [[]]
     fields = {"consultation": consultation.slug}
     pages = [
         numbered(settings, "PROPOSALS", "PROPOSALS_PART", n, **fields)
@@ -259,15 +317,31 @@ def proposal_list(
             len(listed) if first else None,
             links,
             number,
-            [p.summary() for p in chunk],
+            [[p.summary(), p.fold.fingerprint() if p.fold else None] for p in chunk],
         ]
         arguments = {
             "proposals": chunk,
             "page_number": number,
             "page_urls": links,
             "proposal_count": len(listed),
+            "grouped": len(cards) < len(listed),  # a group of proposals: one card
         }
         yield page, data, arguments
+
+
+def place_proposal_groups(settings: dict[str, Any], consultation: Consultation) -> None:
+    """Each group of the consultation's proposals in parts on pages of its own."""
+    per_page, (_, max_chars) = int(settings["PROPOSALS_PER_PAGE"]), _limits(settings)
+    for first in consultation.proposals:
+        if first.fold is None:
+            continue
+        first.fold.split((per_page, max_chars), (per_page, max_chars))
+        fields = {"consultation": consultation.slug, "group": first.fold.group}
+        for part in first.fold.parts:
+            page = numbered(
+                settings, "PROPOSALS_GROUP", "PROPOSALS_GROUP_PART", part.number, **fields
+            )
+            part.save_as, part.url = page
 
 
 def finder_rows(consultation: Consultation) -> dict[str, list[dict[str, Any]]]:
@@ -276,7 +350,7 @@ def finder_rows(consultation: Consultation) -> dict[str, list[dict[str, Any]]]:
 
     def add(series: CommentSeries | None, where: dict[str, Any]) -> None:
         for page in series.pages if series else []:
-            for comment in page.comments:
+            for comment, url, part in _placed(page):
                 rows[comment_bucket(comment.id)].append(
                     {
                         "id": comment.id,
@@ -284,8 +358,9 @@ def finder_rows(consultation: Consultation) -> dict[str, list[dict[str, Any]]]:
                         "author": comment.author.label,
                         "created_at": comment.created_at,
                         "withdrawn": comment.withdrawn,
-                        "url": page.url,
+                        "url": url,
                         "page": page.number,
+                        "part": part,  # a group's part on a page of its own (2, 3 …) or None
                         **where,
                     }
                 )
@@ -300,6 +375,15 @@ def finder_rows(consultation: Consultation) -> dict[str, list[dict[str, Any]]]:
     for found in rows.values():
         found.sort(key=lambda row: (row["created_at"], row["id"]))
     return dict(rows)
+
+
+def _placed(page: CommentPage) -> Iterator[tuple[Comment, str, int | None]]:
+    """Every comment ``page`` shows or folds, with the URL that shows it and its group's part."""
+    for comment in page.comments:
+        yield comment, page.url, None
+        for part in comment.fold.parts if comment.fold else []:
+            for member in flatten(part.members):
+                yield member, part.url, part.number if part.number > 1 else None
 
 
 def write_finder(generator: Any, *, consultation: Consultation, pages: Any) -> None:

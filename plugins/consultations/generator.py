@@ -161,6 +161,7 @@ class ConsultationsGenerator(Generator):
             data = comment_pages.text_data(header, text)
             self._write(writer, state, page, "text", data, consultation=c, text=text)
             self._comments(writer, state, c, comment_pages.text_pages(c, text))
+        comment_pages.place_proposal_groups(self.settings, c)  # the list's cards link them
         for page, data, arguments in comment_pages.proposal_list(self.settings, c, header):
             self._write(writer, state, page, "proposals", data, consultation=c, **arguments)
         # a withdrawn proposal keeps its page (its address, its comments), unlisted

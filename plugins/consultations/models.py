@@ -6,11 +6,14 @@ computed from exactly the data a page shows.
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import timeline
 
 from .paragraphs import Paragraph
+
+if TYPE_CHECKING:  # its folding is plugins/submissions' (it imports this module)
+    from plugins.submissions.groups import Fold
 
 MISSING = "λείπει (υποχρεωτικό πεδίο)"  # a required field's problem, also for Pelican's pages
 
@@ -33,6 +36,11 @@ class Author:
     organisation_type: str | None
     label: str  # what the site shows: a name, an organisation, or «Ανώνυμος πολίτης»
     detail: str  # e.g. the organisation type, or ""
+
+    @property
+    def named(self) -> bool:
+        """They chose to publish their name or their organisation's."""
+        return bool(self.display_name or self.organisation_name)
 
 
 @dataclass(frozen=True)
@@ -58,17 +66,25 @@ class Comment:
     answer: Answer | None = None
     participant: str | None = None  # counted on the results page, never shown
     redacted: bool = False  # staff removed part of it (personal data…): the page says so
+    group: str | None = None  # its group of near-identical submissions (chalicelib.campaigns)
     replies: list["Comment"] = field(default_factory=list)
     # Withdrawn by its author after publication: only its place is left (the snapshot's
     # ``withdrawn``), shown as «Αποσύρθηκε από τον συντάκτη» with the replies under it; never
     # in a target's ``comments``, so never counted.
     withdrawn: bool = False
+    # Shown in a group (plugins/submissions/groups.py): the representative's ``fold``, the
+    # other members' ``representative``; what the comment pages show, never what they count.
+    fold: "Fold | None" = None
+    representative: "Comment | None" = None
 
     def fingerprint(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items() if k not in ("replies", "author", "answer")} | {
+        return {k: v for k, v in vars(self).items() if k not in _NOT_OWN} | {
             "author": vars(self.author),
             "answer": _answer(self.answer),
         }
+
+
+_NOT_OWN = ("replies", "author", "answer", "fold", "representative")
 
 
 def _answer(answer: Answer | None) -> dict[str, str] | None:
@@ -116,9 +132,21 @@ class CommentSeries:
     def urls(self) -> list[str]:
         return [p.url for p in self.pages]
 
+    @property
+    def threads(self) -> list[Comment]:
+        """Every thread it shows, in order (a group once, on its representative)."""
+        return [t for p in self.pages for t in p.threads]
+
     def where(self) -> dict[str, str]:
-        """Thread (its first comment's id) → the URL of the page that shows it."""
-        return {t.id: p.url for p in self.pages for t in p.threads}
+        """Thread (its first comment's id) and group member → the URL of the page that shows
+        it (a member: its group's part)."""
+        found = {}
+        for page in self.pages:
+            for thread in page.threads:
+                found[thread.id] = page.url
+                for part in thread.fold.parts if thread.fold else []:
+                    found.update(dict.fromkeys((m.id for m in part.members), part.url))
+        return found
 
 
 @dataclass
@@ -134,6 +162,7 @@ class Proposal:
     answer: Answer | None = None
     participant: str | None = None
     redacted: bool = False
+    group: str | None = None  # its group of near-identical proposals (chalicelib.campaigns)
     comments: list[Comment] = field(default_factory=list)  # every approved one, by date
     threads: list[Comment] = field(default_factory=list)  # top level, replies nested
     placeholders: list[Comment] = field(default_factory=list)  # withdrawn comments, in threads
@@ -141,6 +170,10 @@ class Proposal:
     withdrawn: bool = False  # its page stays, with a placeholder title and its comments
     # Its comments in pages: the first on the proposal's page, the next ones on their own.
     comment_series: CommentSeries | None = None
+    # Listed in a group of near-identical proposals (plugins/submissions/groups.py): the
+    # representative's ``fold``; the other members' ``representative``, whose page they name.
+    fold: "Fold | None" = None
+    representative: "Proposal | None" = None
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -33,7 +33,7 @@ from .render_state import digest, settings_digest
 logger = logging.getLogger(__name__)
 
 STATE_NAME = ".settled-consultations.json"
-FORMAT = 1
+FORMAT = 2  # 2: the catalogue's proposals carry their campaign group
 SETTLED = "settled"  # the context key of the build's Settled
 # Loads a settled consultation's submissions after all, returns its part of the snapshot.
 Loader = Callable[[Consultation], "dict[str, Any] | None"]
@@ -54,6 +54,9 @@ def tally(consultation: Consultation, listed_max: int) -> dict[str, Any]:
                 "title": p.title,
                 "author": {"label": p.author.label},
                 "created_at": p.created_at,
+                # a campaign's proposals are listed once (plugins/submissions/groups.py)
+                **({"representative": True} if p.representative else {}),
+                **({"fold": {"count": p.fold.count}} if p.fold else {}),
             }
             for p in consultation.proposals
         ]

@@ -11,9 +11,11 @@ from pelican import Pelican, signals
 from pelican.generators import Generator
 
 from chalicelib.snapshot_delta import shard_digests
+from plugins.consultations.generator import consultation_pages
 from plugins.consultations.models import Consultation
 from plugins.consultations.settled import SETTLED, Settled, base_digest
 
+from .group_pages import write_group_pages
 from .snapshot import REDACTED_LABEL, WITHDRAWN_LABEL, SnapshotError, attach, load_snapshot
 
 __all__ = ["SnapshotError", "register"]
@@ -67,3 +69,4 @@ def save_settled(pelican: Pelican) -> None:
 def register() -> None:
     signals.all_generators_finalized.connect(add_submissions)
     signals.finalized.connect(save_settled)
+    consultation_pages.connect(write_group_pages)  # a group's members beyond its block

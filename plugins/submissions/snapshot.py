@@ -20,6 +20,8 @@ from chalicelib.spec import limits
 from chalicelib.store.keys import Status
 from plugins.consultations.models import Answer, Author, Comment, Consultation, Proposal
 
+from .groups import fold
+
 logger = logging.getLogger(__name__)
 
 ANONYMOUS = {"citizen": "Ανώνυμος πολίτης", "organisation": "Ανώνυμος φορέας"}
@@ -109,6 +111,7 @@ def _comment(item: dict[str, Any]) -> Comment:
         answer=answer(item.get("answer")),
         participant=item.get("participant"),
         redacted=bool(item.get("redacted")),
+        group=item.get("group"),
     )
 
 
@@ -156,7 +159,7 @@ def thread(comments: list[Comment]) -> list[Comment]:
 
 def attach(consultations: list[Consultation], snapshot: dict[str, Any]) -> None:
     """Give each text and proposal its approved comments, oldest first, threaded, with the
-    placeholders of the withdrawn ones in their places."""
+    placeholders of the withdrawn ones in their places; groups folded for display (groups.py)."""
     by_slug = {c.slug: c for c in consultations}
     for c in consultations:
         c.proposals = []
@@ -183,11 +186,13 @@ def attach(consultations: list[Consultation], snapshot: dict[str, Any]) -> None:
                 answer=answer(item.get("answer")),
                 participant=item.get("participant"),
                 redacted=bool(item.get("redacted")),
+                group=item.get("group"),
                 url=consultation.proposal_url(item["id"]),
             )
         )
     targets: dict[tuple[str, str, str], Any] = {}
     for c in consultations:
+        fold(c.proposals)  # a group of near-identical proposals listed once
         targets.update({(c.slug, "text", t.slug): t for t in c.texts})
         targets.update({(c.slug, "proposal", p.id): p for p in c.proposals})
         targets.update({(c.slug, "proposal", p.id): p for p in c.withdrawn_proposals})
@@ -210,11 +215,14 @@ def attach(consultations: list[Consultation], snapshot: dict[str, Any]) -> None:
         )
         if key[1] == "proposal":
             target.threads = thread(everything)
+            fold(target.threads)
             continue
         paragraph_ids = {p.id for p in target.paragraphs}
         threads: dict[str | None, list[Comment]] = defaultdict(list)
         for top in thread(everything):
             threads[top.paragraph if top.paragraph in paragraph_ids else None].append(top)
+        for tops in threads.values():  # a group is shown once per paragraph it is on
+            fold(tops)
         target.threads = dict(threads)
         target.paragraph_counts = {
             pid: sum(_size(top) for top in tops) for pid, tops in threads.items() if pid
