@@ -17,6 +17,10 @@
   against without it; the sender's messages per second into the local SMTP server; a publish
   that writes and sends 1,000 notices.
 - Live (scripts/bench_live.py): approval to visible.
+- Campaigns (scripts/bench_campaigns.py): 20,000 generated submissions, 30% from three
+  campaigns (scripts/gen_campaigns.py), grouped by chalicelib.grouping: precision and recall
+  against the generator's labels, the first run's time against the publish's build, intake p99
+  with the intake's fingerprint against without; a group decision on 1,000 members: not built.
 
 The same measures at 1× and 10× side by side: ``make bench-scale`` (scripts/bench_scale.py).
 
@@ -59,6 +63,7 @@ from scripts.bench_backend import (
     has_module,
     project_root,
 )
+from scripts.bench_campaigns import run as bench_campaigns
 from scripts.bench_hugo import bench_hugo, hugo_ratios
 from scripts.bench_live import bench_live
 from scripts.bench_mail import run as bench_mail
@@ -308,6 +313,7 @@ def run_all(args: argparse.Namespace, work: Path) -> Report:
         guarded(report, "publish", lambda: bench_publish(report, work, db, site))
         guarded(report, "live", lambda: bench_live(report, work, db, site))
         guarded(report, "mail", lambda: bench_mail(report, work, db))
+        guarded(report, "campaigns", lambda: bench_campaigns(report, work, db))
     hugo_ratios(report)
     report.caption = (
         f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on "

@@ -95,11 +95,19 @@ def without_receipt_command(port: int) -> list[str]:
 
 def start_without_receipt(port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen:
     """``start_api`` of scripts/api_local.py, with the command above."""
+    return start_variant(without_receipt_command(port), port, env, log_path)
+
+
+def start_variant(
+    command: list[str], port: int, env: dict[str, str], log_path: Path
+) -> subprocess.Popen:
+    """``start_api`` of scripts/api_local.py with another command: the app with something left
+    out (here the receipt; scripts/bench_campaigns.py: the intake's fingerprint)."""
     from scripts import api_local, lifelines
 
     with open(log_path, "ab") as out:  # the child keeps its own descriptor
         proc = lifelines.popen(
-            without_receipt_command(port),
+            command,
             cwd=api_local.LAMBDAS,
             env={**os.environ, **api_local.DEV_ENV, **env},
             stdout=out,

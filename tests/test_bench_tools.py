@@ -455,3 +455,114 @@ def test_peak_rss_counts_the_whole_process_tree(tmp_path: Path) -> None:
     with pytest.raises(bench_backend.BenchError, match="exit status 3"):
         bench.measured_run([sys.executable, "-c", "raise SystemExit(3)"], cwd=tmp_path,
                            env=dict(os.environ), log=tmp_path / "log")  # fmt: skip
+
+
+# --- the campaigns bench -----------------------------------------------------------------------
+QUOTE = re.compile(r"«([^»]+)»")
+
+
+def test_campaign_generator_is_deterministic_labelled_and_quotes(root: Path) -> None:
+    from chalicelib import text
+    from chalicelib.store.submissions import compared_text
+    from scripts import gen_campaigns
+
+    generated = gen_campaigns.generate(600, seed=3)
+    again = gen_campaigns.generate(600, seed=3)
+    assert generated.items == again.items and generated.labels == again.labels
+    assert gen_campaigns.generate(600, seed=4).items != generated.items
+
+    items = {item["id"]: item for item in generated.items}
+    assert len(items) == 600 and set(items) == set(generated.labels)
+    labels = Counter(generated.labels.values())
+    assert {label: n for label, n in labels.items() if label} == dict(
+        zip(gen_campaigns.CAMPAIGNS, (90, 54, 36), strict=True)
+    )  # 30%, by the letters' weights
+    for name in gen_campaigns.CAMPAIGNS:  # each campaign on one text, its members all different
+        members = [items[i] for i, label in generated.labels.items() if label == name]
+        assert len({(m["consultation"], m["text"]) for m in members}) == 1
+        assert len({m["body"] for m in members}) > 0.7 * len(members)
+        words = len(gen_campaigns.template(next(letter for letter in gen_campaigns.LETTERS
+                                                if letter.name == name)).split())  # fmt: skip
+        assert 80 <= words <= 200
+    for item in items.values():  # the table's items, as the intake writes them
+        assert item["PK"] == f"SUB#{item['id']}" and item["GSI1PK"].startswith("TARGET#")
+        assert item["body_print"] == text.fingerprint(compared_text(item))
+        assert item["status"] in {"pending", "approved"}
+    assert {item["status"] for item in items.values()} == {"pending", "approved"}
+    created = [item["created_at"] for item in generated.items]
+    assert created == sorted(created)
+
+    assert len(generated.quoting) > 20
+    sources = {t.text: (root / "content" / t.path).read_text("utf-8") for t in generated.targets}
+    for sub_id in generated.quoting:
+        item = items[sub_id]
+        assert generated.labels[sub_id] is None
+        quoted = [q for q in QUOTE.findall(item["body"]) if len(q.split()) >= 25]
+        # a long passage of its own text (some people write in lower case)
+        assert quoted and quoted[0].lower() in sources[item["text"]].lower()
+
+
+def test_campaigns_bench_measures_grouping_on_dynamodb_local(api_env: dict[str, str]) -> None:
+    """The measure at 600 submissions: what grouping.run wrote, read back, against the labels
+    (also a quality test of the grouping on this data: both goals met, no quotation grouped)."""
+    from chalicelib import campaigns, db
+    from scripts import bench_campaigns, gen_campaigns
+
+    generated = gen_campaigns.generate(600, seed=3)
+    report = bench_backend.Report()
+    report.add("publish", "first publish's build", "publish_first_build_s", 100.0)
+    quality = bench_campaigns.bench_grouping(report, db.table(), generated)
+    found = bench_campaigns.read_groups(db.table())
+    assert (quality.precision, quality.recall) == campaigns.quality(found, generated.labels)
+    assert quality.precision >= 0.95 and quality.recall >= 0.95
+    assert quality.quoting_grouped == 0
+    assert sum(len(g) for g in found) >= 170  # the campaigns' 180, give or take
+    bench.check_numbers(report.numbers)
+    assert report.numbers["campaigns_precision_ratio"] == quality.precision
+    ratio = report.numbers["grouping_vs_build_ratio"]
+    assert ratio == report.numbers["grouping_run_s"] / 100.0
+    assert "publish_first_build_s" in report.labels["grouping_vs_build_ratio"][2]
+    assert report.labels["campaigns_recall_ratio"][2] == "within goal ≥ 0.95"
+    assert report.labels["campaigns_groups_count"][2] == "the same as campaigns.group alone"
+    precision_row = next(r for r in report.rows if r[1].startswith("grouping precision"))
+    assert precision_row[2] == f"{quality.precision:.4f}"
+
+
+def test_campaigns_bench_says_what_it_cannot_measure() -> None:
+    from scripts import bench_campaigns
+
+    report = bench_backend.Report()
+    bench_campaigns._build_ratio(report, 3.0, None)
+    assert report.numbers == {}
+    assert report.missing[0][1] == "grouping.run / the publish's build"
+    bench_campaigns._build_ratio(report, 3.0, 2.0)
+    assert report.numbers["grouping_vs_build_ratio"] == 1.5
+    assert "OVER budget ≤ 1×" in report.labels["grouping_vs_build_ratio"][2]
+    assert bench_campaigns.goal_note(0.94, 0.95) == "UNDER goal ≥ 0.95"
+
+
+def test_campaigns_bench_launcher_leaves_the_fingerprint_out(
+    api_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The "without" API is the real app, its submission written without ``body_print``."""
+    import requests
+
+    from chalicelib import db
+    from scripts import bench_campaigns
+    from scripts.dynamodb_local import free_port
+
+    port = free_port()
+    command = bench_campaigns.without_print_command(port)
+    assert command[2] == bench_campaigns.SERVE_FLAG
+    proc = bench_mail.start_variant(command, port, api_env, tmp_path / "api.log")
+    try:
+        payload = bench_campaigns.letter_payload(0)
+        answer = requests.post(f"http://127.0.0.1:{port}/v1/comments", json=payload,
+                               headers={"Origin": api_env["SITE_URL"]}, timeout=30)  # fmt: skip
+    finally:
+        api_local.stop_api(proc)
+    assert answer.status_code == 202, answer.text
+    [submission] = [i for i in db.table().scan()["Items"]
+                    if i["PK"] == f"SUB#{answer.json()['id']}"]  # fmt: skip
+    assert "body_print" not in submission
+    assert submission["body"].startswith("Αξιότιμε κύριε Δήμαρχε")
