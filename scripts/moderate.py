@@ -13,6 +13,13 @@ staff token ``--token``, else ``DIAVOULEFSI_STAFF_TOKEN``, else .local/dev.json.
     python scripts/moderate.py answer <id> [<id> ...] --disposition adopted --text "..."
     python scripts/moderate.py answer --paragraph anoichti/proto-keimeno/eisagogi \
         --disposition not_adopted --file apantisi.txt  (every approved comment of §)
+
+Campaign groups (near-identical copies) are one row of ``list``; act on a whole group:
+
+    python scripts/moderate.py group <group id> [--status approved] [--all]   (show it)
+    python scripts/moderate.py group <group id> approve | reject --reason spam | hide --reason …
+    python scripts/moderate.py group <group id> answer --disposition adopted --text "..."
+    python scripts/moderate.py split <id> [--version N]   (take one item out of its group)
 """
 
 from __future__ import annotations
@@ -35,6 +42,9 @@ from chalicelib import clock
 ROOT = Path(__file__).resolve().parent.parent
 DEV_JSON = ROOT / ".local" / "dev.json"
 TIMEOUT_S = 15
+GROUP_TIMEOUT_S = 60  # a group's call works for up to the API's budget before it answers
+EXCERPT = 300  # characters of a group's representative text in the queue
+SHOWN_DIFFERENCES = 5  # members' additions in a group's row
 
 
 class ApiFailure(Exception):
@@ -51,9 +61,11 @@ class Api:
             {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         )
 
-    def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    def call(
+        self, method: str, path: str, timeout: float = TIMEOUT_S, **kwargs: Any
+    ) -> dict[str, Any]:
         try:
-            answer = self.session.request(method, f"{self.base}{path}", timeout=TIMEOUT_S, **kwargs)
+            answer = self.session.request(method, f"{self.base}{path}", timeout=timeout, **kwargs)
         except requests.RequestException as exc:
             raise ApiFailure(f"Το API δεν απαντά ({self.base}): {exc}") from exc
         try:
@@ -99,6 +111,22 @@ class Api:
     def summary(self) -> dict[str, Any]:
         return self.call("GET", "/v1/moderation/summary")
 
+    def group(self, group_id: str, **params: Any) -> dict[str, Any]:
+        return self.call("GET", f"/v1/moderation/groups/{group_id}", params=_clean(params))
+
+    def decide_group(self, group_id: str, **decision: Any) -> dict[str, Any]:
+        path = f"/v1/moderation/groups/{group_id}"
+        return self.call("POST", path, timeout=GROUP_TIMEOUT_S, json=_clean(decision))
+
+    def answer_group(self, group_id: str, disposition: str, text: str) -> dict[str, Any]:
+        path = f"/v1/moderation/groups/{group_id}/answer"
+        body = {"disposition": disposition, "text": text}
+        return self.call("POST", path, timeout=GROUP_TIMEOUT_S, json=body)
+
+    def split(self, item_id: str, version: int | None) -> dict[str, Any]:
+        body = _clean({"version": version})
+        return self.call("POST", f"/v1/moderation/items/{item_id}/split", json=body)
+
     def unpublished(self, limit: int) -> dict[str, Any]:
         return self.call("GET", "/v1/moderation/decided-unpublished", params={"limit": limit})
 
@@ -131,13 +159,28 @@ def where(item: dict[str, Any]) -> str:
     return " › ".join(p for p in parts if p)
 
 
-def items_table(title: str, items: list[dict[str, Any]]) -> Table:
+def text_of(item: dict[str, Any]) -> str:
+    return (f"{item['title']}\n" if item.get("title") else "") + item.get("body", "")
+
+
+def items_table(
+    title: str, items: list[dict[str, Any]], groups: dict[str, Any] | None = None
+) -> Table:
+    """The items, one row each; the members of a group of ``groups`` (the queue's) folded into
+    one row: its count, its representative's text and what members added."""
     table = Table(title=title, show_lines=True)
     # The id is what staff copy to act on: never folded, whatever the terminal's width.
     table.add_column("id", no_wrap=True, min_width=26)
     for column in ("Αναφορά", "Κατάσταση", "Υποβλήθηκε", "Πού", "Από", "Κείμενο"):
         table.add_column(column, overflow="fold")
+    folded: set[str] = set()
     for item in items:
+        group = (groups or {}).get(item.get("group") or "")
+        if group is not None:
+            if group["id"] not in folded:
+                folded.add(group["id"])
+                table.add_row(*group_row(group))
+            continue
         table.add_row(
             item["id"],
             item.get("reference", ""),
@@ -145,9 +188,38 @@ def items_table(title: str, items: list[dict[str, Any]]) -> Table:
             when(item.get("created_at")),
             where(item),
             author(item),
-            (f"{item['title']}\n" if item.get("title") else "") + item.get("body", ""),
+            text_of(item),
         )
     return table
+
+
+def members(count: int) -> str:
+    return f"{count} μέλος" if count == 1 else f"{count} μέλη"
+
+
+def group_row(group: dict[str, Any]) -> tuple[str, ...]:
+    """A group's one row in the queue (``items_table``)."""
+    first = group["representative"]
+    body = text_of(first)
+    if len(body) > EXCERPT:
+        body = body[:EXCERPT].rstrip() + "…"
+    differences = group.get("differences", [])
+    if differences:
+        body += "\nΠροσθήκες μελών:"
+        for difference in differences[:SHOWN_DIFFERENCES]:
+            body += f"\n• {difference['id']}: {' '.join(difference['added'])}"
+        if len(differences) > SHOWN_DIFFERENCES:
+            body += f"\n… και {len(differences) - SHOWN_DIFFERENCES} ακόμη"
+    statuses = ", ".join(f"{status} {n}" for status, n in group["statuses"].items() if n)
+    return (
+        f"ομάδα {group['id']}",
+        members(group["count"]),
+        statuses,
+        when(first.get("created_at")),
+        where(first),
+        author(first) + " κ.ά.",
+        body,
+    )
 
 
 def show(console: Console, data: dict[str, Any], labels: dict[str, str]) -> None:
@@ -180,14 +252,20 @@ def show(console: Console, data: dict[str, Any], labels: dict[str, str]) -> None
 
 
 def run(api: Api, args: argparse.Namespace, console: Console) -> None:
+    from scripts import moderate_groups  # it builds on this module's helpers
+
     if args.command == "list":
         params = {"status": args.status, "consultation": args.consultation, "order": args.order}
         page = api.items(limit=args.limit, **params)
-        items = page["items"]
+        items, groups = page["items"], dict(page.get("groups") or {})
         while args.all and page.get("cursor"):
             page = api.items(limit=args.limit, cursor=page["cursor"], **params)
             items += page["items"]
-        console.print(items_table(f"Υποβολές: {args.status} ({len(items)})", items))
+            groups.update(page.get("groups") or {})
+        page["groups"] = groups
+        groups = page.get("groups") or {}
+        title = f"Υποβολές: {args.status} ({len(items)})"
+        console.print(items_table(title, items, groups))
         if page.get("cursor") and not args.all:
             console.print("Υπάρχουν κι άλλες: --all για όλες.")
     elif args.command == "show":
@@ -202,6 +280,13 @@ def run(api: Api, args: argparse.Namespace, console: Console) -> None:
         console.print(table)
     elif args.command == "answer":
         answer(api, args, console)
+    elif args.command == "group":
+        moderate_groups.group(api, args, console)
+    elif args.command == "split":
+        item = api.split(args.id, args.version)["item"]
+        console.print(
+            f"{item.get('reference', item['id'])}: εκτός ομάδας (έκδοση {item['version']})"
+        )
     elif args.command == "unpublished":
         data = api.unpublished(args.limit)
         title = f"Αποφασισμένα, δεν έχουν δημοσιευτεί ακόμη ({data['count']})"
@@ -245,6 +330,8 @@ def answer(api: Api, args: argparse.Namespace, console: Console) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
+    from scripts import moderate_groups
+
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--api", help="API base URL (default: DIAVOULEFSI_API_URL or .local/dev.json)")
     p.add_argument("--token", help="staff token (default: DIAVOULEFSI_STAFF_TOKEN or dev.json)")
@@ -267,6 +354,7 @@ def parser() -> argparse.ArgumentParser:
     answer_text = answering.add_mutually_exclusive_group(required=True)
     answer_text.add_argument("--text", help="the answer")
     answer_text.add_argument("--file", help="read the answer from this file")
+    moderate_groups.add_commands(sub)
     for name in ("approve", "reject", "hide", "redact"):
         decision = sub.add_parser(name, help=f"{name} one item")
         decision.add_argument("id")

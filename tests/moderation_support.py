@@ -250,3 +250,108 @@ def axe22(page: Any) -> None:
 
     violations = axe_violations(page)
     assert violations == [], json.dumps(violations, ensure_ascii=False)
+
+
+def put_member(
+    table: Any,
+    index: int,
+    group: str | None,
+    body: str,
+    *,
+    status: str = "pending",
+    created: str | None = None,
+    consultation: str = "anoichti",
+    text: str = "proto-keimeno",
+    kind: str = "comment",
+    **extra: Any,
+) -> dict[str, Any]:
+    """A submission of a campaign group (``group``: the id of a member, None for none) written
+    directly in the documented layout; ``index`` makes its id (``01grp…``) and, unless
+    ``created`` is given, its creation time. A proposal (``kind``) has no by_target keys."""
+    stamp = created or f"2026-11-20T09:{index // 60:02d}:{index % 60:02d}.000Z"
+    sub_id = f"01grp{index:021d}"
+    item = {
+        "PK": f"SUB#{sub_id}",
+        "SK": "SUB",
+        "id": sub_id,
+        "kind": kind,
+        "status": status,
+        "reference": f"NS-G{index:05d}",
+        "consultation": consultation,
+        "body": body,
+        "respondent_type": "citizen",
+        "display_name": f"Μέλος {index}",
+        "publish_name": True,
+        "email": EMAIL,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "version": 1,
+        "GSI2PK": f"STATUS#{status}",
+        "GSI2SK": f"{stamp}#{sub_id}",
+        "GSI3PK": f"CONS#{consultation}",
+        "GSI3SK": f"{status}#{stamp}#{sub_id}",
+        **({"group": group} if group else {}),
+        **extra,
+    }
+    if kind == "comment":
+        item.update(text=text, GSI1PK=f"TARGET#{consultation}#{text}", GSI1SK=f"{stamp}#{sub_id}")
+    else:
+        item.setdefault("title", f"Πρόταση {index}")
+    table.put_item(Item=item)
+    return item
+
+
+# --- campaign groups on the moderation page (test_moderation_page_groups.py) ----------------------
+def submit_group(stack: dict[str, str], common: str, extras: list[str]) -> list[dict[str, str]]:
+    """Near-identical comments through the running API's intake: ``common`` and one sentence of
+    ``extras`` each (what each member adds); grouped by ``run_grouping``."""
+    return [submit_page_comment(stack, f"{common} {extra}") for extra in extras]
+
+
+def run_grouping() -> None:
+    """One run of the grouping step on the test's table (what the schedule does every minute),
+    with the fixture site's texts as what comments quote."""
+    from chalicelib import db, grouping
+
+    result = grouping.run(db.table(), content=FIXTURE_SITE / "content")
+    assert result.complete, result
+
+
+def stored_item(item_id: str) -> dict[str, Any]:
+    from chalicelib import db
+
+    return dict(db.table().get_item(Key={"PK": f"SUB#{item_id}", "SK": "SUB"})["Item"])
+
+
+def put_old_pending(table: Any, hours_ago: float, body: str) -> dict[str, Any]:
+    """A pending comment created ``hours_ago`` hours before now, written directly in the
+    documented layout (the intake stamps the present: this stands for an old one)."""
+    from datetime import UTC, datetime, timedelta
+
+    moment = datetime.now(UTC) - timedelta(hours=hours_ago)
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    item = put_pending(table, int(moment.timestamp()) % 100000)
+    sub_id = item["id"]
+    item.update(
+        body=body,
+        created_at=stamp,
+        updated_at=stamp,
+        GSI1SK=f"{stamp}#{sub_id}",
+        GSI2SK=f"{stamp}#{sub_id}",
+        GSI3SK=f"pending#{stamp}#{sub_id}",
+    )
+    table.put_item(Item=item)
+    return item
+
+
+def show_filtered(page: Any) -> None:
+    """Submit the filter form as it is; returns once the new list is shown (see show_status)."""
+    from playwright.sync_api import expect
+
+    page.evaluate(
+        "() => { document.querySelectorAll('#mod-items > li').forEach((li) => li.dataset.old = '');"
+        " document.getElementById('mod-status').textContent = ''; }"
+    )
+    page.locator("#mod-filter").get_by_role("button", name="Εμφάνιση").click()
+    expect(page.locator("#mod-status")).to_contain_text("Υποβολές:")
+    expect(page.locator("#mod-items > li[data-old]")).to_have_count(0)

@@ -10,6 +10,7 @@ others did not, so that staff can retry only those.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from chalicelib import clock, db
@@ -64,6 +65,14 @@ def answer_many(raw_body: str | bytes | None, staff: str) -> dict[str, Any]:
         answered.append(item_id)
     logger.info("answers: %d answered, %d failed", len(answered), len(failed))
     return {"answered": answered, "failed": failed}
+
+
+def parse_answer(
+    raw_body: str | bytes | None, allowed: Mapping[str, type] = ANSWER_FIELDS
+) -> dict[str, Any]:
+    """An answer's body checked (``allowed``: a group's answer has no version,
+    chalicelib.moderation_groups): the cleaned fields, else 400 or a Greek 422."""
+    return _checked(*parse_body(raw_body, allowed))
 
 
 def _checked(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:

@@ -80,9 +80,12 @@ def decide(item_id: str, raw_body: str | bytes | None, staff: str) -> dict[str, 
     return {"item": with_context([updated])[0], "audit": public_audit(audit)}
 
 
-def parse_decision(raw: str | bytes | None) -> dict[str, Any]:
-    """The decision body: JSON object, allowlisted fields, right types, valid choices."""
-    data, errors = parse_body(raw, DECISION_FIELDS)
+def parse_decision(
+    raw: str | bytes | None, allowed: Mapping[str, type] = DECISION_FIELDS
+) -> dict[str, Any]:
+    """The decision body: JSON object, allowlisted fields (``allowed``: a group's decision has
+    others, chalicelib.moderation_groups), right types, valid choices."""
+    data, errors = parse_body(raw, allowed)
     for name, value in list(data.items()):
         if value == "" and name == "redacted_body":  # empty once cleaned: nothing would remain
             errors[name] = "Το κείμενο μετά την απαλοιφή δεν μπορεί να είναι κενό."

@@ -16,9 +16,10 @@ import json
 import logging
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
-from chalicelib import config, db, manifest
+from chalicelib import clock, config, db, manifest
 from chalicelib.errors import ApiError
 from chalicelib.spec import limits
 from chalicelib.store import counts as submission_counts
@@ -28,13 +29,17 @@ from chalicelib.store.keys import Status
 logger = logging.getLogger(__name__)
 
 STATUSES = tuple(s.value for s in Status)
-LIST_PARAMS = frozenset({"status", "consultation", "text", "paragraph", "order", "limit", "cursor"})
+LIST_PARAMS = frozenset(
+    {"status", "consultation", "text", "paragraph", "order", "limit", "cursor"}
+    | {"group", "older_than"}  # one campaign group's members; created more than N hours ago
+)
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 # Matched whole (fullmatch): "$" would let a trailing newline through.
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 ITEM_ID = re.compile(r"[0-9a-z]{1,64}")
 PARAGRAPH = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,79}")  # plugins/consultations/paragraphs.py
 LIMIT = re.compile(r"[0-9]{1,3}")  # ASCII digits only: "²".isdigit() is True
+HOURS = re.compile(r"[0-9]{1,6}")  # older_than: whole hours
 # The publish state's build_error as staff see it (a content file's mistake stops the publish).
 BUILD_ERROR_FIELDS = ("file", "field", "problem", "at")
 
@@ -85,13 +90,19 @@ AUDIT_FIELDS = (
     "answer_text",
     "previous_disposition",
     "previous_answer_text",
+    "group",  # a group's decision or answer, or the group an item was split from
 )
 
 
 def list_items(params: Mapping[str, str] | None) -> dict[str, Any]:
     """One page of the queue: by_status, or by_consultation when a consultation is given, or
-    the comments of one text (and paragraph) when a text is given too."""
-    params = _known(params, LIST_PARAMS)
+    the comments of one text (and paragraph) when a text is given too, or the members of one
+    campaign group (``group``); ``older_than``: only items created more than that many hours
+    ago. ``groups``: the summary of every group among the page's items
+    (chalicelib.moderation_groups)."""
+    from chalicelib import moderation_groups  # it reads the queue's helpers from here
+
+    params = known_params(params, LIST_PARAMS)
     status = params.get("status", Status.PENDING.value)
     consultation = params.get("consultation") or None
     text = params.get("text") or None
@@ -108,11 +119,21 @@ def list_items(params: Mapping[str, str] | None) -> dict[str, Any]:
         errors["paragraph"] = "Μη έγκυρη παράγραφος (χρειάζεται και το κείμενο)."
     if order not in ("newest", "oldest"):
         errors["order"] = "Η ταξινόμηση είναι newest ή oldest."
-    limit = _limit(params.get("limit"), errors)
+    limit = page_limit(params.get("limit"), errors)
+    group, hours = params.get("group") or None, params.get("older_than")
+    if group is not None and not ITEM_ID.fullmatch(group):
+        errors["group"] = "Μη έγκυρο αναγνωριστικό ομάδας."
+    if hours is not None and not HOURS.fullmatch(hours):
+        errors["older_than"] = "Ώρες: ακέραιος από 0 έως 999999."
     if errors:
         raise ApiError("validation", fields=errors)
+    cutoff = clock.iso(clock.now() - timedelta(hours=int(hours))) if hours else None
     scope = f"{status}|{consultation or ''}|{text or ''}|{paragraph or ''}|{order}"
+    scope += f"|{hours}" if hours else ""
     cursor = params.get("cursor")
+    if group is not None:
+        where = moderation_groups.Where(status, consultation, text, paragraph, cutoff)
+        return moderation_groups.queue_page(group, where, order, limit, cursor, scope)
     start = _decode_cursor(cursor, scope, status, consultation, text) if cursor else None
     items, last = queries.page(
         db.table(),
@@ -124,11 +145,19 @@ def list_items(params: Mapping[str, str] | None) -> dict[str, Any]:
         text=text,
         paragraph=paragraph,
     )
+    if cutoff is not None:  # created before it (a filter: a page may hold fewer than limit)
+        newer = any(str(i.get("created_at", "")) >= cutoff for i in items)
+        items = [i for i in items if str(i.get("created_at", "")) < cutoff]
+        # Sorted by creation (a consultation's or a text's, and pending ones by_status): past
+        # the first newer item, only newer ones follow.
+        if newer and order == "oldest" and (consultation or status == Status.PENDING):
+            last = None
     return {
         "status": status,
         "order": order,
         "items": with_context(items),
-        "cursor": _encode_cursor(last, scope) if last else None,
+        "cursor": encode_cursor(last, scope) if last else None,
+        "groups": moderation_groups.summaries(items),
     }
 
 
@@ -140,20 +169,27 @@ def get_item(item_id: str) -> dict[str, Any]:
 
 
 def summary(params: Mapping[str, str] | None) -> dict[str, Any]:
-    """Counts per status (one item: chalicelib.store.counts), what the last publish had
+    """Counts per status (the counts' shards: chalicelib.store.counts) and what waits in each
+    consultation (``waiting``: its pending count, from the same read), what the last publish had
     to leave out, why the site did not build (``build_error``, None when it did), and everything
     the moderation page shows or checks: statuses, the actions allowed from each, reasons,
     limits. The page copies none of these."""
-    params = _known(params, {"consultation"})
+    params = known_params(params, {"consultation"})
     consultation = params.get("consultation") or None
     if consultation is not None and not SLUG.fullmatch(consultation):
         raise ApiError("validation", fields={"consultation": "Μη έγκυρο αναγνωριστικό."})
     table = db.table()
-    counts = submission_counts.read(table, consultation, _known_consultations(consultation))
+    every = submission_counts.read_all(table, _known_consultations(consultation))
     published = state.read(table)
     spec = limits()
     return {
-        "counts": counts,
+        "counts": every[consultation or submission_counts.SITE],
+        # what waits in each consultation (the manifest's and any the counts hold)
+        "waiting": {
+            slug: counted[Status.PENDING.value]
+            for slug, counted in every.items()
+            if slug != submission_counts.SITE
+        },
         "attention": [
             {"id": str(a["id"]), "problem": str(a["problem"])}
             for a in published.get("attention", [])
@@ -202,9 +238,9 @@ def _known_consultations(asked: str | None) -> list[str]:
 
 def decided_unpublished(params: Mapping[str, str] | None) -> dict[str, Any]:
     """Approved or hidden items decided after the publish watermark, newest first."""
-    params = _known(params, {"limit"})
+    params = known_params(params, {"limit"})
     errors: dict[str, str] = {}
-    limit = _limit(params.get("limit"), errors)
+    limit = page_limit(params.get("limit"), errors)
     if errors:
         raise ApiError("validation", fields=errors)
     table = db.table()
@@ -240,7 +276,9 @@ def read(item_id: str) -> dict[str, Any]:
     return item
 
 
-def _known(params: Mapping[str, str] | None, allowed: set[str] | frozenset[str]) -> dict[str, str]:
+def known_params(
+    params: Mapping[str, str] | None, allowed: set[str] | frozenset[str]
+) -> dict[str, str]:
     """The query parameters as a dict, refusing any outside the allowlist."""
     params = dict(params or {})
     unknown = sorted(set(params) - allowed)
@@ -249,7 +287,7 @@ def _known(params: Mapping[str, str] | None, allowed: set[str] | frozenset[str])
     return params
 
 
-def _limit(raw: str | None, errors: dict[str, str]) -> int:
+def page_limit(raw: str | None, errors: dict[str, str]) -> int:
     if raw is None:
         return DEFAULT_LIMIT
     if not LIMIT.fullmatch(raw) or not 1 <= int(raw) <= MAX_LIMIT:
@@ -258,7 +296,7 @@ def _limit(raw: str | None, errors: dict[str, str]) -> int:
     return int(raw)
 
 
-def _encode_cursor(last_key: dict[str, Any], scope: str) -> str:
+def encode_cursor(last_key: dict[str, Any], scope: str) -> str:
     raw = json.dumps({"k": last_key, "s": scope}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 

@@ -55,14 +55,28 @@ def audit_entry(item: dict[str, Any], answer: Answer) -> dict[str, Any]:
 def write(table: Any, item: dict[str, Any], answer: Answer, audit: dict[str, Any]) -> None:
     """The one transaction of an answer (store.submissions ``audited``): the item must still
     be as read, so approved (``answerable``, checked by the caller) and of the same version."""
+    sets, values = changes(item, answer)
+    submissions.audited(table, item, audit, at=answer.at, sets=sets, values=values)
+
+
+def changes(item: dict[str, Any], answer: Answer) -> tuple[list[str], dict[str, Any]]:
+    """What an answer sets on ``item`` (``write``; a group's batch: store.group_decisions): the
+    ``answer`` map and the by_status stamp moved to the answer's time."""
     sort_key = keys.status_index(item["status"], answer.at, item["id"])["GSI2SK"]
-    submissions.audited(
-        table,
-        item,
-        audit,
-        at=answer.at,
-        sets=["answer = :answer", "GSI2SK = :gsi2sk"],
-        values={":answer": answer.stored(), ":gsi2sk": sort_key},
+    return ["answer = :answer", "GSI2SK = :gsi2sk"], {
+        ":answer": answer.stored(),
+        ":gsi2sk": sort_key,
+    }
+
+
+def same(item: dict[str, Any], answer: Answer) -> bool:
+    """Does ``item`` already carry this answer (disposition and text)? A group's answer run
+    again skips it."""
+    given = item.get("answer")
+    return (
+        isinstance(given, dict)
+        and given.get("disposition") == answer.disposition
+        and given.get("text") == answer.text
     )
 
 

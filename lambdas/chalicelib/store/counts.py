@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import random
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -63,14 +65,58 @@ def change_action(
     }
 
 
+def moves_action(
+    table_name: str, moves: Mapping[tuple[str, str | None, str], int]
+) -> dict[str, Any] | None:
+    """One transaction action for many items' moves, ``(consultation, old, new) → how many``
+    (a group's batch: store.group_decisions): each counter changes once, on one shard (an
+    item appears once in a transaction); None when nothing changes."""
+    deltas: Counter[str] = Counter()
+    for (consultation, old, new), many in moves.items():
+        if old == new or not many:
+            continue
+        for scope in (SITE, consultation):
+            deltas[attribute(scope, new)] += many
+            if old:
+                deltas[attribute(scope, old)] -= many
+    changed = sorted((name, by) for name, by in deltas.items() if by)
+    if not changed:
+        return None
+    return {
+        "Update": {
+            "TableName": table_name,
+            "Key": keys.counts_shard(random.randrange(SHARDS)),
+            "UpdateExpression": "ADD " + ", ".join(f"#c{n} :v{n}" for n in range(len(changed))),
+            "ExpressionAttributeNames": {f"#c{n}": name for n, (name, _) in enumerate(changed)},
+            "ExpressionAttributeValues": {f":v{n}": by for n, (_, by) in enumerate(changed)},
+        }
+    }
+
+
 def read(table: Any, consultation: str | None, consultations: list[str]) -> dict[str, int]:
     """Per status, the whole site's counts or one consultation's; ``consultations`` are the
     site's, for the first full count."""
+    return _scope(_counted(table, consultations), consultation or SITE)
+
+
+def read_all(table: Any, consultations: list[str]) -> dict[str, dict[str, int]]:
+    """Per status, the whole site's counts (``SITE``) and each consultation's: those of
+    ``consultations`` (the site's, also for the first full count) and any other the counts
+    hold; one Query."""
+    shards = _counted(table, consultations)
+    scopes = {name.rpartition("|")[0] for shard in shards for name in shard if "|" in name}
+    return {scope: _scope(shards, scope) for scope in sorted(scopes | {SITE, *consultations})}
+
+
+def _counted(table: Any, consultations: list[str]) -> list[dict[str, Any]]:
     shards = _shards(table)
     if not any(COUNTED in shard for shard in shards):
         recount(table, consultations)
         shards = _shards(table)
-    scope = consultation or SITE
+    return shards
+
+
+def _scope(shards: list[dict[str, Any]], scope: str) -> dict[str, int]:
     return {
         s.value: max(0, sum(int(shard.get(attribute(scope, s.value), 0)) for shard in shards))
         for s in Status

@@ -294,6 +294,17 @@ def moved(
 
 def decide(table: Any, item: dict[str, Any], decision: Decision, audit: dict[str, Any]) -> None:
     """The one transaction of a decision (``audited``)."""
+    sets, values, removes = decision_changes(item, decision)
+    extra = [original_item(item, audit)] if decision.redacted_body is not None else []
+    at = decision.at
+    audited(table, item, audit, at=at, sets=sets, values=values, removes=removes, puts=extra)
+
+
+def decision_changes(
+    item: dict[str, Any], decision: Decision
+) -> tuple[list[str], dict[str, Any], list[str]]:
+    """What ``decision`` sets and removes on ``item`` (the update's parts, for ``audited`` or
+    for ``update_action`` in a group's batch: store.group_decisions)."""
     target, at = decision.target.value, decision.at
     values: dict[str, Any] = {":by": decision.by}
     sets = ["decided_at = :at", "decided_by = :by"]
@@ -310,8 +321,7 @@ def decide(table: Any, item: dict[str, Any], decision: Decision, audit: dict[str
     if decision.redacted_body is not None:
         sets += ["body = :body", "redacted = :true"]
         values.update({":body": decision.redacted_body, ":true": True})
-    extra = [original_item(item, audit)] if decision.redacted_body is not None else []
-    audited(table, item, audit, at=at, sets=sets, values=values, removes=removes, puts=extra)
+    return sets, values, removes
 
 
 def audited(
@@ -335,30 +345,8 @@ def audited(
     are more new items of the same change (a redacted original), and ``count=False`` leaves the
     publish alone (a change the site does not show). A counted change asks for a publish at
     once (chalicelib.trigger), after it committed."""
-    values = {**values, ":at": at, ":from": item["status"], ":one": 1, ":zero": 0}
-    sets = [*sets, "updated_at = :at", "version = if_not_exists(version, :zero) + :one"]
-    condition = "#s = :from AND "
-    if "version" in item:
-        condition += "version = :v"
-        values[":v"] = item["version"]
-    else:
-        condition += "attribute_not_exists(version)"
-    # Placeholders for the removed names: some (location) are DynamoDB reserved words.
-    names = {"#s": "status", **{f"#r{n}": name for n, name in enumerate(removes or [])}}
-    update = "SET " + ", ".join(sets)
-    if removes:
-        update += " REMOVE " + ", ".join(f"#r{n}" for n in range(len(removes)))
     actions = [
-        {
-            "Update": {
-                "TableName": table.name,
-                "Key": keys.submission(item["id"]),
-                "UpdateExpression": update,
-                "ConditionExpression": condition,
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values,
-            }
-        },
+        update_action(table.name, item, at=at, sets=sets, values=values, removes=removes),
         {
             "Put": {
                 "TableName": table.name,
@@ -393,6 +381,42 @@ def audited(
         raise ApiError("conflict") from exc
     if count:  # the site shows this change: publish it now, not at the schedule's next tick
         trigger.soon(table, at)
+
+
+def update_action(
+    table_name: str,
+    item: dict[str, Any],
+    *,
+    at: str,
+    sets: list[str],
+    values: dict[str, Any],
+    removes: list[str] | None = None,
+) -> dict[str, Any]:
+    """The item's update of one staff change (``audited``; a group's batch): ``sets`` plus
+    ``updated_at`` and the version, conditional on the status and version read."""
+    values = {**values, ":at": at, ":from": item["status"], ":one": 1, ":zero": 0}
+    sets = [*sets, "updated_at = :at", "version = if_not_exists(version, :zero) + :one"]
+    condition = "#s = :from AND "
+    if "version" in item:
+        condition += "version = :v"
+        values[":v"] = item["version"]
+    else:
+        condition += "attribute_not_exists(version)"
+    # Placeholders for the removed names: some (location, group) are DynamoDB reserved words.
+    names = {"#s": "status", **{f"#r{n}": name for n, name in enumerate(removes or [])}}
+    update = "SET " + ", ".join(sets)
+    if removes:
+        update += " REMOVE " + ", ".join(f"#r{n}" for n in range(len(removes)))
+    return {
+        "Update": {
+            "TableName": table_name,
+            "Key": keys.submission(item["id"]),
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+    }
 
 
 def applied(item: dict[str, Any], decision: Decision) -> dict[str, Any]:
