@@ -14,8 +14,10 @@ from chalicelib import (
     http,
     intake,
     moderation,
+    moderation_groups,
     moderation_queue,
     subscriptions,
+    supports,
 )
 
 app = Chalice(app_name="diavoulefsi")
@@ -61,6 +63,7 @@ def received(reference: str) -> Response:
 @app.route("/v1/comments", methods=["OPTIONS"])
 @app.route("/v1/proposals", methods=["OPTIONS"])
 @app.route("/v1/subscriptions", methods=["OPTIONS"])
+@app.route("/v1/supports", methods=["OPTIONS"])
 def preflight() -> Response:
     return http.preflight(http.current_request())
 
@@ -89,6 +92,27 @@ def subscription_confirm(token: str) -> Response:
 @app.route("/v1/unsubscribe/{token}", methods=["GET", "POST"], **PUBLIC)
 def unsubscribe(token: str) -> Response:
     return subscriptions.unsubscribe(token, http.current_request())
+
+
+# --- «Υποστηρίζω» on a published comment or proposal (chalicelib.supports) ------------------
+@app.route("/v1/supports/new", methods=["GET"])
+def support_form() -> Response:
+    return supports.new(http.current_request())
+
+
+@app.route("/v1/supports", methods=["POST"], **PUBLIC)
+def support() -> Response:
+    return supports.submit(http.current_request())
+
+
+@app.route("/v1/supports/sent", methods=["GET"])
+def support_sent() -> Response:
+    return supports.sent(http.current_request())
+
+
+@app.route("/v1/supports/confirm/{token}", methods=["GET", "POST"], **PUBLIC)
+def support_confirm(token: str) -> Response:
+    return supports.confirm(token, http.current_request())
 
 
 # --- staff moderation routes (chalicelib.moderation, chalicelib.auth) -----------------------
@@ -142,6 +166,34 @@ def moderation_answer_many() -> dict[str, object]:
     return answers.answer_many(request.raw_body, auth.staff_name(request))
 
 
+@app.route("/v1/moderation/items/{item_id}/split", methods=["POST"], **STAFF)
+@moderation.json_errors
+def moderation_split(item_id: str) -> dict[str, object]:
+    request = http.current_request()
+    return moderation_groups.split(item_id, request.raw_body, auth.staff_name(request))
+
+
+# Campaign groups as one (chalicelib.moderation_groups): see it, decide it, answer it.
+@app.route("/v1/moderation/groups/{group_id}", methods=["GET"], **STAFF)
+@moderation.json_errors
+def moderation_group(group_id: str) -> dict[str, object]:
+    return moderation_groups.show(group_id, http.current_request().query_params)
+
+
+@app.route("/v1/moderation/groups/{group_id}", methods=["POST"], **STAFF)
+@moderation.json_errors
+def moderation_group_decide(group_id: str) -> dict[str, object]:
+    request = http.current_request()
+    return moderation_groups.decide_group(group_id, request.raw_body, auth.staff_name(request))
+
+
+@app.route("/v1/moderation/groups/{group_id}/answer", methods=["POST"], **STAFF)
+@moderation.json_errors
+def moderation_group_answer(group_id: str) -> dict[str, object]:
+    request = http.current_request()
+    return moderation_groups.answer_group(group_id, request.raw_body, auth.staff_name(request))
+
+
 @app.route("/v1/moderation/summary", methods=["GET"], **STAFF)
 @moderation.json_errors
 def moderation_summary() -> dict[str, object]:
@@ -166,6 +218,14 @@ def publish_site(event: CloudWatchEvent) -> dict[str, object]:
     from chalicelib import publish, trigger  # only this function needs them: the API's cold start
 
     return publish.scheduled(requested=event.source == trigger.SOURCE).as_dict()
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def group_submissions(event: object) -> dict[str, object]:
+    """Group the near-identical submissions that arrived (a campaign's copies)."""
+    from chalicelib import grouping  # numpy, through datasketch: this function's only
+
+    return grouping.scheduled().as_dict()
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))

@@ -27,6 +27,12 @@ PUBLIC = {
     ("/v1/unsubscribe/{token}", "POST"),
     ("/v1/comments/new", "GET"),  # the form pages for people without a script
     ("/v1/received/{reference}", "GET"),
+    ("/v1/supports", "POST"),  # «Υποστηρίζω» (chalicelib.supports)
+    ("/v1/supports", "OPTIONS"),
+    ("/v1/supports/new", "GET"),
+    ("/v1/supports/sent", "GET"),
+    ("/v1/supports/confirm/{token}", "GET"),
+    ("/v1/supports/confirm/{token}", "POST"),
 }
 
 

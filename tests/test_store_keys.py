@@ -17,7 +17,7 @@ from chalicelib.store.keys import Action, Status
 ROOT = Path(__file__).resolve().parent.parent
 OWNER = ROOT / "lambdas" / "chalicelib" / "store" / "keys.py"
 PREFIXES = ("SUB#", "AUDIT#", "STATUS#", "CONS#", "TARGET#", "IDEM#", "RATE#", "DUP#", "STAFF#")
-PREFIXES += ("META#", "LOCK#")
+PREFIXES += ("META#", "LOCK#", "SUPPORT#")
 INDEXES = tuple(i["IndexName"] for i in table_definition()["GlobalSecondaryIndexes"])
 SPELLED = re.compile("|".join(re.escape(p) for p in PREFIXES) + r"|^(" + "|".join(INDEXES) + ")$")
 

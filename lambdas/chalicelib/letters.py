@@ -67,6 +67,13 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "confirm": ("site_name", "consultation_title", "confirm_url", "expires_days"),
     "announce": ("site_name", "event", "consultation_title", "consultation_url", "unsubscribe_url"),
     "digest": ("site_name", "moderation_url", "generated_at"),
+    "support_confirm": (
+        "site_name",
+        "consultation_title",
+        "item_kind",
+        "confirm_url",
+        "expires_days",
+    ),
 }
 _OPTIONAL: dict[str, dict[str, Any]] = {
     "receipt": dict.fromkeys(
@@ -91,6 +98,7 @@ _OPTIONAL: dict[str, dict[str, Any]] = {
         "left_out": [],
         "failed_mail": 0,
     },
+    "support_confirm": dict.fromkeys(("reference", "item_title", "excerpt", "item_url")),
 }
 KINDS = frozenset(_REQUIRED)
 NOTICE_EVENTS = ("published", "not_published", "answered", "report")
@@ -151,6 +159,9 @@ def _context(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
             context["days_left"] = days_until(context["closes_at"])
         elif context["days_left"] is not None:
             context["days_left"] = int(context["days_left"])
+    elif kind == "support_confirm":
+        if context["item_kind"] not in WORDS:
+            raise ValueError(f"support of a {context['item_kind']!r}")
     elif kind == "digest":
         context["consultations"] = [
             {**dict.fromkeys(("title", "pending", "oldest_at", "overdue")), **c}
@@ -170,6 +181,15 @@ def _context(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
 def clean(value: str) -> str:
     """Text without control characters (newlines and tabs stay; CR becomes a newline)."""
     return _CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def excerpt(value: str | None, chars: int = 200) -> str:
+    """The start of a published text on one line (a support's letter and pages): whole words,
+    with «…» when cut."""
+    flat = " ".join(clean(value or "").split())
+    if len(flat) <= chars:
+        return flat
+    return flat[:chars].rsplit(" ", 1)[0].rstrip(",.;:·") + "…"
 
 
 def one_line(value: str) -> str:

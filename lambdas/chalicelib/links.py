@@ -14,8 +14,9 @@ FOLLOW = "/v1/follow/"
 CONFIRM = "/v1/subscriptions/confirm/"
 UNSUBSCRIBE = "/v1/unsubscribe/"
 RECEIVED = "/v1/received/"  # a submission's confirmation page (chalicelib.form_pages)
+SUPPORT_CONFIRM = "/v1/supports/confirm/"  # a support's confirmation (chalicelib.supports)
 # Paths never logged past their prefix: a token, or a reference that ties a log line to a person.
-SECRET_PREFIXES = (FOLLOW, CONFIRM, UNSUBSCRIBE, RECEIVED)
+SECRET_PREFIXES = (FOLLOW, CONFIRM, UNSUBSCRIBE, RECEIVED, SUPPORT_CONFIRM)
 DEFAULT_ANCHOR = "sxolio-{id}"  # older manifests lack comment_anchor
 
 
@@ -60,6 +61,9 @@ class Links:
 
     def confirm(self, token: str) -> str:
         return f"{self.api_url}{CONFIRM}{token}"
+
+    def support_confirm(self, token: str) -> str:
+        return f"{self.api_url}{SUPPORT_CONFIRM}{token}"
 
     def unsubscribe(self, address: str, scope: str = tokens.ALL) -> str:
         return f"{self.api_url}{UNSUBSCRIBE}{tokens.unsubscribe_token(address, scope)}"

@@ -252,10 +252,37 @@ def _digest(
     return dict(item["params"]), None
 
 
+def _support_confirm(
+    table: Any, links: Links, item: dict[str, Any], now: datetime
+) -> tuple[dict[str, Any], str | None]:
+    """A support's confirmation link (chalicelib.supports): to an address nobody confirmed,
+    so within the receipts' limits; nothing if the item is no longer published."""
+    params = item["params"]
+    sub = submissions.get(table, params["item"])
+    if sub is None or sub.get("status") != Status.APPROVED:
+        raise Skip("gone")
+    cons = links.consultation(sub["consultation"])
+    if cons is None:
+        raise Skip("gone")
+    _within_limits(table, item, now)
+    data = {
+        "consultation_title": cons.title,
+        "item_kind": sub["kind"],
+        "reference": sub.get("reference"),
+        "item_title": sub.get("title") if sub["kind"] == "proposal" else None,
+        "excerpt": letters.excerpt(sub.get("body")),
+        "item_url": links.submission(sub),
+        "confirm_url": links.support_confirm(params["token"]),
+        "expires_days": int(limits()["mail"]["subscription_confirm_days"]),
+    }
+    return data, None
+
+
 COMPOSERS: dict[str, Composer] = {
     "receipt": _receipt,
     "notice": _notice,
     "confirm": _confirm,
     "announce": _announce,
     "digest": _digest,
+    "support_confirm": _support_confirm,
 }

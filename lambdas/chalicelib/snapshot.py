@@ -108,6 +108,7 @@ def public_comment(item: dict[str, Any]) -> dict[str, Any]:
         "participant": item.get("participant"),
         **_redacted(item),
         **_group(item),
+        **_supports(item),
     }
 
 
@@ -132,12 +133,19 @@ def public_proposal(item: dict[str, Any]) -> dict[str, Any]:
         "participant": item.get("participant"),
         **_redacted(item),
         **_group(item),
+        **_supports(item),
     }
 
 
 def _group(item: dict[str, Any]) -> dict[str, str]:
     """The group of near-identical submissions it belongs to (absent: none; chalicelib.grouping)."""
     return {"group": item["group"]} if item.get("group") else {}
+
+
+def _supports(item: dict[str, Any]) -> dict[str, int]:
+    """How many addresses confirmed their support (absent: none; chalicelib.supports)."""
+    count = int(item.get("supports") or 0)
+    return {"supports": count} if count > 0 else {}
 
 
 PUBLIC = {"comment": ("comments", public_comment), "proposal": ("proposals", public_proposal)}

@@ -41,8 +41,9 @@ logger = logging.getLogger(__name__)
 STATE_NAME = "snapshot-state.json"
 # 3: entries gained answer and participant, and lost an organisation's display_name; 4: the
 # withdrawn placeholders; 5: the redacted mark; 6: one shard per consultation; 7: the campaign
-# group. A snapshot left by an older format is exported again in full.
-STATE_FORMAT = 7
+# group; 8: the count of confirmed supports («Υποστηρίζω», chalicelib.supports). A snapshot left
+# by an older format is exported again in full.
+STATE_FORMAT = 8
 MARGIN = timedelta(minutes=5)
 FULL, INCREMENTAL = "full", "incremental"
 SHARD_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")

@@ -33,6 +33,8 @@ subscription           SUBSCR#<slug>#<address      by_target: SUBSCRIBERS#<slug>
 announcement           META#announce / <slug>      what each consultation's subscribers heard
 consultations seen     META#consultations / SEEN   slug -> last seen by a publish (retention)
 grouping state         META#grouping / STATE       how far near-identical submissions are grouped
+support                SUPPORT#<item id>#<address  (TTL) one address's «Υποστηρίζω» of a
+                       hash> / SUPPORT             published comment or proposal
 =====================  ==========================  ===========================================
 """
 
@@ -300,6 +302,12 @@ def counts_shard(n: int) -> dict[str, str]:
 # took it out of its group, and grouping leaves it alone.
 GROUPING_STATE = {"PK": "META#grouping", "SK": "STATE"}
 PROPOSALS_TARGET = "proposals"  # the target of a consultation's proposals (they are grouped too)
+
+
+# --- supports: «Υποστηρίζω» on a published comment or proposal (chalicelib.supports) ------------
+def support(item_id: str, address_hash: str) -> dict[str, str]:
+    """One address's support of one published item: its keyed hash only, never the address."""
+    return {"PK": f"SUPPORT#{item_id}#{address_hash}", "SK": "SUPPORT"}
 
 
 # --- the publish machinery ------------------------------------------------------------------------
