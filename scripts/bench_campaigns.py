@@ -14,8 +14,8 @@ three campaigns (scripts/gen_campaigns.py), against the generator's own labels.
 - Intake: ``POST /v1/comments`` with the intake's exact fingerprint (``body_print``) against the
   same app without it, side by side and taking turns as scripts/bench_mail.py does for the
   receipt (goal: p99 ≤ 1.05×), at concurrency 1 and 16; and ``text.fingerprint`` alone.
-- A group decision on 1,000 members: group moderation is not built yet; the row says so and
-  bench.json has no number for it.
+- A group decision on 1,000 members of a campaign: approve, through
+  chalicelib.moderation_groups.decide_all (the moderation page's and the CLI's one action).
 
     python -m scripts.bench_campaigns [--count 20000] [--requests 400] [--with-build]
 """
@@ -393,12 +393,48 @@ def run(
            "MANIFEST_PATH": str(MANIFEST)}  # fmt: skip
     with app_environment(env):
         bench_grouping(report, app_db.table(), generated, build_s=build_s)
+        bench_group_decision(report, app_db.table(), generated)
     create_table(db.client(), TABLE_INTAKE)
     bench_intake(report, {**env, "TABLE_NAME": TABLE_INTAKE}, requests_n, work)
     bench_fingerprint(report, [i["body"] for i in generated.items])
-    report.na(PART, f"a group decision on {DECISION_MEMBERS:,} members",
-              "not built yet: group moderation")  # fmt: skip
     return None
+
+
+def bench_group_decision(report: Report, table: Any, generated: Any) -> None:
+    """Staff approve a group of ``DECISION_MEMBERS`` pending members in one action, as the
+    moderation page and the CLI do (chalicelib.moderation_groups.decide_all: one audited
+    decision per member, in batches, called again until nothing remains)."""
+    from chalicelib import moderation_groups
+    from chalicelib.store import keys
+
+    labels = generated.labels
+    largest = Counter(v for v in labels.values() if v is not None).most_common(1)[0][0]
+    models = [i for i in generated.items if labels[i["id"]] == largest][:DECISION_MEMBERS]
+    members = []
+    for n, model in enumerate(models):
+        sub_id = f"01benchgroup{n:014d}"
+        created = model["created_at"]
+        member = {**model, "id": sub_id, "status": "pending", "version": 1}
+        for name in ("decided_at", "decided_by", "approved_at", "answer", "GSI1PK", "GSI1SK"):
+            member.pop(name, None)
+        member.update(keys.submission(sub_id))
+        member.update(keys.status_index("pending", created, sub_id))
+        member.update(keys.consultation_index(member["consultation"], "pending", created, sub_id))
+        member.update(keys.target_index(member, created, sub_id))
+        members.append(member)
+    group = members[0]["id"]
+    for member in members:
+        member["group"] = group
+    load(table, members)
+    start = time.perf_counter()
+    result = moderation_groups.decide_all(group, json.dumps({"action": "approve"}), "bench")
+    elapsed = time.perf_counter() - start
+    if len(result["decided"]) != len(members) or result["remaining"]:
+        raise BenchError(f"the group decision left members: {len(result['decided'])} decided")
+    report.add(PART, f"a group decision on {len(members):,} members (approve)",
+               "group_decision_s", elapsed,
+               f"{len(members):,} audited decisions, batches of 25, "
+               f"{elapsed / len(members) * 1000:.1f} ms a member")  # fmt: skip
 
 
 def measure_build(report: Report, work: Path) -> None:

@@ -49,6 +49,7 @@ CSV_HEADER = [
     "body",
     "location",
     "group",
+    "supports",
     "respondent_type",
     "respondent_type_label",
     "display_name",
@@ -190,7 +191,10 @@ def test_xlsx_has_three_sheets_greek_headers_and_labels_beside_codes(site: Path)
         "Ενσωματώνεται εν μέρει στο τελικό κείμενο.",
     ]
     assert row[column["Όνομα πολίτη"]].value is None
-    assert all(c.data_type == "s" for c in row if c.value is not None)  # strings as strings
+    count = column["Υποστηρίζουν"]  # the one number: confirmed supports
+    assert row[count].value == 0 and row[count].data_type == "n"
+    texts = [c for n, c in enumerate(row) if c.value is not None and n != count]
+    assert all(c.data_type == "s" for c in texts)  # strings as strings
     proposals = sheet_rows(path, "Προτάσεις")
     assert len(proposals) == 2 and proposals[1][0].value == "01jproposal00000000000001a"
 

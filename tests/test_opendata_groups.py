@@ -97,10 +97,12 @@ def test_every_member_keeps_its_group_in_json_csv_and_xlsx(site: Path) -> None:
     assert rows[UNGROUPED] is None and rows[REPLY] is None
     assert csv_groups(site / DATA / f"{OPEN}.csv") == expected("")
     assert xlsx_groups(site / DATA / f"{OPEN}.xlsx") == expected(None)  # an empty cell
-    # in the column's place: after the body (and a proposal's location), before the author
+    # in the column's place: after the body (and a proposal's location), before the supports
+    # and the author
     header = next(csv.reader(io.StringIO((site / DATA / "ola.csv").read_text("utf-8-sig"))))
-    assert header[header.index("location") + 1 : header.index("location") + 3] == [
+    assert header[header.index("location") + 1 : header.index("location") + 4] == [
         "group",
+        "supports",
         "respondent_type",
     ]
 

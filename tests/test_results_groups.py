@@ -19,7 +19,8 @@ from test_results_stats import fixture_consultation
 
 from chalicelib.sitebuild import build_site
 from plugins.greek import FILTERS
-from plugins.results.campaigns import Tally, number, tally
+from plugins.greek.dates import greek_count as number
+from plugins.results.campaigns import Tally, tally
 from plugins.results.stats import participation
 
 ROOT = Path(__file__).resolve().parent.parent

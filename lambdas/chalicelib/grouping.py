@@ -153,7 +153,7 @@ def _parse(stamp: str) -> datetime:
 def scheduled() -> GroupingResult:
     """The scheduled run in Lambda: the consultations' texts are the packaged site source's
     (``SITE_SOURCE``, as the publish reads them)."""
-    from chalicelib.publish import DEFAULT_SITE_SOURCE
+    from chalicelib.sources import DEFAULT_SITE_SOURCE  # not chalicelib.publish: 2 s of imports
 
     root = Path(os.environ.get("SITE_SOURCE") or DEFAULT_SITE_SOURCE)
     return run(content=root / "content")

@@ -47,7 +47,7 @@ from chalicelib.workstate import hash_tree
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SITE_SOURCE = Path(__file__).resolve().parent / "site"
+DEFAULT_SITE_SOURCE = sources.DEFAULT_SITE_SOURCE
 SNAPSHOT_DIR = "snapshot"
 
 # progress(step, done, total): "export" (total None), "build", "upload".

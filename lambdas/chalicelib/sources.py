@@ -21,6 +21,8 @@ SITE = ("content", "theme", "pelicanconf.py", "publishconf.py")
 CACHES = frozenset({"__pycache__"})  # and every dot file or folder
 # In the package, chalicelib/site is the project itself and chalicelib/data the API's manifest.
 PACKAGE_SKIPPED = CACHES | {"site", "data"}
+# Where the packaged functions find the project (publish and grouping; ``SITE_SOURCE`` wins).
+DEFAULT_SITE_SOURCE = Path(__file__).resolve().parent / "site"
 
 
 def _feed(sha: Any, path: Path, skipped: frozenset[str]) -> None:

@@ -67,6 +67,7 @@ class Comment:
     participant: str | None = None  # counted on the results page, never shown
     redacted: bool = False  # staff removed part of it (personal data…): the page says so
     group: str | None = None  # its group of near-identical submissions (chalicelib.campaigns)
+    supports: int = 0  # confirmed «Υποστηρίζω» (chalicelib.supports)
     replies: list["Comment"] = field(default_factory=list)
     # Withdrawn by its author after publication: only its place is left (the snapshot's
     # ``withdrawn``), shown as «Αποσύρθηκε από τον συντάκτη» with the replies under it; never
@@ -163,6 +164,7 @@ class Proposal:
     participant: str | None = None
     redacted: bool = False
     group: str | None = None  # its group of near-identical proposals (chalicelib.campaigns)
+    supports: int = 0  # confirmed «Υποστηρίζω» (chalicelib.supports)
     comments: list[Comment] = field(default_factory=list)  # every approved one, by date
     threads: list[Comment] = field(default_factory=list)  # top level, replies nested
     placeholders: list[Comment] = field(default_factory=list)  # withdrawn comments, in threads
@@ -188,6 +190,7 @@ class Proposal:
             "placeholders": [c.fingerprint() for c in self.placeholders],
             "withdrawn": self.withdrawn,
             "redacted": self.redacted,
+            "supports": self.supports,
         }
 
 

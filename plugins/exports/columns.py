@@ -88,6 +88,13 @@ def _columns() -> dict[str, Column | tuple[Column, Column]]:
             "έχει δική του γραμμή. Μια ομάδα μπορεί να έχει και μία μόνο δημοσιευμένη "
             "εγγραφή, και το αναγνωριστικό της αλλάζει αν ενωθεί με άλλη ή χωριστεί.",
         ),
+        "supports": Column(
+            "supports",
+            "Υποστηρίζουν",
+            "Πόσοι επιβεβαίωσαν με το ηλεκτρονικό τους ταχυδρομείο ότι υποστηρίζουν την "
+            "υποβολή («Υποστηρίζω»): ένας ανά διεύθυνση, μετά την επόμενη δημοσίευση.",
+            "integer",
+        ),
         "respondent_type": _coded(
             "respondent_type",
             "Είδος συμμετέχοντα",
@@ -142,15 +149,25 @@ SITE = ("consultation", "consultation_title")
 
 COMMENT_COLUMNS = _pick(
     "id", "reference", *SITE, "text", "text_title", "paragraph", "proposal", "parent", "body",
-    "group", *AUTHOR, *DATES, *ANSWER,
+    "group", "supports", *AUTHOR, *DATES, *ANSWER,
 )  # fmt: skip
 PROPOSAL_COLUMNS = _pick(
-    "id", "reference", *SITE, "title", "body", "location", "group", *AUTHOR, *DATES, *ANSWER
+    "id",
+    "reference",
+    *SITE,
+    "title",
+    "body",
+    "location",
+    "group",
+    "supports",
+    *AUTHOR,
+    *DATES,
+    *ANSWER,
 )
 # The CSV: one row per proposal or comment (proposals first), with its kind.
 CSV_COLUMNS = _pick(
     "kind", "id", "reference", *SITE, "text", "text_title", "paragraph", "proposal", "parent",
-    "title", "body", "location", "group", *AUTHOR, *DATES, *ANSWER,
+    "title", "body", "location", "group", "supports", *AUTHOR, *DATES, *ANSWER,
 )  # fmt: skip
 
 # Participation: one row per text, one for the proposals, one per consultation (and the site).

@@ -64,6 +64,7 @@ def public_row(
         **{key: item.get(key) for key in ("paragraph", "proposal", "parent", "title")},
         **{key: item.get(key) for key in ("body", "location", "created_at", "approved_at")},
         "group": item.get("group") or None,  # absent from the snapshot: in no group
+        "supports": int(item.get("supports") or 0),  # confirmed «Υποστηρίζω»
         "kind": kind,
         "kind_label": KINDS[kind],
         "consultation_title": titles.get(item.get("consultation")),

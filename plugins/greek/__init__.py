@@ -1,4 +1,4 @@
-"""Greek for Pelican: ELOT 743 slugs for pages and Babel date filters for the theme."""
+"""Greek for Pelican: ELOT 743 slugs for pages and Babel date and number filters for the theme."""
 
 import logging
 
@@ -6,7 +6,7 @@ from pelican import signals
 from pelican.contents import Content
 from pelican.generators import Generator
 
-from .dates import euros, greek_date, greek_datetime, iso
+from .dates import euros, greek_count, greek_date, greek_datetime, iso
 from .elot743 import slugify
 
 logger = logging.getLogger(__name__)
@@ -16,6 +16,7 @@ FILTERS = {
     "greek_datetime": greek_datetime,
     "isodate": iso,
     "euros": euros,
+    "greek_count": greek_count,
 }
 
 

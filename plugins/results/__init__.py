@@ -2,25 +2,18 @@
 
 Pages of a closed consultation, added to its own (plugins/consultations ``consultation_pages``)
 so that the same render fingerprints decide what a publish re-renders. Their counts are written
-the Greek way (1.234) by the ``greek_count`` filter, as the charts write them.
+the Greek way (1.234) by plugins/greek's ``greek_count`` filter, as the charts write them.
 """
 
 from pelican import signals
-from pelican.generators import Generator
 
 from plugins.consultations.generator import consultation_pages
 
-from .campaigns import number
 from .pages import read_reports, write_results
 
 __all__ = ["register"]
 
 
-def add_filters(generator: Generator) -> None:
-    generator.env.filters["greek_count"] = number
-
-
 def register() -> None:
-    signals.generator_init.connect(add_filters)
     signals.all_generators_finalized.connect(read_reports)
     consultation_pages.connect(write_results)

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from babel.numbers import format_decimal
+from plugins.greek.dates import greek_count
 
 CAMPAIGN = 2  # the published members a group needs to count as a campaign
 SAME_TEXT = "ίδιου ή σχεδόν ίδιου κειμένου"
@@ -47,11 +47,6 @@ class Grouped(Protocol):
     def group(self) -> str | None: ...
 
 
-def number(value: int) -> str:
-    """A count the Greek way (1.234), as the charts write it."""
-    return str(format_decimal(value, format="#,##0", locale="el"))
-
-
 @dataclass(frozen=True)
 class Tally:
     total: int
@@ -65,16 +60,17 @@ class Tally:
         words = WORDS[kind]
         if not self.groups:
             whole = words["all_one"] if self.total == 1 else words["all"]
-            return whole.format(n=number(self.total)) + "."
+            return whole.format(n=greek_count(self.total)) + "."
         unique = {0: words["none"], 1: words["one"]}.get(self.unique, words["many"])
         groups = (
             f"1 ομάδα {SAME_TEXT} (εκστρατεία)"
             if self.groups == 1
-            else f"{number(self.groups)} ομάδες {SAME_TEXT} (εκστρατείες)"
+            else f"{greek_count(self.groups)} ομάδες {SAME_TEXT} (εκστρατείες)"
         )
         return (
-            f"{words['from'].format(n=number(self.total))}, {unique.format(n=number(self.unique))}"
-            f" και {number(self.campaign)} προέρχονται από {groups}."
+            f"{words['from'].format(n=greek_count(self.total))}, "
+            f"{unique.format(n=greek_count(self.unique))}"
+            f" και {greek_count(self.campaign)} προέρχονται από {groups}."
         )
 
 

@@ -112,6 +112,7 @@ def _comment(item: dict[str, Any]) -> Comment:
         participant=item.get("participant"),
         redacted=bool(item.get("redacted")),
         group=item.get("group"),
+        supports=int(item.get("supports") or 0),
     )
 
 
@@ -187,6 +188,7 @@ def attach(consultations: list[Consultation], snapshot: dict[str, Any]) -> None:
                 participant=item.get("participant"),
                 redacted=bool(item.get("redacted")),
                 group=item.get("group"),
+                supports=int(item.get("supports") or 0),
                 url=consultation.proposal_url(item["id"]),
             )
         )
