@@ -20,7 +20,7 @@ from chalicelib import clock, db, text
 from chalicelib.errors import ApiError
 from chalicelib.moderation_queue import public_audit, read, with_context
 from chalicelib.spec import limits
-from chalicelib.store import keys, submissions
+from chalicelib.store import decisions, keys
 from chalicelib.store.keys import Action
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def decide(item_id: str, raw_body: str | bytes | None, staff: str) -> dict[str, 
             ),
             fields={"action": "Μη επιτρεπτή μετάβαση."},
         )
-    decision = submissions.Decision(
+    decision = decisions.Decision(
         target=action.target,
         at=clock.now_iso(),
         by=staff,
@@ -73,10 +73,10 @@ def decide(item_id: str, raw_body: str | bytes | None, staff: str) -> dict[str, 
         note=parsed.get("note"),
         redacted_body=redacted,
     )
-    audit = submissions.audit_entry(item, decision, action.value)
-    submissions.decide(db.table(), item, decision, audit)
+    audit = decisions.audit_entry(item, decision, action.value)
+    decisions.decide(db.table(), item, decision, audit)
     logger.info("moderation: %s %s → %s", item_id, source, action.target)  # who: audit trail
-    updated = submissions.applied(item, decision)
+    updated = decisions.applied(item, decision)
     return {"item": with_context([updated])[0], "audit": public_audit(audit)}
 
 

@@ -36,7 +36,7 @@ from chalicelib.moderation_queue import (
     read,
     with_context,
 )
-from chalicelib.store import answers, group_decisions, keys, submissions
+from chalicelib.store import answers, decisions, group_decisions, keys, submissions
 from chalicelib.store.groups import target_of
 from chalicelib.store.keys import Action, Status
 from chalicelib.text import matching, sentences
@@ -250,7 +250,7 @@ def decide_group(group_id: str, raw_body: str | bytes | None, staff: str) -> dic
         raise ApiError("validation", fields={"status": message})
     group = load(group_id)
     wanted = action.target.value
-    decision = submissions.Decision(
+    decision = decisions.Decision(
         target=action.target, at="", by=staff, reason=data.get("reason"), note=data.get("note")
     )
     table = db.table()

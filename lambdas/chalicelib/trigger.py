@@ -1,7 +1,7 @@
 """An approval live within a minute: a change the site shows asks for a publish at once.
 
 Every change that reaches the site (a decision, an answer, an author's withdrawal: all written
-by chalicelib.store.submissions.audited) calls ``soon``. It records the request on the publish
+by chalicelib.store.decisions.audited) calls ``soon``. It records the request on the publish
 state item, conditionally, so that of a burst of decisions only the first starts a run; that run
 waits ``debounce()`` seconds for the rest of the burst, and a change that lands while it works
 is taken by its next round (chalicelib.publish.run). In Lambda the run is an asynchronous invoke

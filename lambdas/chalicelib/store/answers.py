@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.store import keys, submissions
+from chalicelib.store import decisions, keys
 
 AUDIT_ACTION = "answer"
 
@@ -43,7 +43,7 @@ def answerable(item: dict[str, Any]) -> bool:
 
 def audit_entry(item: dict[str, Any], answer: Answer) -> dict[str, Any]:
     """The audit entry of ``answer`` on ``item``; it keeps the answer it replaces."""
-    entry = submissions.audit_base(item, answer.at, answer.by, AUDIT_ACTION, item["status"])
+    entry = decisions.audit_base(item, answer.at, answer.by, AUDIT_ACTION, item["status"])
     entry.update(disposition=answer.disposition, answer_text=answer.text)
     previous = item.get("answer")
     if isinstance(previous, dict):
@@ -56,7 +56,7 @@ def write(table: Any, item: dict[str, Any], answer: Answer, audit: dict[str, Any
     """The one transaction of an answer (store.submissions ``audited``): the item must still
     be as read, so approved (``answerable``, checked by the caller) and of the same version."""
     sets, values = changes(item, answer)
-    submissions.audited(table, item, audit, at=answer.at, sets=sets, values=values)
+    decisions.audited(table, item, audit, at=answer.at, sets=sets, values=values)
 
 
 def changes(item: dict[str, Any], answer: Answer) -> tuple[list[str], dict[str, Any]]:

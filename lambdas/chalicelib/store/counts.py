@@ -5,7 +5,7 @@ items of a large site, page by page).
 The counts live in ``SHARDS`` items under one partition (``keys.counts_shard``); every change
 adds to one shard picked at random, inside the change's own transaction: an accepted submission
 (store.submissions.put_submission: +1 pending, still one round trip) and every change of status
-(store.submissions.audited). With one shared item, concurrent submissions would conflict on it;
+(store.decisions.audited). With one shared item, concurrent submissions would conflict on it;
 with shards they rarely do, and a conflict is retried like any other. Reading sums the shards
 (one Query). A table that has no counts yet (items written before they existed, or loaded in
 bulk) is counted once with COUNT queries the first time someone asks, and the result kept in

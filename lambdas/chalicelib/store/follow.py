@@ -4,7 +4,7 @@ it, have their name removed, have their personal data erased (chalicelib.follow)
 The link's token is never stored: the submission holds the sha256 of its secret part
 (``link_digest``, chalicelib.tokens) and when it dies (``link_expires_at``: when the e-mail is
 purged anyway, limits.json ``retention``); the purge removes the digest with the e-mail. Every
-action is one audited, conditional transaction (store.submissions.audited: status and version
+action is one audited, conditional transaction (store.decisions.audited: status and version
 as read), by ``AUTHOR``; repeating an action finds nothing left to do and writes nothing, so a
 double click or a replayed form changes nothing.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 from chalicelib import clock, tokens
 from chalicelib.spec import limits
-from chalicelib.store import keys, queries, submissions
+from chalicelib.store import decisions, keys, queries, submissions
 from chalicelib.store.keys import Status
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def opened(table: Any, sub_id: str, digest: str, now: datetime) -> dict[str, Any
 
 
 def _audit(item: dict[str, Any], at: str, action: str, to_status: str) -> dict[str, Any]:
-    return submissions.audit_base(item, at, AUTHOR, action, to_status)
+    return decisions.audit_base(item, at, AUTHOR, action, to_status)
 
 
 def withdraw(table: Any, item: dict[str, Any], now: datetime) -> bool:
@@ -62,12 +62,12 @@ def withdraw(table: Any, item: dict[str, Any], now: datetime) -> bool:
     at, target = clock.iso(now), Status.WITHDRAWN.value
     values: dict[str, Any] = {":false": False}
     sets = ["withdrawn_at = :at", "publish_name = :false"]
-    submissions.moved(item, target, at, sets, values)
+    decisions.moved(item, target, at, sets, values)
     removes = [f for f in (*PERSONAL, *TEXT) if f in item]
     published = item["status"] == Status.APPROVED
     if not published and "approved_at" in item:
         removes.append("approved_at")  # hidden since: the site has no place to keep for it
-    submissions.audited(
+    decisions.audited(
         table,
         item,
         _audit(item, at, "withdraw", target),
@@ -124,7 +124,7 @@ def _same_status(
     at, values = clock.iso(now), {":false": False}
     shown = _restamped(item, at, sets, values)
     audit = _audit(item, at, action, item["status"])
-    submissions.audited(
+    decisions.audited(
         table, item, audit, at=at, sets=sets, values=values, removes=removes, count=shown
     )
 

@@ -30,7 +30,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib import clock, trigger
 from chalicelib.errors import unavailable
-from chalicelib.store import answers, counts, keys, queries, submissions
+from chalicelib.store import answers, counts, decisions, keys, queries, submissions
 from chalicelib.store.groups import target_of
 
 logger = logging.getLogger(__name__)
@@ -117,13 +117,13 @@ class Change:
 
 
 def decision_change(
-    table_name: str, item: dict[str, Any], decision: submissions.Decision, action: str, group: str
+    table_name: str, item: dict[str, Any], decision: decisions.Decision, action: str, group: str
 ) -> Change:
-    """A member's decision, as ``submissions.decide`` writes one alone; its audit entry names
+    """A member's decision, as ``decisions.decide`` writes one alone; its audit entry names
     the group."""
-    audit = {**submissions.audit_entry(item, decision, action), "group": group}
-    sets, values, removes = submissions.decision_changes(item, decision)
-    update = submissions.update_action(
+    audit = {**decisions.audit_entry(item, decision, action), "group": group}
+    sets, values, removes = decisions.decision_changes(item, decision)
+    update = decisions.update_action(
         table_name, item, at=decision.at, sets=sets, values=values, removes=removes
     )
     return Change(item, update, audit, decision.target.value)
@@ -136,7 +136,7 @@ def answer_change(
     group."""
     audit = {**answers.audit_entry(item, answer), "group": group}
     sets, values = answers.changes(item, answer)
-    update = submissions.update_action(table_name, item, at=answer.at, sets=sets, values=values)
+    update = decisions.update_action(table_name, item, at=answer.at, sets=sets, values=values)
     return Change(item, update, audit)
 
 
@@ -179,7 +179,7 @@ def commit(table: Any, changes: Sequence[Change], at: str) -> set[str]:
             table.meta.client.transact_write_items(TransactItems=actions)
             return set()
         except ClientError as exc:
-            codes = submissions._cancellation_codes(exc)
+            codes = submissions.cancellation_codes(exc)
             if codes is None:
                 raise
         failed = {
@@ -273,13 +273,13 @@ def split(table: Any, item: dict[str, Any], at: str, by: str) -> dict[str, Any]:
     race). An approved item's published entry changes: its by_status stamp is renewed (the
     export takes it) and the publish state counts it. Returns the audit entry."""
     status = str(item["status"])
-    audit = {**submissions.audit_base(item, at, by, SPLIT, status), "group": item["group"]}
+    audit = {**decisions.audit_base(item, at, by, SPLIT, status), "group": item["group"]}
     sets, values = ["group_split = :split"], dict[str, Any]({":split": True})
     published = status == keys.Status.APPROVED.value
     if published:
         sets.append("GSI2SK = :stamp")
         values[":stamp"] = keys.status_index(status, at, str(item["id"]))["GSI2SK"]
-    submissions.audited(
+    decisions.audited(
         table,
         item,
         audit,

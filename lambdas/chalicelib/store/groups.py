@@ -24,6 +24,7 @@ from chalicelib import trigger
 from chalicelib.db import conditionally
 from chalicelib.store import keys, queries
 from chalicelib.store.keys import Status
+from chalicelib.store.submissions import CHECK_FAILED, cancellation_codes
 
 logger = logging.getLogger(__name__)
 
@@ -169,13 +170,10 @@ def set_groups(table: Any, changes: list[tuple[dict[str, Any], str | None]], at:
                 table.meta.client.transact_write_items(TransactItems=actions)
                 break
             except ClientError as exc:
-                error = exc.response.get("Error", {}).get("Code")
-                if error != "TransactionCanceledException":
+                codes = cancellation_codes(exc)
+                if codes is None:
                     raise
-                reasons = exc.response.get("CancellationReasons", [])
-                failed = {
-                    n for n, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"
-                }
+                failed = {n for n, code in enumerate(codes) if code == CHECK_FAILED}
                 refused += [batch[n][0]["id"] for n in sorted(failed)]
                 batch = [change for n, change in enumerate(batch) if n not in failed]
                 if not failed:  # another transaction on one of them: a moment, then again

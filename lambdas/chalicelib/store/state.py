@@ -2,7 +2,7 @@
 what staff must look at.
 
 ``last_decision_at`` and ``decisions`` are written by every moderation decision
-(chalicelib.store.submissions.decide); ``watermark``, ``published_decisions`` and ``published_at``
+(chalicelib.store.decisions.decide); ``watermark``, ``published_decisions`` and ``published_at``
 by a publish that fully succeeded, with ``source`` (the fingerprint of what the site was built
 from, chalicelib.sources) and ``next_change`` (when a page of it stops being true,
 chalicelib.timeline); ``attention`` by every publish: the items it had to leave out because they

@@ -35,6 +35,7 @@ from chalicelib.errors import unavailable
 from chalicelib.spec import limits
 from chalicelib.store import keys
 from chalicelib.store.keys import Status
+from chalicelib.store.submissions import CHECK_FAILED, cancellation_codes
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,6 @@ COUNTED, ALREADY, UNPUBLISHED, GONE = "counted", "already", "unpublished", "gone
 # request for the same item and address committed first (the same answer).
 WRITTEN, RATE, RACED = "written", "rate", "raced"
 CONFLICT_ATTEMPTS = 4  # a popular item's confirmations meet on its submission item
-CHECK_FAILED = "ConditionalCheckFailed"
 
 
 def get(table: Any, item_id: str, address_hash: str) -> dict[str, Any] | None:
@@ -109,7 +109,7 @@ def request(
     try:
         table.meta.client.transact_write_items(TransactItems=[rate, put, message])
     except ClientError as exc:
-        reasons = _reasons(exc)
+        reasons = cancellation_codes(exc)
         if reasons is None:
             raise
         if reasons[:1] == [CHECK_FAILED]:
@@ -125,7 +125,7 @@ def count_only(table: Any, rate: dict[str, Any]) -> bool:
     try:
         table.meta.client.transact_write_items(TransactItems=[rate])
     except ClientError as exc:
-        reasons = _reasons(exc)
+        reasons = cancellation_codes(exc)
         if reasons is None:
             raise
         return reasons[:1] != [CHECK_FAILED]  # a concurrent count is no refusal
@@ -188,7 +188,7 @@ def confirm(table: Any, support: dict[str, Any], digest: str, ends: datetime, no
         try:
             table.meta.client.transact_write_items(TransactItems=actions)
         except ClientError as exc:
-            reasons = _reasons(exc)
+            reasons = cancellation_codes(exc)
             if reasons is None:
                 raise
             if reasons[:1] == [CHECK_FAILED]:
@@ -202,10 +202,3 @@ def confirm(table: Any, support: dict[str, Any], digest: str, ends: datetime, no
         trigger.soon(table, at)  # after the commit: the count is published within a minute
         return COUNTED
     raise unavailable()
-
-
-def _reasons(exc: ClientError) -> list[str] | None:
-    """The cancellation reasons of a cancelled transaction (one code per action), else None."""
-    if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-        return None
-    return [str(r.get("Code") or "None") for r in exc.response.get("CancellationReasons", [])]
