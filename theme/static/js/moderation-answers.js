@@ -160,17 +160,6 @@
       return details;
     }
 
-    /* The checkbox that puts an item of the list in the bulk answer. */
-    function pick(article, item) {
-      var heading = article.querySelector("h3");
-      var box = el("input", { type: "checkbox", id: "mod-pick-" + item.id, value: item.id,
-        "class": "govgr-checkboxes__input mod-pick-box", "data-ref": heading.textContent });
-      var wrap = el("div", { "class": "govgr-checkboxes mod-pick" }, [el("div", { "class": "govgr-checkboxes__item" },
-        [box, el("label", { "class": "govgr-checkboxes__label", "for": box.id,
-          text: "Επιλογή για κοινή απάντηση (" + heading.textContent + ")" })])]);
-      article.insertBefore(wrap, heading.nextSibling);
-    }
-
     /* --- the history: decisions and answers, oldest first, loaded when first opened --------- */
     function history(item, suffix) {
       var list = el("ol", { "class": "mod-trail" });
@@ -323,14 +312,15 @@
       },
       /* After the list changed (a page more, an item decided away). */
       listed: function () { counted(); },
-      /* In renderItem: the checkbox, the answer and its form, in the item's article. */
+      /* In renderItem: the answer and its form, in the item's article (the row's checkbox,
+         which the bulk answer reads, is moderation-select.js's). */
       decorate: function (article, item, withActions, suffix) {
-        if (withActions && suffix === "" && answering && answerable(item)) { pick(article, item); }
         if (!answerable(item) && !item.answer) { return; }
         var box = article.appendChild(answerView(item, suffix));
         if (withActions && answerable(item)) { box.appendChild(answerForm(item, suffix)); }
       },
-      history: history
+      history: history,
+      fields: fields  // the answer's fields, for a group's answer (moderation-groups.js)
     };
   };
 })();

@@ -10,13 +10,13 @@
   /* What an action does, told from what the API says of it, not from its name: the one that
      leads to the publishable status publishes; of those that need a reason, the one also allowed
      on a published item takes it down (and can be undone), any other refuses publication. Each
-     kind has its own style, icon and hint, so «Απόρριψη» and «Απόκρυψη» never look alike. */
+     kind has its own style, icon, hint and shortcut key, so «Απόρριψη» and «Απόκρυψη» never look alike. */
   var KINDS = {
-    publish: { style: "govgr-btn-primary", icon: "check",
+    publish: { style: "govgr-btn-primary", icon: "check", key: "a",
       hint: "Δημοσιεύεται στον ιστότοπο με την επόμενη ενημέρωσή του." },
-    refuse: { style: "govgr-btn-warning", icon: "cross",
+    refuse: { style: "govgr-btn-warning", icon: "cross", key: "r",
       hint: "Δεν δημοσιεύεται. Ο συντάκτης ενημερώνεται για τον λόγο και μπορεί να υποβάλει νέο κείμενο." },
-    takedown: { style: "govgr-btn-secondary", icon: "eye-off",
+    takedown: { style: "govgr-btn-secondary", icon: "eye-off", key: "h",
       hint: "Δεν εμφανίζεται στον ιστότοπο· αν έχει δημοσιευτεί, αφαιρείται. Μπορείτε να την εμφανίσετε ξανά αργότερα." }
   };
   var REDACT_HINT = "Δημοσιεύεται ξανά, με το κείμενο όπως το διορθώσατε παραπάνω.";
@@ -32,6 +32,7 @@
     function labels() { return kit.labels(); }
 
     function kindOf(action, spec) {
+      spec = spec || labels().actions[action];
       if (spec.to === labels().redactable) { return KINDS.publish; }
       var published = labels().transitions[labels().redactable] || [];
       return spec.needs_reason && published.indexOf(action) >= 0 ? KINDS.takedown : KINDS.refuse;
@@ -102,6 +103,8 @@
         var button = el("button", { type: "button", "class": "govgr-btn " + kind.style + " mod-" + action,
           "aria-describedby": hint.id }, [icon(kind.icon),
           document.createTextNode(again ? "Δημοσίευση με απαλοιφή" : kit.capital(spec.label))]);
+        if (!again) { kit.keyed(button, kind.key); }
+        if (spec.needs_reason) { button.setAttribute("data-needs-reason", ""); }
         button.addEventListener("click", function () { decide(item, action, ui); });
         actions.appendChild(el("div", { "class": "mod-action" }, [button, hint]));
       });
@@ -175,6 +178,6 @@
       });
     }
 
-    return { form: form, decided: decided };
+    return { form: form, decided: decided, kind: kindOf, icon: icon };
   };
 })();

@@ -3,7 +3,10 @@
    Statuses, the actions allowed from each, reasons and limits come from the API's summary
    (GET /v1/moderation/summary): this page keeps no copy of them. The municipality's answers
    and each item's history are in moderation-answers.js, the decision form and the last
-   decision in moderation-decisions.js, both loaded first. */
+   decision in moderation-decisions.js, the filters (kept in the address) and the counts per
+   consultation in moderation-filters.js, the shortcuts and the reason picker in
+   moderation-keys.js, the selection in moderation-select.js, campaign groups in
+   moderation-groups.js: all loaded first. */
 (function () {
   "use strict";
   var root = document.getElementById("moderation");
@@ -20,7 +23,7 @@
   };
   var cursor = null;
   var shown = null;  // the filters of the list on screen
-  var consultations = [];  // the site's consultations.json: texts and paragraphs for the filter
+  var known = {};  // the items on screen, by id (the selection's decisions need their version)
   var dateFormat = new Intl.DateTimeFormat("el-GR", {
     day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit",
     timeZone: "Europe/Athens"
@@ -108,24 +111,15 @@
     return call("GET", "/v1/moderation/summary").then(function (data) {
       labels = data;
       answers.setup();
-      showStatuses(data.status_labels);
+      keys.setup();
+      filters.statuses(data.status_labels);
       showSummary(data);
       var broken = showBuildError(data.build_error);
       var attention = showAttention(data.attention || []);
       (broken ? $("mod-build-error-title")
         : attention ? $("mod-attention-title") : $("mod-queue-title")).focus();
-      return Promise.all([loadItems(false), loadUnpublished()]);
+      return Promise.all([filters.ready.then(function () { return loadItems(false); }), loadUnpublished()]);
     }).catch(function (error) { if (error.status !== 401) { say(error.message); } });
-  }
-
-  function showStatuses(statusLabels) {
-    var select = $("mod-filter-status");
-    var current = select.value;
-    select.textContent = "";
-    Object.keys(statusLabels).forEach(function (key) {
-      select.appendChild(el("option", { value: key, text: statusLabels[key] }));
-    });
-    if (statusLabels[current]) { select.value = current; }
   }
 
   /* Why the last publish did not build the site (a mistake in a content file): the file, the
@@ -184,24 +178,23 @@
       return (data.status_labels[key] || key) + ": " + data.counts[key];
     });
     $("mod-summary").textContent = parts.join(" · ");
+    filters.waiting(data.waiting);
   }
 
   function refreshSummary() {
     return call("GET", "/v1/moderation/summary").then(showSummary, function () {});
   }
 
-  /* The list's filters are read from the form when it is shown; "more" and the reload after
-     a bulk answer keep those of the list on screen (the cursor belongs to them). */
+  /* The list's filters are read from the form when it is shown (and kept in the address);
+     "more" and the reloads after a bulk action keep those of the list on screen (the cursor
+     belongs to them). Null when a filter is wrong (its message is shown). */
   function query(keep) {
     if (!keep || !shown) {
-      shown = new URLSearchParams();
-      shown.set("status", $("mod-filter-status").value);
-      shown.set("order", $("mod-filter-order").value);
+      var read = filters.read();
+      if (!read) { return null; }
+      shown = read;
+      filters.remember(shown);
       shown.set("limit", "20");
-      ["consultation", "text", "paragraph"].forEach(function (name) {
-        var value = $("mod-filter-" + name).value;
-        if (value) { shown.set(name, value); }
-      });
     }
     var params = new URLSearchParams(shown);
     if (cursor) { params.set("cursor", cursor); }
@@ -212,28 +205,45 @@
      come back empty with a cursor (the filters of one text or paragraph): the next is read. */
   function loadItems(more, quiet) {
     if (!more) { cursor = null; }
-    return call("GET", "/v1/moderation/items?" + query(more || quiet)).then(function (data) {
+    var asked = query(more || quiet);
+    if (asked === null) { return Promise.resolve(); }
+    return call("GET", "/v1/moderation/items?" + asked).then(function (data) {
       var list = $("mod-items");
       if (!more) {
         list.textContent = "";
+        known = {};
         answers.listing(data.status, quiet);
+        groups.listing(data.status);
+        select.listing(data.status);
       }
       var before = list.children.length;
-      var first = null;
-      data.items.forEach(function (item) {
-        var node = list.appendChild(renderItem(item, true, ""));
-        first = first || node;
-      });
+      var first = groups.place(list, data.items, data.groups || {});
       cursor = data.cursor;
       if (!data.items.length && cursor) { return loadItems(true, quiet); }
       if (before && first) { first.querySelector("h3").focus(); }
       $("mod-more").hidden = !cursor;
-      $("mod-empty").hidden = list.children.length > 0;
-      answers.listed();
+      listed();
       if (quiet) { return; }
+      var folded = groups.counts();
+      var count = list.children.length - folded.rows + folded.items;
       say(before ? "Φορτώθηκαν " + data.items.length + " ακόμη υποβολές." :
-        "Υποβολές: " + list.children.length + (cursor ? " (υπάρχουν κι άλλες)." : "."));
+        "Υποβολές: " + count + (folded.rows ? ", από τις οποίες " + folded.items + " σε " +
+          (folded.rows === 1 ? "1 ομάδα" : folded.rows + " ομάδες") : "") + (cursor ? " (υπάρχουν κι άλλες)." : "."));
     }).catch(function (error) { if (error.status !== 401) { say(error.message); } });
+  }
+
+  /* After the list changed (a page more, a row decided away, a group split). */
+  function listed() {
+    $("mod-empty").hidden = $("mod-items").children.length > 0;
+    answers.listed();
+    select.listed();
+  }
+
+  /* After a decision or an answer elsewhere than an item's form (a group, the selection). */
+  function changed() {
+    listed();
+    refreshSummary();
+    loadUnpublished();
   }
 
   function loadUnpublished() {
@@ -268,6 +278,7 @@
   /* ``suffix`` keeps the ids unique when one item shows in two lists (queue, attention). */
   function renderItem(item, withActions, suffix) {
     var id = item.id;
+    known[id] = item;
     var heading = el("h3", { id: "mod-h-" + id + suffix, tabindex: "-1",
       text: kindLabel(item) + " " + (item.reference || id) });
     var article = el("article", { "class": "mod-item", "aria-labelledby": heading.id }, [heading]);
@@ -276,6 +287,7 @@
     article.appendChild(el("div", { "class": "mod-body", text: item.body || "" }));
     var last = decisions.decided(item);
     if (last) { article.appendChild(last); }
+    if (withActions && suffix === "") { select.box(article, [id]); }
     answers.decorate(article, item, withActions, suffix);
     if (withActions) {
       article.appendChild(decisions.form(item, suffix));
@@ -288,7 +300,9 @@
   function replaceItem(item, suffix) {
     var old = $("mod-item-" + item.id + suffix);
     var box = old.querySelector("input.mod-pick-box");
+    var current = old.classList.contains("mod-current");
     var node = renderItem(item, true, suffix);
+    node.classList.toggle("mod-current", current);
     var fresh = node.querySelector("input.mod-pick-box");
     if (box && fresh) { fresh.checked = box.checked; }
     old.parentNode.replaceChild(node, old);
@@ -305,8 +319,7 @@
       $("mod-attention-" + item.id).appendChild(el("p", { "class": "meta",
         text: "Η απόφαση καταχωρίστηκε· η επόμενη δημοσίευση θα τη λάβει υπόψη." }));
     }
-    $("mod-empty").hidden = $("mod-items").children.length > 0;
-    answers.listed();
+    listed();
     var done = labels.status_labels[spec.to] || spec.to;
     say(kindLabel(item) + " " + (data.item.reference || item.id) + ": " + done.toLowerCase() +
       (body.redacted_body ? " με απαλοιφή" : "") + ".");
@@ -316,47 +329,12 @@
     loadUnpublished();
   }
 
-  function loadConsultations() {
-    var url = new URL(SITE.replace(/\/$/, "") + "/consultations.json", window.location.href);
-    fetch(url.toString()).then(function (answer) { return answer.ok ? answer.json() : { consultations: [] }; })
-      .then(function (data) {
-        var select = $("mod-filter-consultation");
-        consultations = data.consultations || [];
-        consultations.forEach(function (c) {
-          select.appendChild(el("option", { value: c.slug, text: c.title }));
-        });
-        showTexts();
-      }).catch(function () {});
-  }
-
-  /* The text and paragraph filters follow the chosen consultation and text (the manifest has
-     the paragraphs' ids, in order, not their words: "Παράγραφος 2 (p-1a2b3c4d)"). */
-  function options(select, all, pairs) {
-    select.textContent = "";
-    select.appendChild(el("option", { value: "", text: all }));
-    pairs.forEach(function (pair) { select.appendChild(el("option", { value: pair[0], text: pair[1] })); });
-    select.disabled = pairs.length === 0;
-  }
-
-  function chosen(list, slug) { return (list || []).filter(function (x) { return x.slug === slug; })[0]; }
-
-  function showTexts() {
-    var c = chosen(consultations, $("mod-filter-consultation").value);
-    options($("mod-filter-text"), "Όλα", (c ? c.texts || [] : []).map(function (t) { return [t.slug, t.title]; }));
-    showParagraphs();
-  }
-
-  function showParagraphs() {
-    var c = chosen(consultations, $("mod-filter-consultation").value);
-    var t = c && chosen(c.texts, $("mod-filter-text").value);
-    options($("mod-filter-paragraph"), "Όλες", (t ? t.paragraphs || [] : []).map(function (p, n) {
-      return [p, "Παράγραφος " + (n + 1) + " (" + p + ")"];
-    }));
-  }
-
+  function getLabels() { return labels; }
+  var keys = window.ModerationKeys({ $: $, el: el, say: say, labels: getLabels });
+  var filters = window.ModerationFilters({ $: $, el: el, say: say, site: SITE });
   var decisions = window.ModerationDecisions({
-    el: el, call: call, say: say, when: when, capital: capital,
-    labels: function () { return labels; },
+    el: el, call: call, say: say, when: when, capital: capital, keyed: keys.keyed,
+    labels: getLabels,
     done: decided
   });
   var answers = window.ModerationAnswers({
@@ -366,6 +344,18 @@
     reload: function () { return loadItems(false, true); },
     refreshUnpublished: loadUnpublished
   });
+  var parts = {
+    $: $, el: el, call: call, say: say, when: when, capital: capital, labels: getLabels,
+    keyed: keys.keyed, pick: keys.pick, kind: decisions.kind, icon: decisions.icon, kindLabel: kindLabel,
+    describe: describe, renderItem: renderItem, answerFields: answers.fields, changed: changed,
+    remember: function (item) { known[item.id] = item; },
+    item: function (id) { return known[id]; },
+    reload: function () { return loadItems(false, true); }
+  };
+  var select = window.ModerationSelect(parts);
+  parts.box = select.box;
+  parts.result = select.result;
+  var groups = window.ModerationGroups(parts);
 
   $("mod-login-form").addEventListener("submit", function (event) {
     event.preventDefault();
@@ -394,12 +384,9 @@
   $("mod-logout").addEventListener("click", function () { signOut("Αποσυνδεθήκατε."); });
   $("mod-filter").addEventListener("submit", function (event) { event.preventDefault(); loadItems(false); });
   $("mod-more").addEventListener("click", function () { loadItems(true); });
-  $("mod-filter-consultation").addEventListener("change", showTexts);
-  $("mod-filter-text").addEventListener("change", showParagraphs);
   $("mod-unpublished-refresh").addEventListener("click", function () {
     loadUnpublished().then(function () { say("Η λίστα ανανεώθηκε."); });
   });
 
-  loadConsultations();
   if (token()) { signIn(); } else { $("mod-login").hidden = false; }
 })();
