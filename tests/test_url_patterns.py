@@ -185,6 +185,14 @@ def test_other_settings_move_the_pages_links_and_manifest(root: Path, tmp_path: 
         "PROPOSAL_SAVE_AS": base + "idees/ar-{id}/index.html",
         "PROPOSAL_COMMENTS_URL": base + "idees/ar-{id}/sxolia/{part}/",
         "PROPOSAL_COMMENTS_SAVE_AS": base + "idees/ar-{id}/sxolia/{part}/index.html",
+        # a campaign's proposals and their comments (plugins/submissions/group_pages.py)
+        "PROPOSALS_GROUP_URL": base + "idees/omada/{group}/",
+        "PROPOSALS_GROUP_SAVE_AS": base + "idees/omada/{group}/index.html",
+        "PROPOSALS_GROUP_PART_URL": base + "idees/omada/{group}/{part}/",
+        "PROPOSALS_GROUP_PART_SAVE_AS": base + "idees/omada/{group}/{part}/index.html",
+        "PROPOSAL_COMMENTS_GROUP_URL": base + "idees/ar-{id}/sxolia/omada/{group}/{part}/",
+        "PROPOSAL_COMMENTS_GROUP_SAVE_AS": base
+        + "idees/ar-{id}/sxolia/omada/{group}/{part}/index.html",
     }
     output = tmp_path / "output"
     settings = _build(root, output, **moved)
