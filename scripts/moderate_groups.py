@@ -85,6 +85,12 @@ def run_group(call: Callable[[], dict[str, Any]], action: str, api: Api, console
     already = [i for i in result["already"] if i not in set(done)]
     if already:
         console.print(f"{members(len(already))} ήταν ήδη σε αυτή την κατάσταση.")
+    if result.get("kept"):  # decided otherwise before this run: they keep that decision
+        labels = labels if labels is not None else api.summary().get("status_labels", {})
+        named = ", ".join(
+            f"{c['id']} ({labels.get(c['status'], c['status'])})" for c in result["kept"]
+        )
+        console.print(f"Είχαν ήδη κριθεί αλλιώς και κρατούν την πρώτη απόφαση: {named}")
     if conflicts:
         raise ApiFailure(
             f"{members(len(conflicts))} άλλαξαν στο μεταξύ και δεν πήραν την ενέργεια."

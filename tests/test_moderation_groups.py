@@ -213,6 +213,8 @@ def test_a_single_decision_first_keeps_its_decision_and_is_reported(
     ids = _campaign(30)
     before = ids[0]  # decided alone before the group's call
     assert staff.decide(before, action="approve").status_code == 200
+    rejected = ids[1]  # decided otherwise before the group's call: it keeps it, reported
+    assert staff.decide(rejected, action="reject", reason="spam").status_code == 200
     racing = {ids[3]: "reject", ids[27]: "approve"}  # decided while the group's run reads
     real = group_decisions.commit
     raced: list[str] = []
@@ -229,10 +231,11 @@ def test_a_single_decision_first_keeps_its_decision_and_is_reported(
     result = data(_decide(staff, MEMBER, action="approve"))
     assert result["conflicts"] == [{"id": ids[3], "status": "rejected"}]
     assert sorted(result["already"]) == sorted([before, ids[27]])
-    assert sorted(result["decided"]) == sorted(set(ids) - {before, ids[3], ids[27]})
+    assert {"id": rejected, "status": "rejected"} in result["kept"]
+    assert sorted(result["decided"]) == sorted(set(ids) - {before, rejected, ids[3], ids[27]})
     assert result["remaining"] == 0
-    assert _stored(ids[3])["status"] == "rejected"
-    for item_id in (before, ids[3], ids[27]):  # one decision each: the first, not the group's
+    assert _stored(ids[3])["status"] == "rejected" and _stored(rejected)["status"] == "rejected"
+    for item_id in (before, rejected, ids[3], ids[27]):  # one decision each: the first
         (entry,) = _audit(staff, item_id)
         assert "group" not in entry
     assert _audit(staff, ids[3])[0]["by"] == "Άλλος Συνάδελφος"

@@ -278,6 +278,12 @@ def decide_group(group_id: str, raw_body: str | bytes | None, staff: str) -> dic
         "decided": outcome.done,
         "already": [m["id"] for m in group.members if m.get("status") == wanted] + outcome.already,
         "conflicts": outcome.conflicts,
+        # decided otherwise before this run (by a single decision, or their author): they keep it
+        "kept": [
+            {"id": m["id"], "status": m["status"]}
+            for m in group.members
+            if m.get("status") not in (source, wanted)
+        ],
         "remaining": outcome.remaining,
     }
 

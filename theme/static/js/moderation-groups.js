@@ -164,7 +164,15 @@
       function step() {
         return kit.call("POST", api(row.id, path), body).then(function (data) {
           var moved = 0;
-          lists.forEach(function (name) { total[name] = total[name].concat(data[name] || []); moved += (data[name] || []).length; });
+          lists.forEach(function (name) {
+            if (name === "already") { return; }
+            total[name] = total[name].concat(data[name] || []);
+            moved += (data[name] || []).length;
+          });
+          /* ``already`` is the group's state at each call: the last one's, less what this run did */
+          var done = total[lists[0]];
+          total.already = (data.already || []).filter(function (id) { return done.indexOf(id) < 0; });
+          total.kept = data.kept || [];
           rounds += 1;
           if (!(data.remaining > 0)) { return total; }
           if (!moved || rounds >= ROUNDS) {
@@ -183,16 +191,10 @@
     }
 
     /* «N μέλη είχαν ήδη κριθεί και κράτησαν την πρώτη απόφαση: …»: those the route found
-       changed meanwhile (by reference), and those the group's counts show in another status
-       than the one left and the one reached (decided before, by someone else). */
-    function kept(list, statuses, reached) {
+       changed meanwhile and those decided otherwise before the run (``kept``), by reference. */
+    function kept(list) {
       var named = list.map(function (c) { return ref(c.id) + " (" + statusLabel(c.status) + ")"; });
       var n = list.length;
-      Object.keys(statuses).forEach(function (code) {
-        if (code === status || code === reached) { return; }
-        var more = statuses[code] - list.filter(function (c) { return c.status === code; }).length;
-        if (more > 0) { named.push(statusLabel(code) + ": " + more); n += more; }
-      });
       if (!n) { return []; }
       return [(n === 1 ? "1 μέλος είχε ήδη κριθεί και κράτησε την πρώτη απόφαση: " :
         n + " μέλη είχαν ήδη κριθεί και κράτησαν την πρώτη απόφαση: ") + named.join(", ") + "."];
@@ -206,15 +208,10 @@
       repeat(row, "", body, ["decided", "already", "conflicts"], function (t) {
         return kit.capital(spec.label) + " της ομάδας: " + members(t.decided.length + t.already.length) + " μέχρι τώρα.";
       }).then(function (total) {
-        return kit.call("GET", api(row.id, "?" + new URLSearchParams({ status: status, limit: "1" }))).then(function (fresh) {
-          return { total: total, statuses: fresh.group.statuses || {} };
-        }, function () { return { total: total, statuses: {} }; });
-      }).then(function (found) {
-        var total = found.total;
         var lines = [row.ui.heading.textContent + " — " + spec.label + ": " + number(total.decided.length, "έγινε", "έγιναν") +
           " «" + statusLabel(spec.to) + "»."];
         if (total.already.length) { lines.push(number(total.already.length, "είχε", "είχαν") + " ήδη αυτή την απόφαση."); }
-        lines = lines.concat(kept(total.conflicts, found.statuses, spec.to));
+        lines = lines.concat(kept(total.conflicts.concat(total.kept)));
         var li = row.node;
         var next = li.nextElementSibling || li.previousElementSibling;
         li.parentNode.removeChild(li);
