@@ -1,8 +1,9 @@
 """Deploy the packaged stack (``make deploy``, through ``scripts/package.py --deploy``).
 
-Uploads the zip and the template (both named by their sha256) to the account's artifacts bucket,
-creates and executes a CloudFormation change set with boto3 (the AWS CLI is not needed), and
-then starts one run of the publish function, so what was deployed is live within a minute.
+Uploads the zip, the grouping layer's zip and the template (each named by its sha256) to the
+account's artifacts bucket, creates and executes a CloudFormation change set with boto3 (the AWS
+CLI is not needed), and then starts one run of the publish function, so what was deployed is
+live within a minute.
 """
 
 from __future__ import annotations
@@ -27,18 +28,31 @@ CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
 def upload_artifacts(
     s3: Any, bucket: str, stack: str, out: Path, template: dict[str, Any]
 ) -> tuple[str, dict[str, Any]]:
-    """Upload the zip (named by its sha256) and point every function of ``template`` at it;
+    """Upload the zip (named by its sha256) and point every function of ``template`` at it, and
+    likewise each layer's zip (its ``ContentUri``, a file of ``out``: the grouping layer);
     returns the key of the uploaded template and the rewritten template."""
-    zip_bytes = (out / "deployment.zip").read_bytes()
-    zip_key = f"{stack}/{hashlib.sha256(zip_bytes).hexdigest()}.zip"
-    s3.put_object(Bucket=bucket, Key=zip_key, Body=zip_bytes)
+    zip_key = _upload(s3, bucket, stack, out / "deployment.zip")
     for resource in template["Resources"].values():
         if resource.get("Type") == "AWS::Serverless::Function":
             resource["Properties"]["CodeUri"] = {"Bucket": bucket, "Key": zip_key}
+        elif resource.get("Type") == "AWS::Serverless::LayerVersion":
+            props = resource["Properties"]
+            if isinstance(props["ContentUri"], str):  # a local path, as `make package` wrote it
+                layer = out / Path(props["ContentUri"]).name
+                if not layer.is_file():
+                    raise PackageError(f"no {layer.name} in {out}: run `make package` first")
+                props["ContentUri"] = {"Bucket": bucket, "Key": _upload(s3, bucket, stack, layer)}
     body = json.dumps(template, ensure_ascii=False).encode("utf-8")
     template_key = f"{stack}/{hashlib.sha256(body).hexdigest()}.template.json"
     s3.put_object(Bucket=bucket, Key=template_key, Body=body)
     return template_key, template
+
+
+def _upload(s3: Any, bucket: str, stack: str, path: Path) -> str:
+    body = path.read_bytes()
+    key = f"{stack}/{hashlib.sha256(body).hexdigest()}.zip"
+    s3.put_object(Bucket=bucket, Key=key, Body=body)
+    return key
 
 
 def stack_exists(cloudformation: Any, stack: str) -> bool:

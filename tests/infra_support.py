@@ -20,10 +20,22 @@ FUNCTIONS = {
     "APIHandler": "api",
     "StaffToken": "authorizer",
     "PublishSite": "publish",
+    "GroupSubmissions": "grouping",
     "SendMail": "mail",
     "StaffDigest": "digest",
 }
-ROLES = {"ApiHandlerRole", "StaffTokenRole", "PublishSiteRole", "SendMailRole", "StaffDigestRole"}
+ROLES = {
+    "ApiHandlerRole",
+    "StaffTokenRole",
+    "PublishSiteRole",
+    "GroupSubmissionsRole",
+    "SendMailRole",
+    "StaffDigestRole",
+}
+# The one layer (datasketch, numpy, scipy: scripts/package.py) and the one function it is for.
+LAYERS = {"GroupingLayer": "GroupSubmissions"}
+# The publish function, by name (the API and grouping may start it: chalicelib.trigger).
+PUBLISH_FUNCTION = {"Fn::Sub": "${AWS::StackName}-publish"}
 SES_ARN = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:"
 SES_RESOURCES = [  # the verified domain identity and the stack's configuration set, nothing else
     {"Fn::Sub": SES_ARN + "identity/${MailDomain}"},

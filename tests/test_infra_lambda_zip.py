@@ -1,4 +1,5 @@
-"""The publish function works inside Lambda from the deployment zip alone.
+"""The publish function (and the other scheduled ones) works inside Lambda from the deployment
+zip alone.
 
 `make package` once (its wheels cached under build/), the zip unpacked into an empty directory
 with its file modes (as Lambda does), and the scheduled handler ``app.publish_site`` invoked in
@@ -6,6 +7,10 @@ a fresh interpreter that sees only that directory plus what the Lambda runtime i
 (boto3 and its dependencies) — no site-packages of the venv — against DynamoDB Local, with a
 local directory standing in for S3 (``PUBLISH_TARGET_DIR``). The site it publishes must be the
 site a normal build makes of the same content and snapshot.
+
+The grouping function runs the same way with the grouping layer unpacked beside the zip, its
+``python/`` on the path after the zip's root (as Lambda puts ``/opt/python``): datasketch, numpy
+and scipy come from the layer, which no other function has, and nowhere else.
 """
 
 from __future__ import annotations
@@ -36,6 +41,14 @@ API_URL = "https://abc123.execute-api.eu-central-1.amazonaws.com/api"
 # What the python3.11 Lambda runtime ships besides the standard library.
 RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
 SITE_MODULES = ("pelican", "markdown", "jinja2", "babel", "jsonschema", "pagefind", "pagefind_bin")
+# What grouping imports (chalicelib.campaigns): datasketch, and through it numpy and scipy;
+# its layer's requirements name exactly these.
+GROUPING_MODULES = ("datasketch", "numpy", "scipy")
+# Lambda's limit on a function's unpacked code (zip and layers): 250 MiB, in bytes.
+LAMBDA_UNZIPPED_LIMIT = 262_144_000
+# The zip every function carries, the API's included: the site build's dependencies (65 MB
+# unpacked), far below the limit; numpy and scipy alone would double it.
+MAIN_ZIP_UNZIPPED_MAX = 100_000_000
 # The project's own packages: at the zip root, where Lambda's path (and only it) finds them.
 PROJECT_MODULES = {
     "app": "app.py",
@@ -78,6 +91,12 @@ def deployment_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("package") / "out"
     package.package("prod", out, ROOT / "build" / "package-work-test")
     return out / "deployment.zip"
+
+
+@pytest.fixture(scope="module")
+def layer_zip(deployment_zip: Path) -> Path:
+    """The grouping layer of the same `make package`."""
+    return deployment_zip.with_name(package.LAYER_ZIP)
 
 
 def unpack(zip_path: Path, task: Path) -> None:
@@ -181,11 +200,17 @@ def published(
     return {**answer, "base": base, "task": task, "comment": comment, "env": env}
 
 
-def invoke(task: Path, env: dict[str, str], handler: str = "publish_site") -> dict[str, Any]:
-    """A scheduled handler of the unpacked zip in ``task``, in a fresh interpreter."""
+def invoke(
+    task: Path,
+    env: dict[str, str],
+    handler: str = "publish_site",
+    modules: tuple[str, ...] = (*SITE_MODULES, *PROJECT_MODULES),
+) -> dict[str, Any]:
+    """A scheduled handler of the unpacked zip in ``task``, in a fresh interpreter; the answer
+    says where each of ``modules`` was imported from."""
     python = getattr(sys, "_base_executable", sys.executable)
     proc = subprocess.run(
-        [python, "-S", "-c", HANDLER % ((*SITE_MODULES, *PROJECT_MODULES),), NOW, handler],
+        [python, "-S", "-c", HANDLER % (modules,), NOW, handler],
         cwd=task,
         env={**env, "PYTHONPATH": f"{task}:{env['PYTHONPATH'].split(':', 1)[1]}"},
         capture_output=True,
@@ -233,6 +258,143 @@ def test_the_digest_and_the_sender_run_from_the_zip(
     assert invoke(task, env, "staff_digest")["result"] == {"written": 1}
     sent = invoke(task, env, "send_mail")["result"]
     assert (sent["sent"], sent["retried"], sent["failed"], sent["dropped"]) == (0, 1, 0, 0), sent
+
+
+LETTER = (
+    "Ζητούμε από τον Δήμο να μην προχωρήσει στην κοπή των δέντρων της πλατείας και να "
+    "αναθεωρήσει τη μελέτη ώστε να διατηρηθεί ο χώρος πρασίνου για τα παιδιά και τους "
+    "ηλικιωμένους της γειτονιάς μας που τον χρησιμοποιούν κάθε μέρα όλο τον χρόνο."
+)
+
+
+def test_grouping_runs_from_the_zip_and_its_layer(
+    published: dict[str, Any], layer_zip: Path, dynamodb: Any
+) -> None:
+    """The grouping schedule from the same zip with its layer unpacked as Lambda does (into
+    /opt; /opt/python on the path after the zip's root): datasketch, numpy and scipy import
+    from the layer alone (wheels for the Lambda runtime, not the venv's), the consultations'
+    texts are the packaged ones, and a campaign's copies get one group; the approved copy's
+    change asks for a publish (recorded on the state item: no PUBLISH_FUNCTION here)."""
+    from boto3.dynamodb.types import TypeSerializer
+
+    from scripts.dynamodb_local import create_table
+
+    opt = published["base"] / "opt"
+    unpack(layer_zip, opt)
+    layer = opt / package.LAYER_DIR
+    env = published["env"]
+    runtime = env["PYTHONPATH"].split(":", 1)[1]
+
+    table = f"grouping-zip-{uuid.uuid4().hex[:8]}"
+    client = dynamodb.client()
+    create_table(client, table)
+    base = published["comment"]
+    serialize = TypeSerializer().serialize
+    bodies = {
+        "01jdx0000000000000000000c1": ("pending", LETTER),
+        "01jdx0000000000000000000c2": ("pending", LETTER + " Με εκτίμηση, Μαρία."),
+        "01jdx0000000000000000000c3": ("approved", "Καλημέρα σας. " + LETTER),
+        "01jdx0000000000000000000c4": ("pending", BODY),  # a text of its own: no group
+    }
+    for n, (sub_id, (status, body)) in enumerate(bodies.items()):
+        at = f"2026-11-25T09:0{n}:00Z"
+        item = {
+            **base,
+            "PK": f"SUB#{sub_id}",
+            "GSI1SK": f"{at}#{sub_id}",
+            "GSI2PK": f"STATUS#{status}",
+            "GSI2SK": f"{at}#{sub_id}",
+            "GSI3SK": f"{status}#{at}#{sub_id}",
+            "id": sub_id,
+            "status": status,
+            "body": body,
+            "created_at": at,
+            "updated_at": at,
+        }
+        client.put_item(TableName=table, Item={k: serialize(v) for k, v in item.items()})
+
+    answer = invoke(
+        published["task"],
+        {**env, "TABLE_NAME": table, "PYTHONPATH": f"{published['task']}:{layer}:{runtime}"},
+        "group_submissions",
+        GROUPING_MODULES,
+    )
+    result = answer["result"]
+    assert (result["targets"], result["read"], result["complete"]) == (1, 4, True), result
+    assert (result["changed"], result["published"]) == (3, 1), result
+    for name in GROUPING_MODULES:
+        assert answer["origins"][name].startswith(f"{layer}/"), name
+    assert not any("site-packages" in entry for entry in answer["path"])
+    from scripts.publish import dynamodb_table
+
+    grouped = dynamodb_table(published["env"]["DYNAMODB_ENDPOINT"], table)
+    groups = {
+        s: grouped.get_item(Key={"PK": f"SUB#{s}", "SK": "SUB"})["Item"].get("group")
+        for s in bodies
+    }
+    assert set(groups.values()) == {"01jdx0000000000000000000c1", None}
+    assert groups["01jdx0000000000000000000c4"] is None
+    publish_state = grouped.get_item(Key={"PK": "META#publish", "SK": "STATE"})["Item"]
+    assert publish_state["decisions"] == 1 and publish_state["publish_requested_at"]
+
+
+def unpacked_size(zip_path: Path) -> int:
+    with zipfile.ZipFile(zip_path) as archive:
+        return sum(i.file_size for i in archive.infolist())
+
+
+def test_the_zip_leaves_numpy_and_scipy_to_the_layer(deployment_zip: Path) -> None:
+    """The zip every function carries (the API's cold start) has none of grouping's
+    dependencies, and stays far below Lambda's limit."""
+    with zipfile.ZipFile(deployment_zip) as archive:
+        names = {n.split("/", 1)[0].lower() for n in archive.namelist()}
+    for module in GROUPING_MODULES:
+        assert not any(n == module or n.startswith((f"{module}-", f"{module}.")) for n in names)
+    unpacked = unpacked_size(deployment_zip)
+    assert unpacked < MAIN_ZIP_UNZIPPED_MAX, f"{unpacked / 1e6:.1f} MB unpacked"
+
+
+def pinned(requirements: Path) -> dict[str, str]:
+    pins = {}
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pins[name.strip().lower()] = version.strip()
+    return pins
+
+
+def test_the_layer_carries_the_pinned_grouping_dependencies(layer_zip: Path) -> None:
+    """Under python/ (Lambda's /opt/python): each package with its pinned version's metadata;
+    neither test suites nor bytecode nor console scripts (one test module numpy imports at run
+    time excepted); reproducible (sorted entries, fixed dates and modes)."""
+    with zipfile.ZipFile(layer_zip) as archive:
+        infos = archive.infolist()
+    names = [i.filename for i in infos]
+    assert names == sorted(names)
+    assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+    assert {(i.external_attr >> 16) & 0o777 for i in infos} <= {0o644, 0o755}
+    assert all(n.startswith("python/") for n in names)
+    top = {n.split("/")[1] for n in names}
+    pins = pinned(ROOT / "lambdas" / "grouping-requirements.txt")
+    assert set(pins) == set(GROUPING_MODULES)
+    for module, version in pins.items():
+        assert module in top, module
+        assert f"{module}-{version}.dist-info" in top, (module, version)
+        assert f"python/{module}-{version}.dist-info/METADATA" in names, module
+    assert "bin" not in top
+    assert not any("__pycache__/" in n or n.endswith(".pyc") for n in names)
+    in_tests = {n.split("/", 1)[1] for n in names if "/tests/" in n}
+    assert in_tests == set(package.LAYER_KEEP)
+
+
+def test_the_grouping_function_unpacks_within_lambdas_limit(
+    deployment_zip: Path, layer_zip: Path
+) -> None:
+    """Lambda counts a function's zip and its layers together: for grouping, both."""
+    sizes = {p.name: (p.stat().st_size, unpacked_size(p)) for p in (deployment_zip, layer_zip)}
+    total = sum(unpacked for _, unpacked in sizes.values())
+    assert total < LAMBDA_UNZIPPED_LIMIT, sizes
+    assert package.sizes(deployment_zip.parent) == sizes
 
 
 def test_the_pagefind_binary_is_executable_in_the_zip(deployment_zip: Path) -> None:

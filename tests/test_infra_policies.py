@@ -54,10 +54,17 @@ def test_each_function_gets_only_what_its_code_does(sam: dict[str, Any]) -> None
     assert site_writes <= publish
     mail = allowed_actions(sam, "SendMailRole")
     digest = allowed_actions(sam, "StaffDigestRole")
-    assert not any(a.startswith(("s3:", "cloudfront:")) for a in api | authorizer | mail | digest)
+    grouping = allowed_actions(sam, "GroupSubmissionsRole")
+    others = api | authorizer | mail | digest | grouping
+    assert not any(a.startswith(("s3:", "cloudfront:")) for a in others)
     logs = {"logs:CreateLogStream", "logs:PutLogEvents"}
     assert {a for a in mail if not a.startswith("dynamodb:")} == {"ses:SendEmail"} | logs
     assert {a for a in digest if not a.startswith("dynamodb:")} == logs  # it only enqueues
+    # grouping writes a submission's group and asks for a publish when the site changes
+    assert {a for a in grouping if not a.startswith("dynamodb:")} == logs | {
+        "lambda:InvokeFunction"
+    }
+    assert grouping & {"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem"} == set()
 
 
 def test_only_the_sender_sends_and_only_from_the_domain(sam: dict[str, Any]) -> None:
@@ -89,10 +96,12 @@ def index(name: str) -> dict[str, str]:
 
 
 def test_policies_name_this_stacks_resources(sam: dict[str, Any]) -> None:
-    # the API may start the publish function of its own stack, and no other function
-    (function,) = resources_of(sam, "ApiHandlerRole", "lambda:InvokeFunction")
-    assert function["Fn::Sub"].endswith(":function:${AWS::StackName}-publish")
-    for role in ROLES - {"ApiHandlerRole"}:
+    # the API and grouping may start the publish function of their own stack, no other one
+    starters = {"ApiHandlerRole", "GroupSubmissionsRole"}
+    for role in starters:
+        (function,) = resources_of(sam, role, "lambda:InvokeFunction")
+        assert function["Fn::Sub"].endswith(":function:${AWS::StackName}-publish"), role
+    for role in ROLES - starters:
         assert not resources_of(sam, role, "lambda:InvokeFunction"), role
     (bucket,) = resources_of(sam, "PublishSiteRole", "s3:PutObject")
     assert bucket == {"Fn::Sub": "${SiteBucket.Arn}/*"}
@@ -106,6 +115,14 @@ def test_policies_name_this_stacks_resources(sam: dict[str, Any]) -> None:
     # the sender and the digest read the outbox's and the moderation queue's index only
     for role in ("SendMailRole", "StaffDigestRole"):
         assert resources_of(sam, role, "dynamodb:Query") == [index("by_status")], role
+    # grouping: what arrived (by_status), a text's or a proposal's members (by_target), a
+    # consultation's proposals (by_consultation) — never the table itself
+    grouping_queries = resources_of(sam, "GroupSubmissionsRole", "dynamodb:Query")
+    assert sorted(map(json.dumps, grouping_queries)) == sorted(
+        json.dumps(index(n)) for n in ("by_consultation", "by_status", "by_target")
+    )
+    (logs,) = resources_of(sam, "GroupSubmissionsRole", "logs:PutLogEvents")
+    assert logs == {"Fn::GetAtt": ["GroupingLogGroup", "Arn"]}
 
 
 def test_policy_files_exist_for_every_stage_and_function() -> None:
@@ -117,7 +134,7 @@ def test_policy_files_exist_for_every_stage_and_function() -> None:
             for f in stage["lambda_functions"].values()
             if "iam_policy_file" in f
         }
-        assert len(files) == 5, name
+        assert len(files) == 6, name  # api, authorizer, publish, grouping, mail, digest
         for file in files:
             assert file.startswith(f"policy-{name}-")
             json.loads((ROOT / "lambdas" / ".chalice" / file).read_text())
@@ -146,6 +163,7 @@ CODE = {
         *("intake", "guards", "moderation", "moderation_queue", "answers"),
         *("follow", "subscriptions", "store/follow", "store/answers"),
         *("store/submissions", "store/queries", "store/state", "store/counts", "trigger"),
+        *("store/decisions", "store/group_decisions", "store/supports"),
         "store/outbox:message,put_action,is_suppressed,suppress",
         "store/subscriptions:get,should_send_confirmation,pending_item,put_pending_action,"
         "confirm,end",
@@ -157,6 +175,14 @@ CODE = {
         *("store/lock", "store/state", "store/queries", "store/purge"),
         "store/outbox:message,enqueue",
         "store/subscriptions:subscribers,end,announced,mark_announced",
+    ),
+    # campaigns' ``lsh.query(...)`` is datasketch's, not DynamoDB's; the Query it reads as is
+    # granted for the indexes anyway (store/groups, store/queries).
+    "GroupSubmissionsRole": (
+        *("grouping", "campaigns", "store/groups"),
+        "store/queries:by_status_pages,pages",
+        "trigger:soon",
+        "store/state:request_publish",
     ),
     "SendMailRole": (
         "outbox",
@@ -175,6 +201,7 @@ CODE = {
 HANDLERS = {  # app.py's functions that are not the API's (all the rest of app.py is)
     "staff_token": "StaffTokenRole",
     "publish_site": "PublishSiteRole",
+    "group_submissions": "GroupSubmissionsRole",
     "send_mail": "SendMailRole",
     "staff_digest": "StaffDigestRole",
 }
@@ -322,10 +349,14 @@ def test_gateway_own_refusals_use_the_error_shape(sam: dict[str, Any]) -> None:
         assert body == {"error": {"code": code, "message": message, "fields": {}}}
 
 
-def test_mail_and_digest_run_on_their_schedules(sam: dict[str, Any], stage: str) -> None:
+def test_mail_digest_and_grouping_run_on_their_schedules(sam: dict[str, Any], stage: str) -> None:
     config = json.loads((ROOT / "lambdas" / ".chalice" / "config.json").read_text())
     functions = config["stages"][stage]["lambda_functions"]
-    schedules = {"SendMail": "rate(1 minute)", "StaffDigest": "cron(0 5 * * ? *)"}
+    schedules = {
+        "SendMail": "rate(1 minute)",
+        "StaffDigest": "cron(0 5 * * ? *)",
+        "GroupSubmissions": "rate(1 minute)",
+    }
     for name, schedule in schedules.items():
         props = sam["Resources"][name]["Properties"]
         (event,) = props["Events"].values()
@@ -338,3 +369,6 @@ def test_mail_and_digest_run_on_their_schedules(sam: dict[str, Any], stage: str)
     assert isinstance(budget_of_a_run, ast.Assign)
     budget = ast.literal_eval(budget_of_a_run.value)
     assert sam["Resources"]["SendMail"]["Properties"]["Timeout"] >= budget + 10
+    # grouping imports numpy and scipy (datasketch) and may regroup a campaign of thousands
+    grouping = sam["Resources"]["GroupSubmissions"]["Properties"]
+    assert grouping["Timeout"] >= 120 and grouping["MemorySize"] >= 1024

@@ -8,18 +8,22 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from infra_support import (  # noqa: F401  (the *_fixture names provide the fixtures
     API_ORIGIN,
     FUNCTIONS,
+    LAYERS,
+    PUBLISH_FUNCTION,
     ROOT,
     packaged_fixture,
     resources,
+    role_statements,
     sam_fixture,
     stage_fixture,
 )
 
 from chalicelib.spec import table_definition
-from scripts import package
+from scripts import deploy, package
 
 
 def errors(path: Path) -> list[str]:
@@ -49,7 +53,65 @@ def test_without_the_rewrite_the_template_has_a_dependency_cycle(
 
 
 def test_the_package_has_a_zip_and_one_template(packaged: Path) -> None:
+    """Without the dependencies (the template only) there is no layer to build either."""
     assert sorted(p.name for p in packaged.iterdir()) == ["deployment.zip", "sam.json"]
+
+
+# --- the grouping layer -------------------------------------------------------------------
+def test_the_grouping_function_alone_has_the_layer(sam: dict[str, Any]) -> None:
+    """numpy and scipy (datasketch) are in a layer only grouping has, for the runtime of the
+    functions, packaged next to the zip like Chalice's CodeUri; the API's zip stays small."""
+    layers = resources(sam, "AWS::Serverless::LayerVersion")
+    assert set(layers) == set(LAYERS)
+    functions = resources(sam, "AWS::Serverless::Function")
+    runtimes = {f["Properties"]["Runtime"] for f in functions.values()}
+    for layer, function in LAYERS.items():
+        props = layers[layer]["Properties"]
+        assert props["ContentUri"] == "./" + package.LAYER_ZIP
+        assert props["CompatibleRuntimes"] == sorted(runtimes) == ["python3.11"]
+        assert props["LayerName"] == {"Fn::Sub": "${AWS::StackName}-grouping"}
+        assert props["RetentionPolicy"] == "Delete"  # old versions go once replaced
+        assert functions[function]["Properties"]["Layers"] == [{"Ref": layer}]
+    for name, function in functions.items():
+        if name not in LAYERS.values():
+            assert "Layers" not in function["Properties"], name
+
+
+class _Recorder:
+    """An S3 client that only remembers what was put."""
+
+    def __init__(self) -> None:
+        self.puts: list[str] = []
+
+    def put_object(self, Bucket: str, Key: str, Body: bytes) -> None:
+        self.puts.append(Key)
+
+
+def test_the_deploy_uploads_the_layer_and_points_it_at_s3(
+    packaged: Path, sam: dict[str, Any], tmp_path: Path
+) -> None:
+    """`make deploy` uploads the layer's zip like the functions' and rewrites its ContentUri;
+    the template it deploys still passes cfn-lint."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "deployment.zip").write_bytes(b"PK functions")
+    (out / package.LAYER_ZIP).write_bytes(b"PK layer")
+    recorder = _Recorder()
+    template = json.loads(json.dumps(sam))
+    key, deployed = deploy.upload_artifacts(recorder, "artifacts", "stack", out, template)
+    code, layer = recorder.puts[:2]
+    assert recorder.puts == [code, layer, key] and code != layer
+    for name in FUNCTIONS:
+        uri = deployed["Resources"][name]["Properties"]["CodeUri"]
+        assert uri == {"Bucket": "artifacts", "Key": code}, name
+    for name in LAYERS:
+        uri = deployed["Resources"][name]["Properties"]["ContentUri"]
+        assert uri == {"Bucket": "artifacts", "Key": layer}, name
+    (tmp_path / "deployed.json").write_text(json.dumps(deployed), encoding="utf-8")
+    assert errors(tmp_path / "deployed.json") == []
+    (out / package.LAYER_ZIP).unlink()  # a package made without its dependencies
+    with pytest.raises(package.PackageError, match=package.LAYER_ZIP):
+        deploy.upload_artifacts(recorder, "artifacts", "stack", out, json.loads(json.dumps(sam)))
 
 
 # --- the table ----------------------------------------------------------------------------
@@ -218,8 +280,9 @@ def test_functions_have_reserved_concurrency_and_names(sam: dict[str, Any]) -> N
         props = functions[name]["Properties"]
         assert props["FunctionName"] == {"Fn::Sub": "${AWS::StackName}-" + suffix}
     assert functions["APIHandler"]["Properties"]["ReservedConcurrentExecutions"] >= 1
-    # one publish at a time; one sender (the claims make two safe, but one never races)
-    for name in ("PublishSite", "SendMail", "StaffDigest"):
+    # one publish at a time; one sender (the claims make two safe, but one never races); one
+    # grouping run (two would regroup the same targets and lose their conditional writes)
+    for name in ("PublishSite", "GroupSubmissions", "SendMail", "StaffDigest"):
         assert functions[name]["Properties"]["ReservedConcurrentExecutions"] == 1, name
 
 
@@ -249,6 +312,38 @@ def test_functions_get_their_settings_from_the_stack(sam: dict[str, Any]) -> Non
     for name in ("APIHandler", "PublishSite", "SendMail", "StaffDigest"):
         env = sam["Resources"][name]["Properties"]["Environment"]["Variables"]
         assert env["API_URL"] == {"Fn::Sub": API_ORIGIN + "/api"}, name
+
+
+def test_grouping_reads_what_publish_builds_and_may_ask_for_a_publish(sam: dict[str, Any]) -> None:
+    """Grouping compares against the consultations' texts of the packaged site source, the one
+    the publish builds (SITE_SOURCE: neither sets it, both read chalicelib/site), and asks for a
+    publish at once, by name, as the API does (chalicelib.trigger)."""
+    env = {n: sam["Resources"][n]["Properties"]["Environment"]["Variables"] for n in FUNCTIONS}
+    assert env["GroupSubmissions"].get("SITE_SOURCE") == env["PublishSite"].get("SITE_SOURCE")
+    for name, variables in env.items():
+        starts_publish = name in {"APIHandler", "GroupSubmissions"}
+        assert ("PUBLISH_FUNCTION" in variables) is starts_publish, name
+        if starts_publish:
+            assert variables["PUBLISH_FUNCTION"] == PUBLISH_FUNCTION, name
+    # nothing of the site's bucket, the distribution or mail
+    for variable in ("SITE_BUCKET", "DISTRIBUTION_ID", "MAIL_SENDER", "STAFF_DIGEST_TO"):
+        assert variable not in env["GroupSubmissions"], variable
+
+
+def test_every_function_logs_to_its_own_group(sam: dict[str, Any]) -> None:
+    """One log group per function, created before it, and its role writes to that one only."""
+    groups = resources(sam, "AWS::Logs::LogGroup")
+    assert len(groups) == len(FUNCTIONS)
+    for name, suffix in FUNCTIONS.items():
+        function = sam["Resources"][name]
+        group = function["DependsOn"]
+        wanted = {"Fn::Sub": "/aws/lambda/${AWS::StackName}-" + suffix}
+        assert groups[group]["Properties"]["LogGroupName"] == wanted, name
+        role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        writes = [
+            s["Resource"] for s in role_statements(sam, role) if "logs:PutLogEvents" in s["Action"]
+        ]
+        assert writes == [{"Fn::GetAtt": [group, "Arn"]}], name
 
 
 def test_the_mail_functions_get_the_mail_settings(sam: dict[str, Any]) -> None:
@@ -306,6 +401,19 @@ def test_merge_template_copies_nothing_from_the_spec_by_hand() -> None:
     assert not set(raw["Resources"]["Table"]["Properties"]) & set(table_definition())
     merged = package.merge_template("prod")["Resources"]["Table"]["Properties"]
     assert merged["KeySchema"] == table_definition()["KeySchema"]
+
+
+def test_a_dependency_chalice_leaves_out_fails_the_package() -> None:
+    """Chalice only warns when a requirement has no wheel for the Lambda runtime (numpy and
+    scipy, datasketch's, drop manylinux2014 in their newest versions) and goes on without it:
+    `make package` refuses instead, with the names, from Chalice's own message."""
+    from chalice.constants import MISSING_DEPENDENCIES_TEMPLATE
+
+    said = "Creating deployment package.\n" + MISSING_DEPENDENCIES_TEMPLATE % (
+        "numpy==2.4.6\nscipy==1.17.1"
+    )
+    assert package.missing_dependencies(said) == ["numpy==2.4.6", "scipy==1.17.1"]
+    assert package.missing_dependencies("Creating deployment package.\n") == []
 
 
 def test_no_secret_in_the_template(sam: dict[str, Any]) -> None:
