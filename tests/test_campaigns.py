@@ -4,6 +4,8 @@ near copies, and unrelated texts that share a long quotation of the consultation
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 
 from chalicelib import campaigns, text
 from chalicelib.grouping import assign
@@ -119,3 +121,15 @@ def test_quality_counts_pairs() -> None:
     assert campaigns.quality([["a", "b", "c"], ["e", "f"]], truth) == (1.0, 1.0)
     precision, recall = campaigns.quality([["a", "b"], ["c", "d"]], truth)
     assert (precision, recall) == (0.5, 0.25)  # 1 of 2 found pairs true; 1 of 4 true pairs found
+
+
+def test_the_api_never_imports_numpy_or_datasketch() -> None:
+    """The API's import budget (a Lambda cold start): grouping's libraries are its schedule's
+    only, and live in that function's own layer (docs/deploy.md)."""
+    code = (
+        "import sys, app; "
+        "print(sorted(m for m in sys.modules"
+        " if m.split('.')[0] in ('numpy', 'scipy', 'datasketch') or m == 'chalicelib.campaigns'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
