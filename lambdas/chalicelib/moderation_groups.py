@@ -39,7 +39,7 @@ from chalicelib.moderation_queue import (
 from chalicelib.store import answers, decisions, group_decisions, keys, submissions
 from chalicelib.store.groups import target_of
 from chalicelib.store.keys import Action, Status
-from chalicelib.text import matching, sentences
+from chalicelib.text import added, sentence_forms
 
 logger = logging.getLogger(__name__)
 
@@ -87,16 +87,6 @@ def load(group_id: str) -> Group:
 
 
 # --- what staff see ------------------------------------------------------------------------------
-def added(have: set[str], body: str) -> list[str]:
-    """The sentences of ``body`` whose matching form is not in ``have`` (the representative's
-    sentences), each once, as written: plugins/submissions/groups.py ``added``'s rule."""
-    seen, own = set(have), []
-    for sentence in sentences(body):
-        key = matching(sentence)
-        if key and key not in seen:
-            seen.add(key)
-            own.append(sentence)
-    return own
 
 
 def _representative(group: Group) -> dict[str, Any]:
@@ -105,7 +95,7 @@ def _representative(group: Group) -> dict[str, Any]:
 
 
 def _sentences_of(item: dict[str, Any]) -> set[str]:
-    return {matching(s) for s in sentences(submissions.compared_text(item))}
+    return sentence_forms(submissions.compared_text(item))
 
 
 def _summaries(groups: list[Group]) -> dict[str, dict[str, Any]]:

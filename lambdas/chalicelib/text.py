@@ -152,6 +152,23 @@ def fingerprint(value: str) -> str:
 
 
 def sentences(value: str) -> list[str]:
-    """``value``'s sentences (and lines), as written: a campaign member's own additions are the
-    sentences the group's representative does not have (plugins/submissions)."""
+    """``value``'s sentences (and lines), as written."""
     return [s.strip() for s in _SENTENCE_END.split(value) if s.strip()]
+
+
+def sentence_forms(value: str) -> set[str]:
+    """The ``matching`` forms of ``value``'s sentences (what ``added`` compares with)."""
+    return {matching(s) for s in sentences(value)}
+
+
+def added(have: set[str], body: str) -> list[str]:
+    """The sentences of ``body`` whose matching form is not in ``have`` (``sentence_forms`` of a
+    campaign group's representative), each once, as written: what a member added to the common
+    text, shown on the site (plugins/submissions/groups.py) and to staff (moderation_groups)."""
+    seen, own = set(have), []
+    for sentence in sentences(body):
+        key = matching(sentence)
+        if key and key not in seen:
+            seen.add(key)
+            own.append(sentence)
+    return own

@@ -15,21 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.text import matching, sentences
+from chalicelib import text
 from plugins.consultations.models import Comment, Proposal, flatten
 
 
 def added(representative: str, body: str) -> list[str]:
-    """The sentences of ``body`` that ``representative`` lacks (compared in their matching
-    form: accents, case and punctuation aside), each once, as written."""
-    have = {matching(s) for s in sentences(representative)}
-    own: list[str] = []
-    for sentence in sentences(body):
-        key = matching(sentence)
-        if key and key not in have:
-            have.add(key)
-            own.append(sentence)
-    return own
+    """The sentences of ``body`` that ``representative`` lacks (chalicelib.text ``added``)."""
+    return text.added(text.sentence_forms(representative), body)
 
 
 def fold(items: Sequence[Comment] | Sequence[Proposal]) -> None:
