@@ -184,6 +184,16 @@ def audited(
         trigger.soon(table, at)
 
 
+def as_read(item: dict[str, Any], values: dict[str, Any]) -> str:
+    """The condition that ``item`` is still as it was read, its status (``#s``) and version:
+    every change of a submission is conditional on it; adds its values to ``values``."""
+    values[":from"] = item["status"]
+    if "version" not in item:
+        return "#s = :from AND attribute_not_exists(version)"
+    values[":v"] = item["version"]
+    return "#s = :from AND version = :v"
+
+
 def update_action(
     table_name: str,
     item: dict[str, Any],
@@ -195,14 +205,9 @@ def update_action(
 ) -> dict[str, Any]:
     """The item's update of one staff change (``audited``; a group's batch): ``sets`` plus
     ``updated_at`` and the version, conditional on the status and version read."""
-    values = {**values, ":at": at, ":from": item["status"], ":one": 1, ":zero": 0}
+    values = {**values, ":at": at, ":one": 1, ":zero": 0}
     sets = [*sets, "updated_at = :at", "version = if_not_exists(version, :zero) + :one"]
-    condition = "#s = :from AND "
-    if "version" in item:
-        condition += "version = :v"
-        values[":v"] = item["version"]
-    else:
-        condition += "attribute_not_exists(version)"
+    condition = as_read(item, values)
     # Placeholders for the removed names: some (location, group) are DynamoDB reserved words.
     names = {"#s": "status", **{f"#r{n}": name for n, name in enumerate(removes or [])}}
     update = "SET " + ", ".join(sets)

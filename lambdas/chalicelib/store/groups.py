@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib import trigger
 from chalicelib.db import conditionally
-from chalicelib.store import keys, queries
+from chalicelib.store import decisions, keys, queries
 from chalicelib.store.keys import Status
 from chalicelib.store.submissions import CHECK_FAILED, cancellation_codes
 
@@ -119,13 +119,8 @@ def _update(table_name: str, item: dict[str, Any], group: str | None, at: str) -
     """The conditional update giving ``item`` its ``group`` (None: none): conditional on the
     status, version and group read. A published item is stamped ``at`` in by_status and
     ``updated_at`` (its entry changes: the incremental export takes it)."""
-    values: dict[str, Any] = {":s": item["status"]}
-    condition = "#s = :s AND "
-    if "version" in item:
-        condition += "version = :v"
-        values[":v"] = item["version"]
-    else:
-        condition += "attribute_not_exists(version)"
+    values: dict[str, Any] = {}
+    condition = decisions.as_read(item, values)
     if item.get("group"):
         condition += " AND #g = :old"
         values[":old"] = item["group"]
