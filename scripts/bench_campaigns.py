@@ -29,7 +29,6 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -44,7 +43,6 @@ from scripts.bench_backend import (
     app_environment,
     budget_note,
     comment_payload,
-    forwarded_for,
     percentile,
 )
 
@@ -296,27 +294,12 @@ def letter_payload(n: int) -> dict[str, Any]:
 
 def bench_intake(report: Report, env: dict[str, str], requests_n: int, work: Path) -> None:
     """p99 of POST /v1/comments with and without the fingerprint, taking turns."""
-    import requests
-
     from scripts.api_local import start_api, stop_api
-    from scripts.bench_mail import CONCURRENCY, WITH, WITHOUT, interleaved, start_variant
+    from scripts.bench_mail import CONCURRENCY, WITH, WITHOUT, interleaved, poster, start_variant
     from scripts.dynamodb_local import free_port
 
     ports = {WITH: free_port(), WITHOUT: free_port()}  # WITH: the product, with body_print
-    local, counter, lock = threading.local(), iter(range(10**9)), threading.Lock()
-
-    def post(variant: str, i: int) -> int | str:
-        if not hasattr(local, "session"):
-            local.session = requests.Session()
-        with lock:
-            n = next(counter)  # one network and one address per post, over both APIs
-        headers = {"Origin": SITE_URL, "X-Forwarded-For": forwarded_for(n)}
-        url = f"http://127.0.0.1:{ports[variant]}/v1/comments"
-        try:
-            answer = local.session.post(url, json=letter_payload(n), headers=headers, timeout=30)
-        except requests.RequestException as exc:
-            return type(exc).__name__
-        return answer.status_code
+    post = poster(ports, letter_payload)
 
     procs = [start_api(ports[WITH], env, log_path=work / "api-campaigns.log")]
     try:

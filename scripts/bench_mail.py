@@ -141,16 +141,15 @@ def interleaved(
 
 
 # --- intake -------------------------------------------------------------------------------------
-def bench_intake(report: Report, env: dict[str, str], requests_n: int, work: Path) -> int:
-    """p99 of POST /v1/comments with and without the receipt; the posts that wrote one."""
+def poster(
+    ports: dict[str, int], payload: Callable[[int], dict[str, Any]]
+) -> Callable[[str, int], int | str]:
+    """``post(variant, i)``: one ``POST /v1/comments`` of ``payload(n)`` to the API of
+    ``variant`` (``WITH`` or ``WITHOUT`` something), from its own network and address ``n``:
+    its status, or the name of the network error. One session per thread."""
     import requests
 
-    from scripts.api_local import start_api, stop_api
-    from scripts.dynamodb_local import free_port
-
-    ports = {WITH: free_port(), WITHOUT: free_port()}
-    local, counter = threading.local(), iter(range(10**9))
-    lock = threading.Lock()
+    local, counter, lock = threading.local(), iter(range(10**9)), threading.Lock()
 
     def post(variant: str, i: int) -> int | str:
         if not hasattr(local, "session"):
@@ -160,13 +159,21 @@ def bench_intake(report: Report, env: dict[str, str], requests_n: int, work: Pat
         headers = {"Origin": SITE_URL, "X-Forwarded-For": forwarded_for(n)}
         url = f"http://127.0.0.1:{ports[variant]}/v1/comments"
         try:
-            answer = local.session.post(
-                url, json=comment_payload(TARGET, n, "mail"), headers=headers, timeout=30
-            )
+            answer = local.session.post(url, json=payload(n), headers=headers, timeout=30)
         except requests.RequestException as exc:
             return type(exc).__name__
-        return answer.status_code
+        return int(answer.status_code)
 
+    return post
+
+
+def bench_intake(report: Report, env: dict[str, str], requests_n: int, work: Path) -> int:
+    """p99 of POST /v1/comments with and without the receipt; the posts that wrote one."""
+    from scripts.api_local import start_api, stop_api
+    from scripts.dynamodb_local import free_port
+
+    ports = {WITH: free_port(), WITHOUT: free_port()}
+    post = poster(ports, lambda n: comment_payload(TARGET, n, "mail"))
     procs, sent = [start_api(ports[WITH], env, log_path=work / "api-mail.log")], 0
     try:
         procs.append(start_without_receipt(ports[WITHOUT], env, work / "api-mail-without.log"))
