@@ -77,12 +77,11 @@ def submit(kind: str, request: Request) -> Response:
 def _log(
     request: Request, started: float, status: int, code: str, accepted: Accepted | None
 ) -> None:
-    logs.request(
-        route=request.context.get("resourcePath"),
-        method=request.method,
-        status=status,
-        code=code,
-        latency_ms=round((time.perf_counter() - started) * 1000, 1),
+    logs.answered(
+        request,
+        started,
+        status,
+        code,
         submission_id=accepted.id if accepted and not accepted.decoy else None,
         replay=accepted.replay if accepted and not accepted.decoy else None,
     )

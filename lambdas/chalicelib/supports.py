@@ -112,9 +112,9 @@ def submit(request: Request) -> Response:
     except ApiError as error:
         code, response = error.code, _refused(post, error)
     except Exception:
-        _log(request, post.started, 500, "bug")
+        logs.answered(request, post.started, 500, "bug")
         raise
-    _log(request, post.started, response.status_code, code)
+    logs.answered(request, post.started, response.status_code, code)
     return response
 
 
@@ -260,16 +260,6 @@ def _what(links: Links, sub: dict[str, Any], cons: Consultation) -> dict[str, st
     return support_pages.what(links, sub, cons, title)
 
 
-def _log(request: Request, started: float, status: int, code: str) -> None:
-    logs.request(
-        route=request.context.get("resourcePath"),
-        method=request.method,
-        status=status,
-        code=code,
-        latency_ms=round((time.perf_counter() - started) * 1000, 1),
-    )
-
-
 # --- confirming -------------------------------------------------------------------------------
 def _pages(view: Callable[[str, Request], Response]) -> Callable[[str, Request], Response]:
     """A confirmation's refusals (404, 403, 503) as pages or JSON errors; one log line."""
@@ -282,7 +272,7 @@ def _pages(view: Callable[[str, Request], Response]) -> Callable[[str, Request],
         except ApiError as error:
             response = support_pages.refused(request.headers, Links.current(), error)
             code = error.code
-        _log(request, started, response.status_code, code)
+        logs.answered(request, started, response.status_code, code)
         return response
 
     return answer
