@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from scripts import package
+from scripts import package, package_layer
 from scripts.dynamodb_local import DUMMY_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,7 +96,7 @@ def deployment_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def layer_zip(deployment_zip: Path) -> Path:
     """The grouping layer of the same `make package`."""
-    return deployment_zip.with_name(package.LAYER_ZIP)
+    return deployment_zip.with_name(package_layer.LAYER_ZIP)
 
 
 def unpack(zip_path: Path, task: Path) -> None:
@@ -281,7 +281,7 @@ def test_grouping_runs_from_the_zip_and_its_layer(
 
     opt = published["base"] / "opt"
     unpack(layer_zip, opt)
-    layer = opt / package.LAYER_DIR
+    layer = opt / package_layer.LAYER_DIR
     env = published["env"]
     runtime = env["PYTHONPATH"].split(":", 1)[1]
 
@@ -384,7 +384,7 @@ def test_the_layer_carries_the_pinned_grouping_dependencies(layer_zip: Path) -> 
     assert "bin" not in top
     assert not any("__pycache__/" in n or n.endswith(".pyc") for n in names)
     in_tests = {n.split("/", 1)[1] for n in names if "/tests/" in n}
-    assert in_tests == set(package.LAYER_KEEP)
+    assert in_tests == set(package_layer.LAYER_KEEP)
 
 
 def test_the_grouping_function_unpacks_within_lambdas_limit(
@@ -394,7 +394,7 @@ def test_the_grouping_function_unpacks_within_lambdas_limit(
     sizes = {p.name: (p.stat().st_size, unpacked_size(p)) for p in (deployment_zip, layer_zip)}
     total = sum(unpacked for _, unpacked in sizes.values())
     assert total < LAMBDA_UNZIPPED_LIMIT, sizes
-    assert package.sizes(deployment_zip.parent) == sizes
+    assert package_layer.sizes(deployment_zip.parent) == sizes
 
 
 def test_the_pagefind_binary_is_executable_in_the_zip(deployment_zip: Path) -> None:

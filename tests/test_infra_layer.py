@@ -1,4 +1,4 @@
-"""The grouping layer's build (scripts/package.py): what it keeps, a reproducible zip, and a
+"""The grouping layer's build (scripts/package_layer.py): what it keeps, a reproducible zip, and a
 clear failure when pip has no wheel for the Lambda runtime. The real layer, run in a Lambda-like
 interpreter, is tests/test_infra_lambda_zip.py's (slow)."""
 
@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from scripts import package
+from scripts import package_layer
 
 
 def test_the_layer_leaves_out_what_lambda_never_runs() -> None:
-    keeps = package.layer_keeps
+    keeps = package_layer.layer_keeps
     assert keeps("python/numpy/__init__.py")
     assert keeps("python/numpy-2.2.6.dist-info/METADATA")
     assert keeps("python/scipy.libs/libscipy_openblas-1.so")
@@ -43,7 +43,9 @@ def test_the_layer_zip_is_the_same_for_the_same_files(tmp_path: Path) -> None:
     _tree(tmp_path / "one", files, 1_700_000_000)
     _tree(tmp_path / "two", files[::-1], 1_800_000_000)
     for name in ("one", "two"):
-        package.write_zip(tmp_path / name, tmp_path / f"{name}.zip", keep=package.layer_keeps)
+        package_layer.write_zip(
+            tmp_path / name, tmp_path / f"{name}.zip", keep=package_layer.layer_keeps
+        )
     assert (tmp_path / "one.zip").read_bytes() == (tmp_path / "two.zip").read_bytes()
     with zipfile.ZipFile(tmp_path / "one.zip") as archive:
         modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in archive.infolist()}
@@ -59,8 +61,9 @@ def test_a_requirement_without_a_wheel_for_the_runtime_fails_the_package(tmp_pat
     requirements = tmp_path / "grouping-requirements.txt"
     requirements.write_text("nowheel==1.0\n", encoding="utf-8")
     pip_args = ("--no-index", "--find-links", str(wheels))
-    with pytest.raises(package.PackageError, match="no wheel for the Lambda runtime") as failed:
-        package.build_layer(tmp_path / "out", tmp_path / "cache", requirements, pip_args)
+    refused = pytest.raises(package_layer.PackageError, match="no wheel for the Lambda runtime")
+    with refused as failed:
+        package_layer.build_layer(tmp_path / "out", tmp_path / "cache", requirements, pip_args)
     assert "nowheel==1.0" in str(failed.value)
-    assert not (tmp_path / "out" / package.LAYER_ZIP).exists()
+    assert not (tmp_path / "out" / package_layer.LAYER_ZIP).exists()
     assert not list((tmp_path / "cache").glob("*.zip"))  # nothing half-built is kept

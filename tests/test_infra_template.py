@@ -23,7 +23,7 @@ from infra_support import (  # noqa: F401  (the *_fixture names provide the fixt
 )
 
 from chalicelib.spec import table_definition
-from scripts import deploy, package
+from scripts import deploy, package, package_layer
 
 
 def errors(path: Path) -> list[str]:
@@ -67,7 +67,7 @@ def test_the_grouping_function_alone_has_the_layer(sam: dict[str, Any]) -> None:
     runtimes = {f["Properties"]["Runtime"] for f in functions.values()}
     for layer, function in LAYERS.items():
         props = layers[layer]["Properties"]
-        assert props["ContentUri"] == "./" + package.LAYER_ZIP
+        assert props["ContentUri"] == "./" + package_layer.LAYER_ZIP
         assert props["CompatibleRuntimes"] == sorted(runtimes) == ["python3.11"]
         assert props["LayerName"] == {"Fn::Sub": "${AWS::StackName}-grouping"}
         assert props["RetentionPolicy"] == "Delete"  # old versions go once replaced
@@ -95,7 +95,7 @@ def test_the_deploy_uploads_the_layer_and_points_it_at_s3(
     out = tmp_path / "out"
     out.mkdir()
     (out / "deployment.zip").write_bytes(b"PK functions")
-    (out / package.LAYER_ZIP).write_bytes(b"PK layer")
+    (out / package_layer.LAYER_ZIP).write_bytes(b"PK layer")
     recorder = _Recorder()
     template = json.loads(json.dumps(sam))
     key, deployed = deploy.upload_artifacts(recorder, "artifacts", "stack", out, template)
@@ -109,8 +109,8 @@ def test_the_deploy_uploads_the_layer_and_points_it_at_s3(
         assert uri == {"Bucket": "artifacts", "Key": layer}, name
     (tmp_path / "deployed.json").write_text(json.dumps(deployed), encoding="utf-8")
     assert errors(tmp_path / "deployed.json") == []
-    (out / package.LAYER_ZIP).unlink()  # a package made without its dependencies
-    with pytest.raises(package.PackageError, match=package.LAYER_ZIP):
+    (out / package_layer.LAYER_ZIP).unlink()  # a package made without its dependencies
+    with pytest.raises(package.PackageError, match=package_layer.LAYER_ZIP):
         deploy.upload_artifacts(recorder, "artifacts", "stack", out, json.loads(json.dumps(sam)))
 
 
