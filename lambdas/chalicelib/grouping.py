@@ -8,7 +8,9 @@ on from all its pending and approved members (chalicelib.campaigns), so that a r
 whatever came before it: interrupted, it is simply run again. A group keeps the id most of its
 members already carry (else its first member's), so that a new copy joining a campaign rewrites
 one item, not the campaign. Items staff split out of their group (``group_split``) are left
-alone. The mark advances only when every write succeeded.
+alone. The mark advances only when every write succeeded. The by_status stamps a run gives the
+published members it regroups (for the export) are kept in the state (``own``), so that the next
+runs do not take them for arrivals; the first run groups everything from its one read.
 
 What the texts quote is never what makes two of them near: the consultations' own texts
 (``content``) are given to the comparison as ``quoted``.
