@@ -81,8 +81,10 @@ def _timed_approvals(work: Path, site: Any) -> tuple[list[float], int]:
     target = LocalDirTarget(work / "published")
     runs: list[str] = []
     stop = threading.Event()
+    # Production's settings: grouping is a function of its own there, beside the publish, not a
+    # step before it (and the large site's sentence-pool comments would make it a long one).
     publisher = Publisher(
-        production_rate(), stop, on_result=lambda result: runs.append(result.status),
+        production_rate(), stop, on_result=lambda result: runs.append(result.status), group=False,
         target=target, workdir=work / "publish", project_root=project_root(site.root),
         api_url="http://127.0.0.1:8010", site_url=SITE_URL, table=table,
     )  # fmt: skip

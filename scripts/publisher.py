@@ -39,11 +39,13 @@ class Publisher(threading.Thread):
         *,
         poll: float = POLL_SECONDS,
         on_result: Callable[[publish.PublishResult], None] | None = None,
+        group: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(name="publish-timer", daemon=True)
         self.interval, self.stop, self.poll, self.kwargs = interval, stop, poll, kwargs
         self.on_result = on_result
+        self.group = group  # False: grouping runs elsewhere (production: its own function)
         self.error: dict[str, Any] | None = None
 
     def _table(self) -> Any:
@@ -67,7 +69,7 @@ class Publisher(threading.Thread):
             last = time.monotonic()
             self._once()
 
-    def _group(self) -> None:
+    def group_now(self) -> None:
         """Group what arrived (production's one-minute schedule); a failure waits for the next
         run, and never stops the publish."""
         root = self.kwargs.get("project_root")
@@ -78,7 +80,8 @@ class Publisher(threading.Thread):
             logger.exception("grouping failed; the next run retries")
 
     def _once(self) -> None:
-        self._group()
+        if self.group:
+            self.group_now()
         try:
             result = publish.run(**self.kwargs)
         except Exception:

@@ -147,3 +147,16 @@ def test_split_items_and_items_decided_meanwhile_are_left_alone(dynamodb: Any, t
     )
     assert not groups.set_group(db, stale, None, NOW)
     assert item_of(db, stale["id"])["group"] == copies[0]["id"]
+
+
+def test_the_local_publisher_groups_before_it_publishes(dynamodb: Any, table: str) -> None:
+    """``make dev``'s timer stands in for production's group_submissions schedule."""
+    import threading
+
+    from scripts.publisher import Publisher
+
+    db = table_of(dynamodb, table)
+    copies = [put(db, entry(n, LETTER + f" Υπογραφή {n}.")) for n in range(1, 4)]
+    publisher = Publisher(3600, threading.Event(), table=db, project_root=Path("/nonexistent"))
+    publisher.group_now()
+    assert {item_of(db, c["id"]).get("group") for c in copies} == {copies[0]["id"]}
