@@ -38,6 +38,7 @@ from chalicelib.links import Links
 from chalicelib.spec import limits
 from chalicelib.store import outbox
 from chalicelib.store import subscriptions as store
+from chalicelib.store.submissions import CHECK_FAILED, cancellation_codes
 
 logger = logging.getLogger(__name__)
 
@@ -125,10 +126,10 @@ def _write(
     try:
         table.meta.client.transact_write_items(TransactItems=actions)
     except ClientError as exc:
-        reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-        if reasons and reasons[0] == "ConditionalCheckFailed":
+        reasons = cancellation_codes(exc) or []
+        if reasons and reasons[0] == CHECK_FAILED:
             raise ApiError("rate_limited", headers={"Retry-After": str(rate.retry_after)}) from exc
-        if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
+        if CHECK_FAILED in reasons or "TransactionConflict" in reasons:
             return  # a concurrent request for the same address did it
         raise
 
