@@ -19,11 +19,6 @@ from chalicelib import text
 from plugins.consultations.models import Comment, Proposal, flatten
 
 
-def added(representative: str, body: str) -> list[str]:
-    """The sentences of ``body`` that ``representative`` lacks (chalicelib.text ``added``)."""
-    return text.added(text.sentence_forms(representative), body)
-
-
 def fold(items: Sequence[Comment] | Sequence[Proposal]) -> None:
     """Fold ``items`` (a target's top-level comments, or a consultation's proposals) in place:
     each group of two or more gets its representative's ``fold`` and its other members'
@@ -38,7 +33,8 @@ def fold(items: Sequence[Comment] | Sequence[Proposal]) -> None:
             continue
         members.sort(key=lambda m: (m.created_at, m.id))
         first, others = members[0], members[1:]
-        own = {m.id: words for m in others if (words := added(first.body, m.body))}
+        have = text.sentence_forms(first.body)  # once, not once per member
+        own = {m.id: words for m in others if (words := text.added(have, m.body))}
         first.fold = Fold(group, others, own, sum(m.author.named for m in members))
         for member in others:
             member.representative = first
