@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from chalicelib import trigger
 from chalicelib.errors import ApiError
 from chalicelib.spec import limits
-from chalicelib.store import counts, keys
+from chalicelib.store import counts, keys, state
 from chalicelib.store.keys import Status
 from chalicelib.store.submissions import cancellation_codes
 
@@ -161,18 +161,7 @@ def audited(
     if move is not None:  # the status changes: the counts move in the same transaction
         actions.append(move)
     if count:
-        actions.append(
-            {
-                "Update": {
-                    "TableName": table.name,
-                    "Key": keys.PUBLISH_STATE,
-                    # The count only grows, even when two decisions commit out of order and
-                    # last_decision_at steps back: publish compares both.
-                    "UpdateExpression": "SET last_decision_at = :at ADD decisions :one",
-                    "ExpressionAttributeValues": {":at": at, ":one": 1},
-                }
-            }
-        )
+        actions.append({"Update": {"TableName": table.name, **state.counted(at)}})
     try:
         table.meta.client.transact_write_items(TransactItems=actions)
     except ClientError as exc:

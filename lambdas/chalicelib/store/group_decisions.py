@@ -25,13 +25,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr, ConditionBase, Key
+from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
 
 from chalicelib import clock, trigger
 from chalicelib.errors import unavailable
-from chalicelib.store import answers, counts, decisions, keys, queries, submissions
-from chalicelib.store.groups import target_of
+from chalicelib.store import answers, counts, decisions, keys, queries, state, submissions
+from chalicelib.store.groups import target_of, target_query
 
 logger = logging.getLogger(__name__)
 
@@ -55,21 +55,9 @@ def members(
     ids = sorted(set(wanted))
     if not ids:
         return {}
-    consultation, kind, name = target
     projection, names = _projection([*fields, *(() if "group" in fields else ("group",))])
-    in_group: ConditionBase = Attr("group").is_in(ids)
-    condition: ConditionBase
-    if kind == keys.PROPOSALS_TARGET:
-        index = keys.BY_CONSULTATION
-        condition = Key("GSI3PK").eq(keys.consultation_pk(consultation))
-        in_group = in_group & Attr("kind").eq("proposal")
-    else:
-        pk = keys.target_pk(consultation, name if kind == "text" else None, name or None)
-        index, condition = keys.BY_TARGET, Key("GSI1PK").eq(pk)
     kwargs = {
-        "IndexName": index,
-        "KeyConditionExpression": condition,
-        "FilterExpression": in_group,
+        **target_query(target, Attr("group").is_in(ids)),
         "ProjectionExpression": projection,
         "ExpressionAttributeNames": names,
     }
@@ -165,16 +153,7 @@ def commit(table: Any, changes: Sequence[Change], at: str) -> set[str]:
         move = counts.moves_action(table.name, moves)  # a shard drawn again on each attempt
         if move is not None:
             actions.append(move)
-        actions.append(
-            {
-                "Update": {
-                    "TableName": table.name,
-                    "Key": keys.PUBLISH_STATE,
-                    "UpdateExpression": "SET last_decision_at = :at ADD decisions :n",
-                    "ExpressionAttributeValues": {":at": at, ":n": len(changes)},
-                }
-            }
-        )
+        actions.append({"Update": {"TableName": table.name, **state.counted(at, len(changes))}})
         try:
             table.meta.client.transact_write_items(TransactItems=actions)
             return set()

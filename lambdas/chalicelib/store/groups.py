@@ -17,12 +17,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr, Key
+from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 from botocore.exceptions import ClientError
 
 from chalicelib import trigger
 from chalicelib.db import conditionally
-from chalicelib.store import decisions, keys, queries
+from chalicelib.store import decisions, keys, queries, state
 from chalicelib.store.keys import Status
 from chalicelib.store.submissions import CHECK_FAILED, cancellation_codes
 
@@ -92,22 +92,29 @@ def target_of(item: dict[str, Any]) -> tuple[str, str, str] | None:
     return None
 
 
-def members(table: Any, target: tuple[str, str, str]) -> list[dict[str, Any]]:
-    """Every pending or approved, top-level item of ``target``, with ``FIELDS``."""
+def target_query(target: tuple[str, str, str], wanted: ConditionBase) -> dict[str, Any]:
+    """The Query of ``target``'s items that match ``wanted`` (a filter): a text's or a
+    proposal's comments on by_target, a consultation's proposals on by_consultation. Its
+    results still hold replies (the filter cannot tell them): ``target_of`` sorts them out."""
     consultation, kind, name = target
     if kind == keys.PROPOSALS_TARGET:
-        index = keys.BY_CONSULTATION
-        condition = Key("GSI3PK").eq(keys.consultation_pk(consultation))
-        wanted = Attr("kind").eq("proposal")
-    else:
-        pk = keys.target_pk(consultation, name if kind == "text" else None, name or None)
-        index, condition = keys.BY_TARGET, Key("GSI1PK").eq(pk)
-        wanted = None
-    grouped = Attr("status").is_in(list(GROUPED))
+        return {
+            "IndexName": keys.BY_CONSULTATION,
+            "KeyConditionExpression": Key("GSI3PK").eq(keys.consultation_pk(consultation)),
+            "FilterExpression": wanted & Attr("kind").eq("proposal"),
+        }
+    pk = keys.target_pk(consultation, name if kind == "text" else None, name or None)
+    return {
+        "IndexName": keys.BY_TARGET,
+        "KeyConditionExpression": Key("GSI1PK").eq(pk),
+        "FilterExpression": wanted,
+    }
+
+
+def members(table: Any, target: tuple[str, str, str]) -> list[dict[str, Any]]:
+    """Every pending or approved, top-level item of ``target``, with ``FIELDS``."""
     kwargs = {
-        "IndexName": index,
-        "KeyConditionExpression": condition,
-        "FilterExpression": grouped & wanted if wanted is not None else grouped,
+        **target_query(target, Attr("status").is_in(list(GROUPED))),
         "ProjectionExpression": FIELDS,
         "ExpressionAttributeNames": NAMES,
     }
@@ -183,9 +190,5 @@ def record_changes(table: Any, at: str, published: int) -> None:
     a decision (the publish state's decision count and stamp, and a publish asked for now)."""
     if not published:
         return
-    table.update_item(
-        Key=keys.PUBLISH_STATE,
-        UpdateExpression="SET last_decision_at = :at ADD decisions :n",
-        ExpressionAttributeValues={":at": at, ":n": published},
-    )
+    table.update_item(**state.counted(at, published))
     trigger.soon(table, at)

@@ -32,6 +32,18 @@ def read(table: Any) -> dict[str, Any]:
     return table.get_item(Key=keys.PUBLISH_STATE, ConsistentRead=True).get("Item") or {}
 
 
+def counted(at: str, changes: int = 1) -> dict[str, Any]:
+    """The update (its ``Key`` and expression) that counts ``changes`` the site shows, made at
+    ``at`` — a decision, an answer, a group's batch, a regrouping, a support — so that the next
+    publish takes them. The count only grows, even when two changes commit out of order and
+    ``last_decision_at`` steps back: the publish compares both."""
+    return {
+        "Key": keys.PUBLISH_STATE,
+        "UpdateExpression": "SET last_decision_at = :at ADD decisions :n",
+        "ExpressionAttributeValues": {":at": at, ":n": changes},
+    }
+
+
 def advance_watermark(table: Any, decided_at: str) -> bool:
     """Move the watermark forward to ``decided_at``; never backwards (a conditional update)."""
     return conditionally(

@@ -33,7 +33,7 @@ from botocore.exceptions import ClientError
 from chalicelib import clock, trigger
 from chalicelib.errors import unavailable
 from chalicelib.spec import limits
-from chalicelib.store import keys
+from chalicelib.store import keys, state
 from chalicelib.store.keys import Status
 from chalicelib.store.submissions import CHECK_FAILED, cancellation_codes
 
@@ -175,14 +175,7 @@ def confirm(table: Any, support: dict[str, Any], digest: str, ends: datetime, no
                 },
             }
         },
-        {
-            "Update": {
-                "TableName": table.name,
-                "Key": keys.PUBLISH_STATE,
-                "UpdateExpression": "SET last_decision_at = :at ADD decisions :one",
-                "ExpressionAttributeValues": {":at": at, ":one": 1},
-            }
-        },
+        {"Update": {"TableName": table.name, **state.counted(at)}},
     ]
     for attempt in range(CONFLICT_ATTEMPTS):
         try:
