@@ -12,16 +12,13 @@ and can take an item out of its group (``split``). Answers carry the queue's all
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chalicelib import clock, db
+from chalicelib import clock, cursors, db
 from chalicelib.answers import parse_answer
 from chalicelib.errors import ApiError
 from chalicelib.moderation import parse_body, parse_decision
@@ -29,7 +26,6 @@ from chalicelib.moderation_queue import (
     ITEM_FIELDS,
     ITEM_ID,
     STATUSES,
-    encode_cursor,
     known_params,
     page_limit,
     public_audit,
@@ -157,21 +153,11 @@ def _page(
         ordered = [m for m in ordered if _position(m) != after]
     page = ordered[:limit]
     more = len(ordered) > limit
-    return page, encode_cursor({"after": _position(page[-1])}, scope) if more else None
+    return page, cursors.encode({"after": _position(page[-1])}, scope) if more else None
 
 
 def _decode_position(cursor: str, scope: str) -> str:
-    invalid = ApiError("validation", fields={"cursor": "Μη έγκυρος δείκτης σελίδας."})
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, RecursionError) as exc:
-        raise invalid from exc
-    if not isinstance(data, dict) or data.get("s") != scope:
-        raise invalid
-    key = data.get("k")
-    if not isinstance(key, dict) or set(key) != {"after"} or not isinstance(key["after"], str):
-        raise invalid
-    return key["after"]
+    return cursors.decode(cursor, scope, {"after"})["after"]
 
 
 def queue_page(

@@ -10,16 +10,13 @@ and a link to ``<text url>#<paragraph id>``; the page shows the paragraph there.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import logging
 import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from chalicelib import clock, config, db, manifest
+from chalicelib import clock, config, cursors, db, manifest
 from chalicelib.errors import ApiError
 from chalicelib.spec import limits
 from chalicelib.store import counts as submission_counts
@@ -156,7 +153,7 @@ def list_items(params: Mapping[str, str] | None) -> dict[str, Any]:
         "status": status,
         "order": order,
         "items": with_context(items),
-        "cursor": encode_cursor(last, scope) if last else None,
+        "cursor": cursors.encode(last, scope) if last else None,
         "groups": moderation_groups.summaries(items),
     }
 
@@ -296,32 +293,14 @@ def page_limit(raw: str | None, errors: dict[str, str]) -> int:
     return int(raw)
 
 
-def encode_cursor(last_key: dict[str, Any], scope: str) -> str:
-    raw = json.dumps({"k": last_key, "s": scope}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
 def _decode_cursor(
     cursor: str, scope: str, status: str, consultation: str | None, text: str | None = None
 ) -> dict[str, str]:
     """The ExclusiveStartKey inside an opaque cursor, checked to belong to this very query."""
-    invalid = ApiError("validation", fields={"cursor": "Μη έγκυρος δείκτης σελίδας."})
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, RecursionError) as exc:
-        raise invalid from exc
-    if not isinstance(data, dict):
-        raise invalid
-    key = data.get("k")
     pk_name, sk_name, pk = queries.page_key_names(status, consultation, text)
-    if (
-        data.get("s") != scope
-        or not isinstance(key, dict)
-        or set(key) != {"PK", "SK", pk_name, sk_name}
-        or not all(isinstance(v, str) for v in key.values())
-        or key[pk_name] != pk
-    ):
-        raise invalid
+    key = cursors.decode(cursor, scope, {"PK", "SK", pk_name, sk_name})
+    if key[pk_name] != pk:
+        raise ApiError("validation", fields={"cursor": cursors.BAD_CURSOR})
     return key
 
 
