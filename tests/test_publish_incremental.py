@@ -268,3 +268,97 @@ def test_a_publish_run_after_a_decision_exports_incrementally(ddb, root, tmp_pat
     assert (second.status, second.export) == (publish.PUBLISHED, INCREMENTAL)
     assert merged_bytes(tmp_path / "work" / "snapshot") == full_export(ddb)
     assert state.read(ddb)["watermark"] == state.read(ddb)["last_decision_at"]
+
+
+def test_only_what_takes_something_back_is_a_retraction(ddb, tmp_path):
+    """The search index may let pages that only gained something wait in its delta; a hide, a
+    redaction or a full export (which cannot tell) must make it forget at once."""
+    items = seed(ddb)
+    path = tmp_path / "snapshot"
+    approve(items["q21"])
+    assert refresh(ddb, path).retracted  # full: cannot tell
+    approve(items["q22"])
+    added = refresh(ddb, path)
+    assert (added.mode, added.retracted) == (INCREMENTAL, False)
+    take_down(items["q23"], "reject")  # never published: nothing to take back
+    assert refresh(ddb, path).retracted is False
+    approve(items["a2"], redacted_body="Σχόλιο με [απαλείφθηκε] στοιχεία.")
+    assert refresh(ddb, path).retracted
+    take_down(items["a4"], "hide")
+    assert refresh(ddb, path).retracted
+
+
+def test_gaining_an_answer_a_group_or_supports_takes_nothing_back():
+    before = {"id": "x", "body": "Σχόλιο.", "author": {"display_name": "Α"}}
+    retracts = snapshot_delta.retracts
+    assert retracts(None, before) is False
+    gained = {**before, "group": "g1", "supports": 3, "answer": {"text": "Ναι."}}
+    assert retracts(before, gained) is False
+    assert retracts(gained, {**gained, "supports": 4, "group": "g2"}) is False
+    assert retracts(gained, {**gained, "answer": {"text": "Όχι."}})  # an answer changed
+    assert retracts(gained, {**gained, "answer": None})
+    assert retracts(before, {**before, "body": "Σχόλιο [απαλείφθηκε]."})
+    assert retracts(before, {**before, "author": {"display_name": "Β"}})
+
+
+def test_a_publish_after_approvals_fills_the_delta_and_one_after_a_hide_empties_it(
+    ddb, root, tmp_path
+):
+    """Approvals: the consultation's bundle keeps its files, its changed pages wait in the
+    search delta. A hide: the bundle is indexed again, the delta goes, and the hidden
+    comment's words are in no index file."""
+    from chalicelib import search_bundles
+    from chalicelib.targets import LocalDirTarget
+
+    shown = {n: put(ddb, comment_entry(n, body=f"Σχόλιο {n}: λέξη{n}ξ εδώ.")) for n in (61, 62)}
+    waiting = [put(ddb, comment_entry(n), status="pending") for n in (63, 64)]
+    approve(waiting[0])
+    work = tmp_path / "work"
+    kwargs = {
+        "target": LocalDirTarget(tmp_path / "site"),
+        "project_root": root,
+        "workdir": work,
+        "api_url": "http://127.0.0.1:8010",
+        "site_url": "http://127.0.0.1:8000",
+        "table": ddb,
+        "content": root / "tests" / "fixtures" / "site" / "content",
+    }
+    publish.run(**kwargs)
+    output = work / "output"
+    listing = output / search_bundles.ROOT / search_bundles.LIST_NAME
+    bundle = next((output / search_bundles.ROOT).glob("*/prasino-kai-evangelistria/"))
+    entry = (bundle / search_bundles.ENTRY).stat().st_mtime_ns
+
+    approve(waiting[1])
+    publish.run(**kwargs)
+    assert (bundle / search_bundles.ENTRY).stat().st_mtime_ns == entry
+    delta = output / search_bundles.DELTA_FOLDER
+    assert (delta / search_bundles.ENTRY).is_file()
+    listed = json.loads(listing.read_text(encoding="utf-8"))
+    assert search_bundles.DELTA_ID in listed["bundles"] and listed["replaced"]
+    published = tmp_path / "site" / search_bundles.DELTA_FOLDER / search_bundles.ENTRY
+    assert published.is_file()  # the delta reaches the target like any bundle
+
+    hidden = "λέξη61ξ".encode()
+    assert any(hidden in data for data in _index_files(output))
+    take_down(shown[61], "hide")
+    publish.run(**kwargs)
+    assert (bundle / search_bundles.ENTRY).stat().st_mtime_ns != entry
+    assert not delta.exists()
+    listed = json.loads(listing.read_text(encoding="utf-8"))
+    assert search_bundles.DELTA_ID not in listed["bundles"] and "replaced" not in listed
+    assert not any(hidden in data for data in _index_files(output))
+
+
+def _index_files(output: Path) -> list[bytes]:
+    """Every search index file, decompressed."""
+    import gzip
+
+    from chalicelib.search_bundles import ROOT
+
+    found = []
+    for path in (output / ROOT).rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            found.append(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
+    return found

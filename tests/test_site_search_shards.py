@@ -21,6 +21,9 @@ from browser import CHROMIUM, CHROMIUM_ARGS, serve
 from search_support import searcher
 
 from chalicelib.search_bundles import (
+    DELTA_FOLDER,
+    DELTA_ID,
+    DELTA_PAGES,
     ENTRY,
     LIST_NAME,
     ROOT,
@@ -30,8 +33,13 @@ from chalicelib.search_bundles import (
     BundleError,
     beside,
     index_site,
+    page_url,
     plan,
 )
+from chalicelib.search_bundles import (
+    _outgrown as outgrown,
+)
+from chalicelib.search_vocabulary import page_urls
 from chalicelib.sitebuild import build_site
 from plugins.consultations import urls
 
@@ -85,7 +93,7 @@ def write_snapshot(path: Path, *extra: dict[str, Any]) -> Path:
     return path
 
 
-def build(root: Path, output: Path, snapshot: Path) -> Any:
+def build(root: Path, output: Path, snapshot: Path, *, compact: bool = True) -> Any:
     return build_site(
         root,
         output,
@@ -93,6 +101,7 @@ def build(root: Path, output: Path, snapshot: Path) -> Any:
         api_url="http://api.test",
         now=NOW,
         content=FIXTURE / "content",
+        search_compact=compact,
     )
 
 
@@ -130,12 +139,20 @@ def sites(tmp_path_factory: pytest.TempPathFactory, root: Path) -> dict[str, Any
     site_entry = (incremental / ROOT / ENTRY).stat().st_mtime_ns
     second = build(root, incremental, after)
     build(root, fresh, after)
+    # Only added (the new comment, on top of the fixture's): the changed pages wait in the delta.
+    delta = base / "delta"
+    build(root, delta, write_snapshot(base / "plain.json"))
+    open_mtimes = mtimes(delta, bundle_of(root, OPEN))
+    added = build(root, delta, after, compact=False)
     return {
         "incremental": incremental,
         "fresh": fresh,
+        "delta": delta,
         "first": first.search,
         "second": second.search,
+        "added": added.search,
         "closed_mtimes": closed,
+        "open_mtimes": open_mtimes,
         "site_entry_mtime": site_entry,
     }
 
@@ -178,7 +195,52 @@ def test_the_incremental_index_is_the_fresh_one(sites: dict[str, Any]) -> None:
     assert [p.read_bytes() for p in pages[0]] == [p.read_bytes() for p in pages[1]]
     state = json.loads((sites["incremental"] / STATE_NAME).read_text(encoding="utf-8"))
     again = json.loads((sites["fresh"] / STATE_NAME).read_text(encoding="utf-8"))
-    assert state["bundles"] == again["bundles"]
+    assert state["pages"] == again["pages"] and state["ids"] == again["ids"]
+
+
+def test_added_comments_wait_in_the_delta(sites: dict[str, Any], root: Path) -> None:
+    """Without compacting, a build indexes only the changed pages (into the delta) and the
+    vocabulary; the bundles keep their files, and the list names the delta and what it
+    replaces."""
+    added, output = sites["added"], sites["delta"]
+    assert added.indexed == [DELTA_FOLDER, VOCABULARY]  # a new word: the vocabulary follows
+    assert mtimes(output, bundle_of(root, OPEN)) == sites["open_mtimes"]
+    text = urls.save_as(settings(root), "TEXT", consultation=OPEN, slug="anaplasi-plateias")
+    assert text in added.delta and len(added.delta) < 10
+    listing = json.loads((output / ROOT / LIST_NAME).read_text(encoding="utf-8"))
+    assert DELTA_ID in listing["bundles"] and DELTA_ID in listing["words_of"].values()
+    base_ids = set(page_urls(output / bundle_of(root, OPEN)).values())
+    assert listing["replaced"] and set(listing["replaced"]) <= base_ids | set(
+        page_urls(output / ROOT).values()
+    )
+    assert page_urls(output / DELTA_FOLDER)[page_url(text)] not in listing["replaced"]
+    assert any(NEW_WORD.encode() in data for data in bundle_files(output).values())
+
+
+def test_compacting_brings_the_delta_back_to_the_fresh_index(
+    tmp_path: Path, sites: dict[str, Any], root: Path
+) -> None:
+    """Compacted, the index is byte for byte the one made from nothing of the same pages."""
+    output, scratch = tmp_path / "delta", tmp_path / "scratch"
+    shutil.copytree(sites["delta"], output)
+    shutil.copytree(beside(sites["delta"], VOCABULARY_PAGES), beside(output, VOCABULARY_PAGES))
+    result = index_site(output, settings(root))  # compact
+    assert result.delta == [] and not (output / DELTA_FOLDER).exists()
+    shutil.copytree(sites["delta"], scratch, ignore=shutil.ignore_patterns(ROOT, STATE_NAME))
+    index_site(scratch, settings(root))
+    assert bundle_files(output) == bundle_files(scratch)
+
+
+def test_the_delta_is_bounded() -> None:
+    """A bundle half changed or more is indexed again; then the most changed ones, until the
+    delta holds at most DELTA_PAGES pages."""
+    now = {"a/": {f"a{n}": "h" for n in range(1000)}, "b/": {f"b{n}": "h" for n in range(10)}}
+    now["c/"] = {f"c{n}": "h" for n in range(1000)}
+    few = {"a/": ["a1", "a2"], "b/": ["b1"]}
+    assert outgrown(few, now) == set()
+    assert outgrown({"b/": ["b1", "b2", "b3", "b4", "b5"]}, now) == {"b/"}
+    many = {"a/": [f"a{n}" for n in range(DELTA_PAGES)], "c/": ["c1", "c2"]}
+    assert outgrown(many, now) == {"a/"}
 
 
 def test_a_hidden_comment_is_in_no_index_file(sites: dict[str, Any]) -> None:
@@ -233,6 +295,14 @@ def test_a_new_work_folder_with_the_published_site_reindexes_nothing(
     assert bundle_files(restored) == bundle_files(output)
     again = sorted(p.read_bytes() for p in beside(restored, VOCABULARY_PAGES).iterdir())
     assert again == vocabulary_pages  # read back from the bundles' fragments
+
+
+def test_a_cold_start_keeps_the_delta(tmp_path: Path, sites: dict[str, Any], root: Path) -> None:
+    restored = tmp_path / "cold" / "out"
+    shutil.copytree(sites["delta"], restored, copy_function=shutil.copyfile)
+    result = index_site(restored, settings(root), compact=False)
+    assert result.indexed == [] and result.delta == sites["added"].delta
+    assert bundle_files(restored) == bundle_files(sites["delta"])
 
 
 def test_a_consultation_that_is_gone_loses_its_bundle(tmp_path: Path, root: Path) -> None:
@@ -298,6 +368,24 @@ def test_the_same_results_after_a_rebuild_as_from_nothing(
     assert all(HIDDEN_WORD not in text for _, text in incremental[HIDDEN_WORD])
     text = urls.url(settings(root), "TEXT", consultation=OPEN, slug="anaplasi-plateias")
     assert [url for url, _ in incremental[NEW_WORD]] == [f"/{text}"]
+
+
+@pytest.mark.browser
+def test_the_delta_finds_what_a_whole_site_index_finds(
+    browser: Any, sites: dict[str, Any], tmp_path: Path
+) -> None:
+    """The bundles with their older pages, the delta with the newer, against one index of the
+    same pages: no result twice, none of an older copy, the new comment found."""
+    output = tmp_path / "delta"
+    shutil.copytree(sites["delta"], output)
+    cmd = [sys.executable, "-m", "pagefind", "--site", str(output), "--quiet"]
+    subprocess.run([*cmd, "--output-subdir", "whole"], check=True, capture_output=True)
+    delta, whole = run_queries(browser, output), run_queries(browser, output, "/whole/")
+    for term in QUERIES:
+        found = [url for url, _ in delta[term]]
+        assert len(found) == len(set(found)), term  # no page twice
+        assert set(delta[term]) == set(whole[term]), term  # the newer copies (ranking may differ)
+    assert any(NEW_WORD in text for _, text in delta[NEW_WORD])
 
 
 @pytest.mark.browser

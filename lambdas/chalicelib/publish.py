@@ -268,8 +268,10 @@ def _locked_run(
 
     if progress:
         progress("build", 0, 1)
-    # The search bundles stay between publishes: each is re-indexed, from an emptied folder,
-    # only when its pages changed (chalicelib.search_bundles).
+    # The search bundles stay between publishes: pages that only gained something wait in the
+    # delta; a bundle is re-indexed, from an emptied folder, when something published was taken
+    # back or the texts changed, so that no old word stays findable (chalicelib.search_bundles).
+    compact = exported.retracted or bool({"forced", "sources"} & set(reasons))
     try:
         built_site = build_site(
             project_root,
@@ -278,6 +280,7 @@ def _locked_run(
             snapshot_validated=True,  # refresh() validated it: once per publish is enough
             publish=True,
             stats_path=workdir / "build-stats.json",
+            search_compact=compact,
             **build_options,
         )
     except SiteBuildError as exc:

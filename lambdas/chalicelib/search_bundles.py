@@ -14,16 +14,24 @@ Layout, in the output folder:
   own names, so no slug can mix with them;
 - ``pagefind/vocabulary/``: which bundles hold which words, so that the merged bundles answer
   as one whole-site index would (chalicelib.search_vocabulary);
+- ``pagefind/delta/``: the pages changed since their bundle was indexed (below);
 - ``pagefind/bundles.json``: what the search page merges (theme/static/js/search/pagefind.js);
 - ``.pagefind-state.json`` (a dot file: never published, kept by a cold start's archive): each
-  bundle's digest of its pages when it was indexed. Beside the output folder, not in it: every
-  page's size, mtime and content hash (so only written pages are read again) and the
-  vocabulary's pages; both are made again from the site when missing.
+  bundle's pages (a short hash each) and their Pagefind ids when it was indexed. Beside the
+  output folder, not in it: every page's size, mtime and content hash (so only written pages
+  are read again) and the vocabulary's pages; both are made again from the site when missing.
 
-A bundle is re-indexed when a page under it was written with other bytes, added or deleted (a
-re-rendered page with the same bytes is not a change); its folder is emptied first, so that
-nothing of a hidden comment stays searchable. A consultation that is gone loses its bundle.
-Pagefind runs as its binary, one process per bundle to index (2 ms to start).
+A page written with other bytes, added or deleted is a change (a re-rendered page with the same
+bytes is not). When something published was taken back (``compact``: a comment hidden, withdrawn
+or redacted, a text edited; the publish step knows), the changed bundles are re-indexed from an
+emptied folder, so that nothing of a hidden comment stays searchable. When pages only gained
+something (approvals: the common publish), only the changed pages are indexed, into
+``pagefind/delta/``, an extra bundle the search page merges like the others; it drops the
+results of the bundles' older copies of those pages (``replaced`` in the list: their Pagefind
+ids, recorded when the bundle was indexed). The delta is bounded (``DELTA_PAGES``): past it,
+or with half a bundle changed, that bundle is indexed again and leaves it. A consultation that
+is gone loses its bundle. Pagefind runs as its binary, one process per bundle to index (2 ms to
+start).
 """
 
 from __future__ import annotations
@@ -51,9 +59,18 @@ LIST_NAME = "bundles.json"
 STATE_NAME = ".pagefind-state.json"  # in the output: the bundles' digests (small)
 PAGE_HASHES = "pagefind-pages.json"  # beside it, .<output>-…: every page's size, mtime and hash
 VOCABULARY_PAGES = "vocabulary"  # beside it too, .<output>-…/: the vocabulary bundle's pages
-STATE_FORMAT = 1
+STATE_FORMAT = 2  # 2: each bundle's pages and their ids as indexed, the delta
+HASH_CHARS = 16  # of a page's sha256 kept per bundle: enough to tell a change
+INDEX_PAGE = "index.html"
 SITE_ID = "site"  # the site bundle's name on the search page (a consultation's ends with /)
 VOCABULARY = f"{ROOT}/{vocabulary.FOLDER}/"
+# Pages changed since their bundle was indexed, indexed on their own (pagefind/delta/): a
+# publish after a few approvals indexes a few pages. Past this many, the bundles with the most
+# changed pages are indexed again (compacted) and leave it.
+DELTA = "delta"
+DELTA_FOLDER = f"{ROOT}/{DELTA}/"
+DELTA_ID = f"{DELTA}/"  # its name on the search page
+DELTA_PAGES = 200
 ENTRY = "pagefind-entry.json"  # every bundle has one: its absence means an unfinished bundle
 # What Pagefind writes into a bundle's folder besides files named pagefind*/wasm.*: a
 # consultation bundle's first folder must not be one of these (nor the list).
@@ -78,6 +95,7 @@ class IndexResult:
     bundles: int = 0
     indexed: list[str] = field(default_factory=list)  # folders re-indexed by this build
     removed: list[str] = field(default_factory=list)  # folders of consultations that are gone
+    delta: list[str] = field(default_factory=list)  # pages the delta holds
 
 
 def _glob_escape(path: str) -> str:
@@ -109,7 +127,7 @@ def plan(settings: dict[str, Any], pages: list[str]) -> dict[str, Bundle]:
         folder = f"{ROOT}/{prefix}"
         if folder not in bundles:
             first = prefix.split("/")[0]
-            reserved = PAGEFIND_FOLDERS | {LIST_NAME, vocabulary.FOLDER}
+            reserved = PAGEFIND_FOLDERS | {LIST_NAME, vocabulary.FOLDER, DELTA}
             if first in reserved or first.startswith(ROOT):
                 raise BundleError(f"The search bundle {folder} would mix with Pagefind's files")
             bundles[folder] = Bundle(folder, _glob_escape(prefix) + "**/*.html")
@@ -204,7 +222,7 @@ def _gone(output: Path, settings: dict[str, Any], current: set[str], recorded: s
         for p in output.glob(f"{ROOT}/{before}*{after}".rstrip("/"))
         if (p / ENTRY).is_file() and p != output / ROOT
     }
-    special = {f"{ROOT}/", VOCABULARY}
+    special = {f"{ROOT}/", VOCABULARY, DELTA_FOLDER}
     return {f for f in on_disk | recorded if f not in special and f not in current}
 
 
@@ -213,67 +231,153 @@ def bundle_id(folder: str) -> str:
     return SITE_ID if folder == f"{ROOT}/" else folder[len(ROOT) + 1 :]
 
 
-def index_site(output: Path, settings: dict[str, Any]) -> IndexResult:
-    """Bring the search bundles of ``output`` up to date with its pages."""
+def index_site(output: Path, settings: dict[str, Any], *, compact: bool = True) -> IndexResult:
+    """Bring the search bundles of ``output`` up to date with its pages.
+
+    ``compact``: every bundle whose pages changed is indexed again (a page's old words leave at
+    once: what a hidden or corrected comment needs). Without it, changed pages go to the delta
+    (re-indexed alone, a few pages), unless it would outgrow ``DELTA_PAGES``."""
     output = Path(output)
     state_path = output / STATE_NAME
     state = _read_state(state_path)
     state_path.unlink(missing_ok=True)  # a build that fails half-way re-indexes next time
     bundles = plan(settings, html_pages(output))
-    pages = [p for b in bundles.values() for p in b.pages]
     hashes_path = beside(output, PAGE_HASHES)
+    pages = [p for b in bundles.values() for p in b.pages]
     hashes = tree.hashed(output, pages, tree.read_hashes(hashes_path))
     version = _pagefind_version()
-    previous: dict[str, str] = state.get("bundles", {})
+    same = state.get("version") == version
+    base: dict[str, dict[str, str]] = state.get("pages", {}) if same else {}
+    ids: dict[str, dict[str, str]] = state.get("ids", {}) if same else {}
     result = IndexResult(bundles=len(bundles))
-    for folder in sorted(_gone(output, settings, set(bundles), set(previous))):
+    for folder in sorted(_gone(output, settings, set(bundles), set(base))):
         shutil.rmtree(output / folder, ignore_errors=True)
         result.removed.append(folder)
+    now = {f: {p: hashes[p][2][:HASH_CHARS] for p in b.pages} for f, b in bundles.items()}
+    changes = {f: _changed(now[f], base.get(f, {})) for f in bundles}
+    unknown = {f for f in bundles if f not in base or not (output / f / ENTRY).is_file()}
+    waiting = {f: c for f, c in changes.items() if c and f not in unknown}
+    again = unknown | (set(waiting) if compact else _outgrown(waiting, now))
     inner = {bundle_id(f).split("/")[0] for f in bundles} - {SITE_ID}
-    keep = frozenset(inner | {LIST_NAME, vocabulary.FOLDER})
-    digests, command = {}, _pagefind_command()
-    for folder, bundle in sorted(bundles.items()):
-        digests[folder] = _digest(version, bundle.glob, [(p, hashes[p][2]) for p in bundle.pages])
-        if previous.get(folder) == digests[folder] and (output / folder / ENTRY).is_file():
-            continue
+    keep = frozenset(inner | {LIST_NAME, vocabulary.FOLDER, DELTA})
+    command = _pagefind_command()
+    for folder in sorted(again):
+        bundle = bundles[folder]
         _clear(output / folder, keep if folder == f"{ROOT}/" else frozenset())
         _index(command, output, bundle.glob, output / folder)
         if folder != f"{ROOT}/":
             _prune(output / folder, fragments=True)
+        base[folder], ids[folder] = now[folder], vocabulary.page_urls(output / folder)
         result.indexed.append(folder)
+    waiting = {f: c for f, c in waiting.items() if f not in again}
+    result.delta = sorted(p for f, c in waiting.items() for p in c if p in now[f])
+    delta_digest = _index_delta(command, output, result, state.get("delta"), hashes)
 
-    ids = {bundle_id(f): output / f for f in bundles}
+    listed = {bundle_id(f): output / f for f in bundles}
+    if result.delta:
+        listed[DELTA_ID] = output / DELTA_FOLDER
     vocabulary_pages = beside(output, VOCABULARY_PAGES)
-    sources = vocabulary.refresh(vocabulary_pages, ids, {bundle_id(f) for f in result.indexed})
-    digests[VOCABULARY] = _digest(version, "*.html", sorted(sources.items()))
+    fresh = {bundle_id(f) for f in result.indexed if f != VOCABULARY}
+    sources = vocabulary.refresh(vocabulary_pages, listed, fresh)
+    vocabulary_digest = _digest(version, "*.html", sorted(sources.items()))
     words_of: dict[str, str] = state.get("vocabulary_pages", {})
-    fresh = previous.get(VOCABULARY) == digests[VOCABULARY] and words_of
-    if not fresh or not (output / VOCABULARY / ENTRY).is_file():
+    if (
+        state.get("vocabulary") != vocabulary_digest
+        or not words_of
+        or not same
+        or not (output / VOCABULARY / ENTRY).is_file()
+    ):
         _clear(output / VOCABULARY)
         _index(command, vocabulary_pages, "*.html", output / VOCABULARY)
         words_of = vocabulary.page_ids(vocabulary_pages, output / VOCABULARY)
         _prune(output / VOCABULARY)
         result.indexed.append(VOCABULARY)
 
-    _write_list(output, sorted(bundle_id(f) for f in bundles if f != f"{ROOT}/"), words_of)
+    replaced = _replaced(waiting, ids, output / DELTA_FOLDER if result.delta else None)
+    _write_list(output, sorted(b for b in listed if b != SITE_ID), words_of, replaced)
     hashes_path.write_text(json.dumps(hashes), encoding="utf-8")
-    state = {"format": STATE_FORMAT, "bundles": digests, "vocabulary_pages": words_of}
+    state = {"format": STATE_FORMAT, "version": version, "pages": base, "ids": ids,
+             "delta": delta_digest, "vocabulary": vocabulary_digest,
+             "vocabulary_pages": words_of}  # fmt: skip
     state_path.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
     logger.info(
-        "Search: %s bundles, %s re-indexed %s, %s removed",
+        "Search: %s bundles, %s re-indexed %s, %s removed, %s pages in the delta",
         result.bundles,
         len(result.indexed),
         result.indexed,
         len(result.removed),
+        len(result.delta),
     )
     return result
 
 
-def _write_list(output: Path, merged: list[str], words_of: dict[str, str]) -> None:
-    """What the search page merges, relative to the site bundle: the consultation bundles, the
-    vocabulary and whose words each of its pages holds; rewritten only when it changes."""
+def _changed(now: dict[str, str], base: dict[str, str]) -> list[str]:
+    """A bundle's pages added, rewritten with other bytes or deleted since it was indexed."""
+    return sorted(p for p in now.keys() | base.keys() if now.get(p) != base.get(p))
+
+
+def _outgrown(waiting: dict[str, list[str]], now: dict[str, dict[str, str]]) -> set[str]:
+    """The bundles to index again rather than carry in the delta: one whose changed pages are
+    half of it or more, then the most changed ones until the delta holds ``DELTA_PAGES``."""
+    again = {f for f, c in waiting.items() if 2 * len(c) >= max(len(now[f]), 1)}
+    sizes = sorted(((len(c), f) for f, c in waiting.items() if f not in again), reverse=True)
+    total = sum(size for size, _ in sizes)
+    for size, folder in sizes:
+        if total <= DELTA_PAGES:
+            break
+        again.add(folder)
+        total -= size
+    return again
+
+
+def _index_delta(
+    command: list[str], output: Path, result: IndexResult, previous: str | None, hashes: dict
+) -> str | None:
+    """Index the delta's pages into its own bundle, when they or their bytes changed."""
+    folder = output / DELTA_FOLDER
+    if not result.delta:
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    digest = _digest(_pagefind_version(), DELTA, [(p, hashes[p][2]) for p in result.delta])
+    if digest != previous or not (folder / ENTRY).is_file():
+        _clear(folder)
+        glob = "{" + ",".join(_glob_escape(p) for p in result.delta) + "}"
+        _index(command, output, glob, folder)
+        _prune(folder, fragments=True)
+        result.indexed.append(DELTA_FOLDER)
+    return digest
+
+
+def _replaced(
+    waiting: dict[str, list[str]], ids: dict[str, dict[str, str]], delta: Path | None
+) -> list[str]:
+    """The ids of the bundles' pages that the delta holds anew or that are gone: the search
+    page drops those results. A page whose indexed text did not change keeps its id in the
+    delta too (Pagefind's id is a hash of it), and is not dropped."""
+    own = set(vocabulary.page_urls(delta).values()) if delta else set()
+    found = {
+        ids.get(folder, {}).get(page_url(page))
+        for folder, pages in waiting.items()
+        for page in pages
+    }
+    return sorted(i for i in found if i and i not in own)
+
+
+def page_url(page: str) -> str:
+    """The URL Pagefind records for a site-relative page: ``a/b/index.html`` is ``/a/b/``."""
+    return "/" + (page[: -len(INDEX_PAGE)] if page.endswith(INDEX_PAGE) else page)
+
+
+def _write_list(
+    output: Path, merged: list[str], words_of: dict[str, str], replaced: list[str]
+) -> None:
+    """What the search page merges, relative to the site bundle: the consultation bundles (and
+    the delta), the vocabulary and whose words each of its pages holds, and the results the
+    delta replaces; rewritten only when it changes."""
     path = output / ROOT / LIST_NAME
     listing = {"bundles": merged, "vocabulary": f"{vocabulary.FOLDER}/", "words_of": words_of}
+    if replaced:
+        listing["replaced"] = replaced
     data = json.dumps(listing, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     if not path.is_file() or path.read_text(encoding="utf-8") != data:
         path.write_text(data, encoding="utf-8")

@@ -115,6 +115,15 @@ def page_ids(sources: Path, bundle: Path) -> dict[str, str]:
     return found
 
 
+def page_urls(bundle: Path) -> dict[str, str]:
+    """URL -> Pagefind's id of each page a bundle holds (its fragment's name): which results a
+    newer copy of the page in the delta replaces (chalicelib.search_bundles)."""
+    return {
+        str(_fragment(path).get("url", "")): path.stem
+        for path in sorted((bundle / "fragment").glob("*.pf_fragment"))
+    }
+
+
 def _owners(sources: Path) -> dict[str, list[str]]:
     """bundle id -> its vocabulary pages (one per language), as the last build left them."""
     try:

@@ -131,13 +131,14 @@ def run_pelican(settings: dict) -> None:
         raise _logged_error(*errors.records[0], str(settings.get("PATH", "")))
 
 
-def run_pagefind(output: Path, settings: dict[str, Any]) -> IndexResult:
+def run_pagefind(output: Path, settings: dict[str, Any], *, compact: bool = True) -> IndexResult:
     """Bring the search index up to date: one Pagefind bundle per consultation, re-indexed only
-    when its pages changed (chalicelib.search_bundles; docs/search.md)."""
+    when its pages changed, or with ``compact`` off, only its changed pages into the delta
+    (chalicelib.search_bundles; docs/search.md)."""
     from chalicelib.search_bundles import BundleError, index_site
 
     try:
-        return index_site(output, settings)
+        return index_site(output, settings, compact=compact)
     except BundleError as exc:
         raise SiteBuildError(str(exc)) from exc
 
@@ -155,6 +156,7 @@ def build_site(
     stats_path: Path | None = None,
     content: Path | None = None,
     settings: dict[str, Any] | None = None,
+    search_compact: bool = True,
 ) -> BuildResult:
     """Build ``content`` (default ``project_root/content``) into ``output``.
 
@@ -163,6 +165,8 @@ def build_site(
     consultation states; with ``publish`` the URLs are absolute (publishconf). Pages whose render
     fingerprint did not change are not re-rendered; the counts are returned (and written to
     ``stats_path`` if given). ``settings`` overrides Pelican settings (tests, the benchmark).
+    ``search_compact`` off: the changed pages may wait in the search index's delta (only when
+    nothing published was taken back: the publish step knows).
     """
     started = time.monotonic()
     project_root, output = Path(project_root).resolve(), Path(output).resolve()
@@ -190,7 +194,7 @@ def build_site(
 
     due = rebuild_due(output)
     indexing = time.monotonic()
-    search = run_pagefind(output, pelican_settings)
+    search = run_pagefind(output, pelican_settings, compact=search_compact)
     done = time.monotonic()
     stats = json.loads(stats_file.read_text(encoding="utf-8"))
     if not stats_path:

@@ -45,6 +45,8 @@ STATE_NAME = "snapshot-state.json"
 # by an older format is exported again in full.
 STATE_FORMAT = 8
 MARGIN = timedelta(minutes=5)
+# What an entry gains without taking anything back: the search index may add to what it holds.
+ADDITIVE = frozenset({"group", "supports", "answer"})
 FULL, INCREMENTAL = "full", "incremental"
 SHARD_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
 
@@ -53,7 +55,11 @@ SHARD_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
 class Refresh:
     """What one refresh did: ``mode`` (full or incremental, and why), the items read, the
     approved items that could not be published (id -> why: chalicelib.snapshot), the newest
-    change the snapshot holds (an entry's stamp) and the consultations whose shard changed."""
+    change the snapshot holds (an entry's stamp), the consultations whose shard changed, and
+    whether something published was taken back (``retracted``: an entry left, became a
+    placeholder or changed other than by gaining an answer, a group or supports; always so for a
+    full export, which cannot tell). Only then must the search index forget words at once
+    (chalicelib.search_bundles); what was only added can wait in its delta."""
 
     mode: str
     reason: str
@@ -62,6 +68,7 @@ class Refresh:
     left_out: dict[str, str]
     newest: str | None = None
     shards: list[str] = field(default_factory=list)
+    retracted: bool = True
 
 
 def shard_file(folder: Path, consultation: str) -> Path:
@@ -128,8 +135,9 @@ def refresh(
     updated = None
     if since is not None and previous is not None:
         updated = _updated(table, folder, previous, since, progress)
+    retracted = True
     if updated is not None and previous is not None:
-        (touched, left_out, read), mode, reason = updated, INCREMENTAL, f"since {since}"
+        (touched, left_out, read, retracted), mode, reason = updated, INCREMENTAL, f"since {since}"
         shards = previous["shards"]
     else:
         left_out = {}
@@ -181,7 +189,7 @@ def refresh(
     logger.info(
         "snapshot %s (%s): %s items read, %s shards changed", mode, reason, read, len(changed)
     )
-    return Refresh(mode, reason, read, bool(changed), left_out, newest, changed)
+    return Refresh(mode, reason, read, bool(changed), left_out, newest, changed, retracted)
 
 
 def _everything(
@@ -308,10 +316,11 @@ def _updated(
     state: dict[str, Any],
     since: str,
     progress: snapshot.Progress | None,
-) -> tuple[dict[str, snapshot.Entries], dict[str, str], int] | None:
+) -> tuple[dict[str, snapshot.Entries], dict[str, str], int, bool] | None:
     """The shards the changes since ``since`` touch, as they are now (an emptied one maps to no
-    entries), and the items still left out; None when a touched shard and its state do not
-    describe the same entries."""
+    entries), the items still left out, the items read and whether a published entry was taken
+    back (``retracts``); None when a touched shard and its state do not describe the same
+    entries."""
     shards, left_out = state["shards"], state.get("left_out")
     if not isinstance(left_out, dict):
         return None
@@ -353,15 +362,30 @@ def _updated(
             entries.pop(entry_id, None)
         left_out.pop(entry_id, None)
 
+    published = {i: e for entries in touched.values() for i, (_, e, _) in entries.items()}
     for item in approved:  # decided again: examined afresh
         left_out.pop(item.get("id"), None)
-    _place(touched, snapshot.public_entries(approved, left_out))
+    shown = snapshot.public_entries(approved, left_out)
+    retracted = any(retracts(published.get(i), e) for i, (_, e, _) in shown.items())
+    retracted = retracted or any(item["id"] in published for item in [*withdrawn, *left])
+    _place(touched, shown)
     for item in withdrawn:  # a placeholder if it was published (public_entries), else gone
         drop(item["id"])
     _place(touched, snapshot.public_entries(withdrawn, left_out))
     for item in left:
         drop(item["id"])
-    return touched, left_out, read
+    return touched, left_out, read, retracted
+
+
+def retracts(before: dict[str, Any] | None, after: dict[str, Any]) -> bool:
+    """Whether ``after`` takes back something of the published ``before``: a changed text, name
+    or date, or an answer changed (gaining one, a group or supports takes nothing back)."""
+    if before is None:
+        return False
+    kept = {k: v for k, v in before.items() if k not in ADDITIVE}
+    if kept != {k: v for k, v in after.items() if k not in ADDITIVE}:
+        return True
+    return before.get("answer") is not None and before.get("answer") != after.get("answer")
 
 
 def _place(

@@ -10,8 +10,13 @@
 // in a whole-site index (the same stemming, the same fallback, over the whole site's words),
 // and then searches only those (chalicelib/search_vocabulary.py).
 //
+// A publish that only added comments indexes just the changed pages, into one more bundle (the
+// delta, listed among the bundles with its vocabulary page); the older copies of those pages
+// stay in their consultation's bundle until it is indexed again, and their results are dropped
+// here (``replaced``), as is a second result with the same id (a page whose text did not change).
+//
 // window.DIAVOULEFSI_SEARCH (set by search.js): bundles.json and its folder (base):
-// {base, bundles, vocabulary, words_of: {vocabulary page id: bundle}}.
+// {base, bundles, vocabulary, words_of: {vocabulary page id: bundle}, replaced: [page id]}.
 const BUNDLE = "__bundle"; // synthetic filter: which bundle a page came from
 const SITE = "site";
 
@@ -45,6 +50,7 @@ function load() {
         config,
         all: [SITE, ...config.bundles],
         merged: new Set([SITE]),
+        replaced: new Set(config.replaced || []),
       };
     })();
   }
@@ -106,6 +112,10 @@ export function search(term, opts = {}) {
       filters: { ...(opts.filters || {}), [BUNDLE]: { any: allowed.length ? allowed : ["-"] } },
     });
     if (found) {
+      const seen = new Set(state.replaced);
+      const kept = found.results.filter((r) => !seen.has(r.id) && seen.add(r.id));
+      found.unfilteredResultCount -= found.results.length - kept.length;
+      found.results = kept;
       found.filters = hidden(found.filters);
       found.totalFilters = hidden(found.totalFilters);
     }
