@@ -24,6 +24,10 @@ def retention_due(current: dict[str, Any], now: datetime) -> bool:
     return current.get("retention_on") != now.astimezone(clock.ATHENS).date().isoformat()
 
 
+# Why a run publishes (``reasons``): what the logs and the publish result say.
+FORCED, FIRST, DECISIONS, SOURCES, CALENDAR = "forced", "first", "decisions", "sources", "calendar"
+
+
 def reasons(
     current: dict[str, Any], *, force: bool, first: bool, source: str, now: datetime
 ) -> list[str]:
@@ -38,11 +42,11 @@ def reasons(
     return [
         reason
         for reason, due in (
-            ("forced", force),
-            ("first", first),
-            ("decisions", decisions),
-            ("sources", current.get("source") != source),
-            ("calendar", next_change is not None and next_change <= clock.iso(now)),
+            (FORCED, force),
+            (FIRST, first),
+            (DECISIONS, decisions),
+            (SOURCES, current.get("source") != source),
+            (CALENDAR, next_change is not None and next_change <= clock.iso(now)),
         )
         if due
     ]

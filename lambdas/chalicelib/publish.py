@@ -59,6 +59,7 @@ LOCKED = "skipped: locked"
 LOST = "stopped: lock lost"
 FAILED = "failed: the site does not build"
 MAX_ROUNDS = 3
+COMPACT_REASONS = frozenset({due.FORCED, due.SOURCES, due.CALENDAR})
 
 
 class PublishConfigError(RuntimeError):
@@ -270,8 +271,10 @@ def _locked_run(
         progress("build", 0, 1)
     # The search bundles stay between publishes: pages that only gained something wait in the
     # delta; a bundle is re-indexed, from an emptied folder, when something published was taken
-    # back or the texts changed, so that no old word stays findable (chalicelib.search_bundles).
-    compact = exported.retracted or bool({"forced", "sources"} & set(reasons))
+    # back or the texts changed, so that no old word stays findable, and at each calendar change
+    # (a midnight re-renders the open consultations' day counts anyway), so that the delta
+    # holds a day's approvals at most (chalicelib.search_bundles).
+    compact = exported.retracted or bool(COMPACT_REASONS & set(reasons))
     try:
         built_site = build_site(
             project_root,
