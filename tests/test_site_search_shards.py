@@ -250,6 +250,19 @@ def test_a_hidden_comment_is_in_no_index_file(sites: dict[str, Any]) -> None:
     assert any(NEW_WORD.encode("utf-8") in data for data in files.values())
 
 
+def test_a_comments_controls_are_not_searched(sites: dict[str, Any], root: Path) -> None:
+    """Σύνδεσμος, Απάντηση, Υποστηρίζω name the comment's reference for screen readers; the
+    search index holds the comment's words, not its controls' (the references were nine tenths
+    of the vocabulary)."""
+    files = bundle_files(sites["fresh"])
+    reference = "NS-SRCH902"  # the new comment, on the open consultation (with its controls)
+    text = urls.save_as(settings(root), "TEXT", consultation=OPEN, slug="anaplasi-plateias")
+    page = sites["fresh"] / text
+    assert reference in page.read_text(encoding="utf-8")
+    assert not [p for p, data in files.items() if reference.lower().encode() in data.lower()]
+    assert any(NEW_WORD.encode() in data for data in files.values())
+
+
 def test_a_page_rewritten_with_other_bytes_reindexes_its_bundle_alone(
     tmp_path: Path, root: Path
 ) -> None:
