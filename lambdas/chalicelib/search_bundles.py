@@ -253,6 +253,8 @@ def index_site(output: Path, settings: dict[str, Any], *, compact: bool = True) 
     for folder in sorted(_gone(output, settings, set(bundles), set(base))):
         shutil.rmtree(output / folder, ignore_errors=True)
         result.removed.append(folder)
+    base = {f: pages for f, pages in base.items() if f in bundles}
+    ids = {f: found for f, found in ids.items() if f in bundles}
     now = {f: {p: hashes[p][2][:HASH_CHARS] for p in b.pages} for f, b in bundles.items()}
     changes = {f: _changed(now[f], base.get(f, {})) for f in bundles}
     unknown = {f for f in bundles if f not in base or not (output / f / ENTRY).is_file()}
@@ -271,28 +273,13 @@ def index_site(output: Path, settings: dict[str, Any], *, compact: bool = True) 
         result.indexed.append(folder)
     waiting = {f: c for f, c in waiting.items() if f not in again}
     result.delta = sorted(p for f, c in waiting.items() for p in c if p in now[f])
-    delta_digest = _index_delta(command, output, result, state.get("delta"), hashes)
+    delta_digest = _index_delta(command, output, result, state.get("delta"), hashes, version)
 
     listed = {bundle_id(f): output / f for f in bundles}
     if result.delta:
         listed[DELTA_ID] = output / DELTA_FOLDER
-    vocabulary_pages = beside(output, VOCABULARY_PAGES)
-    fresh = {bundle_id(f) for f in result.indexed if f != VOCABULARY}
-    sources = vocabulary.refresh(vocabulary_pages, listed, fresh)
-    vocabulary_digest = _digest(version, "*.html", sorted(sources.items()))
-    words_of: dict[str, str] = state.get("vocabulary_pages", {})
-    if (
-        state.get("vocabulary") != vocabulary_digest
-        or not words_of
-        or not same
-        or not (output / VOCABULARY / ENTRY).is_file()
-    ):
-        _clear(output / VOCABULARY)
-        _index(command, vocabulary_pages, "*.html", output / VOCABULARY)
-        words_of = vocabulary.page_ids(vocabulary_pages, output / VOCABULARY)
-        _prune(output / VOCABULARY)
-        result.indexed.append(VOCABULARY)
-
+    previous = state if same else {}
+    vocabulary_digest, words_of = _index_vocabulary(command, output, listed, previous, result)
     replaced = _replaced(waiting, ids, output / DELTA_FOLDER if result.delta else None)
     _write_list(output, sorted(b for b in listed if b != SITE_ID), words_of, replaced)
     hashes_path.write_text(json.dumps(hashes), encoding="utf-8")
@@ -331,14 +318,19 @@ def _outgrown(waiting: dict[str, list[str]], now: dict[str, dict[str, str]]) -> 
 
 
 def _index_delta(
-    command: list[str], output: Path, result: IndexResult, previous: str | None, hashes: dict
+    command: list[str],
+    output: Path,
+    result: IndexResult,
+    previous: str | None,
+    hashes: dict,
+    version: str,
 ) -> str | None:
     """Index the delta's pages into its own bundle, when they or their bytes changed."""
     folder = output / DELTA_FOLDER
     if not result.delta:
         shutil.rmtree(folder, ignore_errors=True)
         return None
-    digest = _digest(_pagefind_version(), DELTA, [(p, hashes[p][2]) for p in result.delta])
+    digest = _digest(version, DELTA, [(p, hashes[p][2]) for p in result.delta])
     if digest != previous or not (folder / ENTRY).is_file():
         _clear(folder)
         glob = "{" + ",".join(_glob_escape(p) for p in result.delta) + "}"
@@ -346,6 +338,34 @@ def _index_delta(
         _prune(folder, fragments=True)
         result.indexed.append(DELTA_FOLDER)
     return digest
+
+
+def _index_vocabulary(
+    command: list[str],
+    output: Path,
+    listed: dict[str, Path],
+    previous: dict[str, Any],
+    result: IndexResult,
+) -> tuple[str, dict[str, str]]:
+    """The vocabulary's pages for the ``listed`` bundles (read again from those just indexed),
+    and its bundle indexed again when they changed: (its digest, page id -> bundle)."""
+    pages = beside(output, VOCABULARY_PAGES)
+    fresh = {bundle_id(f) for f in result.indexed}
+    sources = vocabulary.refresh(pages, listed, fresh)
+    digest = _digest(_pagefind_version(), "*.html", sorted(sources.items()))
+    words_of: dict[str, str] = previous.get("vocabulary_pages", {})
+    if (
+        previous.get("vocabulary") == digest
+        and words_of
+        and (output / VOCABULARY / ENTRY).is_file()
+    ):
+        return digest, words_of
+    _clear(output / VOCABULARY)
+    _index(command, pages, "*.html", output / VOCABULARY)
+    words_of = vocabulary.page_ids(pages, output / VOCABULARY)
+    _prune(output / VOCABULARY)
+    result.indexed.append(VOCABULARY)
+    return digest, words_of
 
 
 def _replaced(
