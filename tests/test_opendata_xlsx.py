@@ -10,6 +10,7 @@ from xml.etree import ElementTree
 
 import openpyxl
 import pytest
+import python_calamine
 
 from plugins.exports.columns import COMMENT_COLUMNS, PROPOSAL_COLUMNS, participation_columns
 from plugins.exports.xlsx import CELL_MAX, SHEETS, column_name, text, to_xlsx
@@ -78,6 +79,18 @@ def test_values_come_back_as_written_with_their_types() -> None:
     assert [c.value for c in next(book[SHEETS[1]].iter_rows())] == [
         c.title for c in PROPOSAL_COLUMNS
     ]
+
+
+def test_a_second_reader_reads_the_same_workbook() -> None:
+    """Rust's calamine (pandas' engine), not openpyxl: the same sheets, headers and values."""
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(encode(HOSTILE)))
+    assert book.sheet_names == list(SHEETS)
+    header, *rows = book.get_sheet_by_name(SHEETS[0]).to_python()
+    assert header == [c.title for c in COMMENT_COLUMNS]
+    column = {c.name: n for n, c in enumerate(COMMENT_COLUMNS)}
+    assert [row[column["body"]] for row in rows] == HOSTILE
+    assert [row[column["supports"]] for row in rows] == list(range(len(HOSTILE)))
+    assert [row[column["id"]] for row in rows] == [f"c{n}" for n in range(len(HOSTILE))]
 
 
 @pytest.mark.parametrize(
