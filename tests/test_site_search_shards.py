@@ -33,13 +33,10 @@ from chalicelib.search_bundles import (
     BundleError,
     beside,
     index_site,
-    page_url,
+    outgrown,
     plan,
 )
-from chalicelib.search_bundles import (
-    _outgrown as outgrown,
-)
-from chalicelib.search_vocabulary import page_urls
+from chalicelib.search_vocabulary import page_url, page_urls
 from chalicelib.sitebuild import build_site
 from plugins.consultations import urls
 

@@ -21,17 +21,13 @@ Layout, in the output folder:
   output folder, not in it: every page's size, mtime and content hash (so only written pages
   are read again) and the vocabulary's pages; both are made again from the site when missing.
 
-A page written with other bytes, added or deleted is a change (a re-rendered page with the same
-bytes is not). When something published was taken back (``compact``: a comment hidden, withdrawn
-or redacted, a text edited; the publish step knows), the changed bundles are re-indexed from an
-emptied folder, so that nothing of a hidden comment stays searchable. When pages only gained
-something (approvals: the common publish), only the changed pages are indexed, into
-``pagefind/delta/``, an extra bundle the search page merges like the others; it drops the
-results of the bundles' older copies of those pages (``replaced`` in the list: their Pagefind
-ids, recorded when the bundle was indexed). The delta is bounded (``DELTA_PAGES``): past it,
-or with half a bundle changed, that bundle is indexed again and leaves it. A consultation that
-is gone loses its bundle. Pagefind runs as its binary, one process per bundle to index (2 ms to
-start).
+A page written with other bytes, added or deleted is a change. When something published was
+taken back (``compact``: a comment hidden or redacted, a text edited; the publish step knows),
+the changed bundles are re-indexed from an emptied folder, so that nothing of a hidden comment
+stays searchable. When pages only gained something (approvals), only the changed pages are
+indexed, into ``pagefind/delta/``, which the search page merges like any bundle, dropping the
+bundles' older copies of those pages (``replaced``: their Pagefind ids). The delta is bounded
+(``DELTA_PAGES``). Pagefind runs as its binary, one process per bundle (2 ms to start).
 """
 
 from __future__ import annotations
@@ -61,7 +57,6 @@ PAGE_HASHES = "pagefind-pages.json"  # beside it, .<output>-…: every page's si
 VOCABULARY_PAGES = "vocabulary"  # beside it too, .<output>-…/: the vocabulary bundle's pages
 STATE_FORMAT = 2  # 2: each bundle's pages and their ids as indexed, the delta
 HASH_CHARS = 16  # of a page's sha256 kept per bundle: enough to tell a change
-INDEX_PAGE = "index.html"
 SITE_ID = "site"  # the site bundle's name on the search page (a consultation's ends with /)
 VOCABULARY = f"{ROOT}/{vocabulary.FOLDER}/"
 # Pages changed since their bundle was indexed, indexed on their own (pagefind/delta/): a
@@ -259,7 +254,7 @@ def index_site(output: Path, settings: dict[str, Any], *, compact: bool = True) 
     changes = {f: _changed(now[f], base.get(f, {})) for f in bundles}
     unknown = {f for f in bundles if f not in base or not (output / f / ENTRY).is_file()}
     waiting = {f: c for f, c in changes.items() if c and f not in unknown}
-    again = unknown | (set(waiting) if compact else _outgrown(waiting, now))
+    again = unknown | (set(waiting) if compact else outgrown(waiting, now))
     inner = {bundle_id(f).split("/")[0] for f in bundles} - {SITE_ID}
     keep = frozenset(inner | {LIST_NAME, vocabulary.FOLDER, DELTA})
     command = _pagefind_command()
@@ -279,7 +274,9 @@ def index_site(output: Path, settings: dict[str, Any], *, compact: bool = True) 
     if result.delta:
         listed[DELTA_ID] = output / DELTA_FOLDER
     previous = state if same else {}
-    vocabulary_digest, words_of = _index_vocabulary(command, output, listed, previous, result)
+    vocabulary_digest, words_of = _index_vocabulary(
+        command, output, listed, previous, result, version
+    )
     replaced = _replaced(waiting, ids, output / DELTA_FOLDER if result.delta else None)
     _write_list(output, sorted(b for b in listed if b != SITE_ID), words_of, replaced)
     hashes_path.write_text(json.dumps(hashes), encoding="utf-8")
@@ -303,7 +300,7 @@ def _changed(now: dict[str, str], base: dict[str, str]) -> list[str]:
     return sorted(p for p in now.keys() | base.keys() if now.get(p) != base.get(p))
 
 
-def _outgrown(waiting: dict[str, list[str]], now: dict[str, dict[str, str]]) -> set[str]:
+def outgrown(waiting: dict[str, list[str]], now: dict[str, dict[str, str]]) -> set[str]:
     """The bundles to index again rather than carry in the delta: one whose changed pages are
     half of it or more, then the most changed ones until the delta holds ``DELTA_PAGES``."""
     again = {f for f, c in waiting.items() if 2 * len(c) >= max(len(now[f]), 1)}
@@ -346,13 +343,14 @@ def _index_vocabulary(
     listed: dict[str, Path],
     previous: dict[str, Any],
     result: IndexResult,
+    version: str,
 ) -> tuple[str, dict[str, str]]:
     """The vocabulary's pages for the ``listed`` bundles (read again from those just indexed),
     and its bundle indexed again when they changed: (its digest, page id -> bundle)."""
     pages = beside(output, VOCABULARY_PAGES)
     fresh = {bundle_id(f) for f in result.indexed}
     sources = vocabulary.refresh(pages, listed, fresh)
-    digest = _digest(_pagefind_version(), "*.html", sorted(sources.items()))
+    digest = _digest(version, "*.html", sorted(sources.items()))
     words_of: dict[str, str] = previous.get("vocabulary_pages", {})
     if (
         previous.get("vocabulary") == digest
@@ -376,16 +374,11 @@ def _replaced(
     delta too (Pagefind's id is a hash of it), and is not dropped."""
     own = set(vocabulary.page_urls(delta).values()) if delta else set()
     found = {
-        ids.get(folder, {}).get(page_url(page))
+        ids.get(folder, {}).get(vocabulary.page_url(page))
         for folder, pages in waiting.items()
         for page in pages
     }
     return sorted(i for i in found if i and i not in own)
-
-
-def page_url(page: str) -> str:
-    """The URL Pagefind records for a site-relative page: ``a/b/index.html`` is ``/a/b/``."""
-    return "/" + (page[: -len(INDEX_PAGE)] if page.endswith(INDEX_PAGE) else page)
 
 
 def _write_list(

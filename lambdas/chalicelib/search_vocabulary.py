@@ -28,6 +28,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 FOLDER = "vocabulary"  # inside the site bundle's folder (pagefind/vocabulary/)
+INDEX_PAGE = "index.html"  # Pagefind records a/b/index.html as /a/b/
 SIGNATURE = b"pagefind_dcd"  # what a decompressed Pagefind file starts with
 # Stripped from either end of a word, as Pagefind does: «Πλατεία,» and «πλατεία» are one word to
 # it, so one word in the vocabulary (which then changes only when a bundle gains or loses one).
@@ -107,21 +108,23 @@ def page_ids(sources: Path, bundle: Path) -> dict[str, str]:
     """Pagefind's id of each vocabulary page (its fragment's name, what a search result
     carries) -> the bundle it stands for: how the search page reads a vocabulary hit."""
     owner = {name: b for b, names in _owners(sources).items() for name in names}
-    found = {}
-    for path in sorted((bundle / "fragment").glob("*.pf_fragment")):
-        name = str(_fragment(path).get("url", "")).rsplit("/", 1)[-1]
-        if name in owner:
-            found[path.stem] = owner[name]
-    return found
+    named = {url.rsplit("/", 1)[-1]: found for url, found in page_urls(bundle).items()}
+    return {found: owner[name] for name, found in named.items() if name in owner}
 
 
 def page_urls(bundle: Path) -> dict[str, str]:
-    """URL -> Pagefind's id of each page a bundle holds (its fragment's name): which results a
-    newer copy of the page in the delta replaces (chalicelib.search_bundles)."""
+    """URL -> Pagefind's id of each page a bundle holds (its fragment's name, what a search
+    result carries): the vocabulary's pages, and which results a newer copy of a page in the
+    delta replaces (chalicelib.search_bundles)."""
     return {
         str(_fragment(path).get("url", "")): path.stem
         for path in sorted((bundle / "fragment").glob("*.pf_fragment"))
     }
+
+
+def page_url(page: str) -> str:
+    """The URL Pagefind records for a site-relative page: ``a/b/index.html`` is ``/a/b/``."""
+    return "/" + (page[: -len(INDEX_PAGE)] if page.endswith(INDEX_PAGE) else page)
 
 
 def _owners(sources: Path) -> dict[str, list[str]]:
