@@ -70,7 +70,7 @@ def created(generated_at: str | None) -> datetime:
 
 
 def text(value: str) -> str:
-    """A string as the content of a cell's <t>: cut to what a cell holds, escaped."""
+    """A string as the content of a shared string's <t>: cut to what a cell holds, escaped."""
     if len(value) > CELL_MAX // 2 and len(value.encode("utf-16-le")) > 2 * CELL_MAX:
         value = value.encode("utf-16-le")[: 2 * CELL_MAX].decode("utf-16-le", "ignore")
     if not SPECIAL.search(value):
@@ -96,6 +96,7 @@ def _width(characters: int) -> float:
 
 
 def _cell(ref: str, value: Any, strings: dict[str, int], style: str = "") -> str:
+    """An int as a number; anything else as text, by its index in ``strings``."""
     if isinstance(value, int) and not isinstance(value, bool):
         return f'<c r="{ref}"{style}><v>{value}</v></c>'
     index = strings.setdefault(str(value), len(strings))
