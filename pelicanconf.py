@@ -127,9 +127,14 @@ OPENDATA_URL = "anoikta-dedomena/"
 OPENDATA_SAVE_AS = OPENDATA_URL + "index.html"
 OPENDATA_FILE_URL = OPENDATA_FILE_SAVE_AS = "anoikta-dedomena/{slug}.{ext}"  # json, csv, xlsx
 OPENDATA_ALL_URL = OPENDATA_ALL_SAVE_AS = "anoikta-dedomena/ola.{ext}"  # the whole site
-# The whole site's files are made at most once an Athens day (a consultation's, at every
-# publish): copying them costs in proportion to the whole site, not to the change.
-OPENDATA_ALL_DAILY = True
+# New rows reach the open-data files once an Athens day; anything taken back, at once. The whole
+# site's files are made at most once a day (copying them costs in proportion to the whole site),
+# and in a publish that only adds (ADDITIONS_ONLY) so are a consultation's (encoding them costs
+# in proportion to the consultation, not to the change). docs/contracts.md, "Open data".
+OPENDATA_DAILY = True
+# Set by the publish step (chalicelib.sitebuild) when nothing published was taken back and
+# neither the texts nor the calendar moved: what only gained items may wait for the day.
+ADDITIONS_ONLY = False
 DATAPACKAGE_URL = DATAPACKAGE_SAVE_AS = "anoikta-dedomena/datapackage.json"
 # A results page holds at most about this many bytes of HTML before it is split (one page per
 # text, then parts): gzipped, that keeps every results page well under 100 KiB.

@@ -149,9 +149,11 @@ def build_whole_site(
     snapshot: Path | None = None,
     now: str = FIXTURE_NOW,
     content: Path = FIXTURE_SITE / "content",
+    compact: bool = True,
 ) -> Path:
     """The fixture content (or ``content``) built the publish's way (Pelican, then the search
-    bundles) from ``snapshot`` (default: the fixture's), its open consultation open."""
+    bundles) from ``snapshot`` (default: the fixture's), its open consultation open; with
+    ``compact`` off, as a publish that only adds builds it."""
     from datetime import datetime
 
     from chalicelib.sitebuild import build_site
@@ -163,5 +165,6 @@ def build_whole_site(
         api_url="http://api.example.test:9000",
         now=datetime.fromisoformat(now),
         content=content,
+        compact=compact,
     )
     return output

@@ -280,3 +280,45 @@ def test_an_older_builds_site_xlsx_is_removed(tmp_path: Path, root: Path) -> Non
     assert not (output / DATA / "ola.xlsx").exists()
     paths = {r["path"] for r in json.loads(package_path.read_bytes())["resources"]}
     assert "ola.xlsx" not in paths and {"ola.json", "ola.csv"} <= paths
+
+
+def test_a_publish_that_only_adds_keeps_the_days_consultation_files_until_midnight(
+    tmp_path: Path, root: Path
+) -> None:
+    """ADDITIONS_ONLY (the publish step's word that nothing was taken back): a consultation's
+    files made today keep their bytes, and the site is due at the next Athens midnight; a build
+    that is not one (a hide, the midnight's) makes them with everything; a day later the
+    first build that only adds makes them too."""
+    snapshot = json.loads((FIXTURE / "snapshot.json").read_bytes())
+    path, output = tmp_path / "snapshot.json", tmp_path / "output"
+    path.write_text(json.dumps(snapshot), encoding="utf-8")
+    build_whole_site(root, output, path)
+    data = output / DATA
+    before = {ext: own(output, OPEN, ext) for ext in exports.FORMATS}
+    assert exports.rebuild_due(output) is None
+
+    new = copy.deepcopy(snapshot["comments"][0])
+    new |= {"id": "01jcomment00000000000000zy", "reference": "NS-NEW2", "parent": None}
+    new |= {"body": "Ένα ακόμη νέο σχόλιο.", "approved_at": "2026-11-26T08:00:00Z"}
+    snapshot["comments"].append(new)
+    path.write_text(json.dumps(snapshot), encoding="utf-8")
+    build_whole_site(root, output, path, compact=False)
+    assert {ext: own(output, OPEN, ext) for ext in exports.FORMATS} == before
+    assert exports.rebuild_due(output) == "2026-11-26T22:00:00.000Z"
+    page = (data / "index.html").read_text(encoding="utf-8")
+    assert "το αργότερο τα μεσάνυχτα της ημέρας τους" in page
+    package = json.loads((data / "datapackage.json").read_bytes())
+    mine = next(r for r in package["resources"] if r["path"] == f"{OPEN}.json")
+    assert mine["hash"] == "sha256:" + hashlib.sha256(before["json"]).hexdigest()
+
+    build_whole_site(root, output, path)  # compact: as at midnight or after a hide
+    assert new["id"] in own(output, OPEN, "json").decode("utf-8")
+    assert new["reference"] in own(output, OPEN, "csv").decode("utf-8-sig")
+    assert new["id"] not in own(output, "ola", "json").decode("utf-8")  # their own day
+
+    newer = copy.deepcopy(new) | {"id": "01jcomment00000000000000zx", "reference": "NS-NEW3"}
+    snapshot["comments"].append(newer)
+    path.write_text(json.dumps(snapshot), encoding="utf-8")
+    build_whole_site(root, output, path, NEXT_DAY, compact=False)  # made yesterday: made now
+    assert newer["id"] in own(output, OPEN, "json").decode("utf-8")
+    assert exports.rebuild_due(output) is None

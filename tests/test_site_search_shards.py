@@ -98,7 +98,7 @@ def build(root: Path, output: Path, snapshot: Path, *, compact: bool = True) -> 
         api_url="http://api.test",
         now=NOW,
         content=FIXTURE / "content",
-        search_compact=compact,
+        compact=compact,
     )
 
 

@@ -269,11 +269,12 @@ def _locked_run(
 
     if progress:
         progress("build", 0, 1)
-    # The search bundles stay between publishes: pages that only gained something wait in the
-    # delta; a bundle is re-indexed, from an emptied folder, when something published was taken
-    # back or the texts changed, so that no old word stays findable, and at each calendar change
-    # (a midnight re-renders the open consultations' day counts anyway), so that the delta
-    # holds a day's approvals at most (chalicelib.search_bundles).
+    # What only gained items may wait: their pages in the search index's delta, their rows
+    # for the open data's day. Everything is made whole, from an emptied folder for a search
+    # bundle, when something published was taken back or the texts changed, so that no old
+    # word or row stays, and at each calendar change (a midnight re-renders the open
+    # consultations' day counts anyway), so that nothing waits more than a day
+    # (chalicelib.search_bundles, plugins.exports).
     compact = exported.retracted or bool(COMPACT_REASONS & set(reasons))
     try:
         built_site = build_site(
@@ -283,7 +284,7 @@ def _locked_run(
             snapshot_validated=True,  # refresh() validated it: once per publish is enough
             publish=True,
             stats_path=workdir / "build-stats.json",
-            search_compact=compact,
+            compact=compact,
             **build_options,
         )
     except SiteBuildError as exc:

@@ -156,7 +156,7 @@ def build_site(
     stats_path: Path | None = None,
     content: Path | None = None,
     settings: dict[str, Any] | None = None,
-    search_compact: bool = True,
+    compact: bool = True,
 ) -> BuildResult:
     """Build ``content`` (default ``project_root/content``) into ``output``.
 
@@ -165,8 +165,9 @@ def build_site(
     consultation states; with ``publish`` the URLs are absolute (publishconf). Pages whose render
     fingerprint did not change are not re-rendered; the counts are returned (and written to
     ``stats_path`` if given). ``settings`` overrides Pelican settings (tests, the benchmark).
-    ``search_compact`` off: the changed pages may wait in the search index's delta (only when
-    nothing published was taken back: the publish step knows).
+    ``compact`` off (only when nothing published was taken back and neither the texts nor the
+    calendar moved: the publish step knows): the changed pages may wait in the search index's
+    delta, and the open data's new rows for the day (ADDITIONS_ONLY, plugins.exports).
     """
     started = time.monotonic()
     project_root, output = Path(project_root).resolve(), Path(output).resolve()
@@ -184,6 +185,7 @@ def build_site(
         "DELETE_OUTPUT_DIRECTORY": False,  # unchanged pages stay; stale ones are removed
         "CACHE_PATH": str(output.parent / f".{output.name}-cache"),
         "CONSULTATIONS_CACHE_PATH": str(output.parent / f".{output.name}-consultations"),
+        "ADDITIONS_ONLY": not compact,
     }
     if site_url:  # else pelicanconf (relative URLs) or publishconf (DIAVOULEFSI_SITE_URL)
         overrides.update({"SITEURL": site_url.rstrip("/"), "RELATIVE_URLS": False})
@@ -194,7 +196,7 @@ def build_site(
 
     due = rebuild_due(output)
     indexing = time.monotonic()
-    search = run_pagefind(output, pelican_settings, compact=search_compact)
+    search = run_pagefind(output, pelican_settings, compact=compact)
     done = time.monotonic()
     stats = json.loads(stats_file.read_text(encoding="utf-8"))
     if not stats_path:

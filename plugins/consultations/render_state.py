@@ -15,8 +15,11 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 STATE_NAME = ".render-state.json"
-# Settings that differ between two builds of the same site without changing a page.
-VOLATILE = frozenset({"CONSULTATION_NOW", "BUILD_STATS_PATH", "SNAPSHOT_VALIDATED"})
+# Settings that differ between two builds of the same site without changing a page
+# (ADDITIONS_ONLY decides only when the open data take new rows: plugins.exports).
+VOLATILE = frozenset(
+    {"CONSULTATION_NOW", "BUILD_STATS_PATH", "SNAPSHOT_VALIDATED", "ADDITIONS_ONLY"}
+)
 
 
 def digest(value: Any) -> str:

@@ -14,6 +14,12 @@ encoding them again (state.py). Its key hashes its own entries as marshal writes
 times faster than JSON, and no public row is made to know that nothing changed. The whole
 site's files are its consultations' files end to end, copied, never encoded (site_files.py);
 the whole site has no XLSX, which could only be made again whole at every publish.
+
+New rows reach the files once an Athens day (OPENDATA_DAILY), anything taken back at once:
+the whole site's files wait when a consultation's only gained rows (``only_added``); a
+consultation's own wait in a publish that only adds (ADDITIONS_ONLY, which the publish step
+knows from the snapshot's delta), when they were made today. Either way the site is due again
+at the next Athens midnight (``rebuild_due``), when everything waiting is made.
 """
 
 import hashlib
@@ -134,7 +140,7 @@ class ExportsGenerator(Generator):
         """A consultation's files: kept when made from the same data, else encoded."""
         texts = [(t.slug, t.title) for t in c.texts]
         key = digest([self.base, header(c), texts, entries_digest(entries)])
-        made = self._kept(c, key)
+        made = self._kept(c, key) or self._waiting(c)
         if made is not None:
             return made
         names = {ext: self._file_as(c.slug, ext) for ext in FORMATS}
@@ -151,7 +157,26 @@ class ExportsGenerator(Generator):
         # where the whole site's JSON will find this one's rows and total
         shape = layout(encoded["json"], data["participation"][-1])
         counts = {kind: len(entries[kind]) for kind in COUNTED}
-        return Made(key, data["generated_at"], shape, counts)
+        return Made(key, data["generated_at"], shape, counts, self.today.date().isoformat())
+
+    def _waiting(self, c: Any) -> Made | None:
+        """In a build that only adds (ADDITIONS_ONLY), a consultation's files made today stay
+        as they are until the next midnight: encoding them costs in proportion to the
+        consultation (10,000 rows take about a second), not to the change."""
+        if not (self.settings.get("ADDITIONS_ONLY") and self.settings.get("OPENDATA_DAILY")):
+            return None
+        previous = self.state.previous_made.get(c.slug)
+        if previous is None or previous.made_on != self.today.date().isoformat():
+            return None
+        made = self._kept(c, None)
+        if made is not None:
+            self.waiting.append(c.slug)
+        return made
+
+    def _midnight(self) -> str:
+        """The next Athens midnight, as the publish step compares moments."""
+        midnight = datetime.combine(self.today.date() + timedelta(days=1), time(), ATHENS)
+        return clock.iso(midnight)
 
     def _assemble(self, save_as: str, key: str, write: Callable[[Sink], None]) -> FileRecord:
         """Write a site file through a dot file beside it; the file keeps its time when the
@@ -173,7 +198,7 @@ class ExportsGenerator(Generator):
 
     def _site(self, consultations: list[Any], made: list[Made]) -> list[DataFile]:
         """The whole site's JSON and CSV, put together from the consultations' files: again
-        when a consultation's changed, but with OPENDATA_ALL_DAILY new rows wait for the
+        when a consultation's changed, but with OPENDATA_DAILY new rows wait for the
         next Athens day (copying the files is work in proportion to the whole site, hundreds
         of MB at ten times it, not to the change; a consultation's own files follow every
         publish). A row hidden, withdrawn or changed never waits (``RETRACTED``, marked until
@@ -198,12 +223,11 @@ class ExportsGenerator(Generator):
         slugs = [c.slug for c in consultations]
         gone = not set(previous.get("consultations", [None])) <= set(slugs)
         retracted = gone or (output / RETRACTED).exists()
-        daily = self.settings.get("OPENDATA_ALL_DAILY") and not retracted
+        daily = self.settings.get("OPENDATA_DAILY") and not retracted
         if whole and previous.get("key") == key:
             self.state.site = {k: v for k, v in previous.items() if k != "due"}
         elif whole and daily and previous.get("made_on") == today:
-            midnight = datetime.combine(self.today.date() + timedelta(days=1), time(), ATHENS)
-            self.state.site = {**previous, "due": clock.iso(midnight)}  # as publish compares
+            self.state.site = {**previous, "due": self._midnight()}
         else:
             records = {ext: self._assemble(name, key, writers[ext]) for ext, name in names.items()}
             counts = {kind: sum(m.counts[kind] for m in made) for kind in COUNTED}
@@ -263,6 +287,7 @@ class ExportsGenerator(Generator):
         self.state, self.base = ExportsState(Path(self.output_path)), self._base()
         self.today = build_now(self.settings)  # in Athens: the whole site's files' day
         self.encoded: list[str] = []  # the consultations encoded in this build
+        self.waiting: list[str] = []  # those whose new rows wait for the day (_waiting)
         groups = by_consultation(self.context.get("snapshot"))
         entries, made, per_consultation = [], [], []
         settled = self.context.get(SETTLED)
@@ -287,6 +312,8 @@ class ExportsGenerator(Generator):
                 }
             )
         site_files = self._site(consultations, made)
+        if self.waiting:
+            self.state.site["due"] = self._midnight()
         package_as = urls.save_as(self.settings, "DATAPACKAGE")
         files = site_files + per_consultation
         generated_at = newest(m.generated_at for m in made)
@@ -307,7 +334,7 @@ class ExportsGenerator(Generator):
             site_export={
                 **self.state.site["counts"],
                 "made_on": date.fromisoformat(self.state.site["made_on"]),
-                "daily": bool(self.settings.get("OPENDATA_ALL_DAILY")),
+                "daily": bool(self.settings.get("OPENDATA_DAILY")),
                 "files": self._links("OPENDATA_ALL", {}, site_files),
             },
             datapackage={
@@ -316,12 +343,18 @@ class ExportsGenerator(Generator):
                 "size": size(len(package)),
             },
         )
-        logger.info("Open data: %d of %d consultations encoded", len(self.encoded), len(entries))
+        logger.info(
+            "Open data: %d of %d consultations encoded, %d waiting for the day",
+            len(self.encoded),
+            len(entries),
+            len(self.waiting),
+        )
 
 
 def rebuild_due(output: Path) -> str | None:
-    """When the whole site's files held back today are due to be made (ISO), if they are: the
-    publish step counts it among the moments the site must be built again."""
+    """When the files held back today (the whole site's, a consultation's) are due to be made
+    (ISO), if they are: the publish step counts it among the moments the site must be built
+    again."""
     due = ExportsState(Path(output)).previous_site.get("due")
     return due if isinstance(due, str) else None
 

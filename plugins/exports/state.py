@@ -34,6 +34,7 @@ class Made:
     generated_at: str | None
     layout: Layout
     counts: dict[str, int]  # its comments and proposals (the open-data page shows them)
+    made_on: str | None = None  # the Athens day it was encoded (ISO): new rows wait for the next
 
 
 def file_sha256(path: Path) -> str:
@@ -55,7 +56,9 @@ def _made(value: Any) -> Made | None:
         rows = {name: (int(start), int(end)) for name, (start, end) in spans.items()}
         counts = {str(kind): int(n) for kind, n in dict(value["counts"]).items()}
         layout = Layout(rows, dict(value["total"]))
-        made = Made(value["key"], value["generated_at"], layout, counts)
+        made_on = value.get("made_on")
+        made_on = made_on if isinstance(made_on, str) else None
+        made = Made(value["key"], value["generated_at"], layout, counts, made_on)
     except (KeyError, TypeError, ValueError):
         return None
     return made if isinstance(made.key, str) else None
@@ -114,6 +117,7 @@ class ExportsState:
                     "rows": made.layout.rows,
                     "total": made.layout.total,
                     "counts": made.counts,
+                    "made_on": made.made_on,
                 }
                 for slug, made in self.made.items()
             },
