@@ -106,6 +106,14 @@ def test_deterministic_order_and_bytes(ddb, tmp_path):
     assert snapshot.write(snapshot.export(ddb), path) is False  # same bytes: file untouched
     assert path.read_bytes() == before == snapshot.dumps(snapshot.export(ddb))
 
+    lines = before.decode("utf-8").splitlines()  # one entry per line, keys sorted
+    assert [json.loads(line.rstrip(",")) for line in lines if line.startswith("{\"")] == [
+        *first["comments"],
+    ]
+    assert json.loads(before) == first
+    shuffled = {key: first[key] for key in reversed(list(first))}
+    assert snapshot.dumps(shuffled) == before
+
 
 def test_every_page_of_the_index_is_read(ddb):
     for n in range(1, 8):

@@ -41,9 +41,10 @@ logger = logging.getLogger(__name__)
 STATE_NAME = "snapshot-state.json"
 # 3: entries gained answer and participant, and lost an organisation's display_name; 4: the
 # withdrawn placeholders; 5: the redacted mark; 6: one shard per consultation; 7: the campaign
-# group; 8: the count of confirmed supports («Υποστηρίζω», chalicelib.supports). A snapshot left
-# by an older format is exported again in full.
-STATE_FORMAT = 8
+# group; 8: the count of confirmed supports («Υποστηρίζω», chalicelib.supports); 9: a shard's
+# entries one per line (snapshot.dumps). A snapshot left by an older format is exported again
+# in full.
+STATE_FORMAT = 9
 MARGIN = timedelta(minutes=5)
 # What an entry gains without taking anything back: the search index may add to what it holds.
 ADDITIVE = frozenset({"group", "supports", "answer"})
