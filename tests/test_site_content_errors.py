@@ -94,6 +94,18 @@ def test_content_error_names_file_and_field(
     assert f"ContentError: consultations/dokimi/{file}: {field}:" in message
 
 
+def test_a_build_leaves_the_collector_as_it_found_it(tmp_path: Path, root: Path) -> None:
+    """The build keeps what lived before it out of the collector's scans (gc.freeze) and gives
+    it back at its end, failed or not: else a warm Lambda would never collect it again."""
+    import gc
+
+    with pytest.raises(SiteBuildError):
+        build(content(tmp_path, closes="2025-12-31 09:00"), tmp_path, root)
+    assert gc.get_freeze_count() == 0
+    build(content(tmp_path / "fine"), tmp_path / "fine", root)
+    assert gc.get_freeze_count() == 0
+
+
 def test_duplicate_consultation_slug(tmp_path: Path, root: Path) -> None:
     folder = content(tmp_path)
     shutil.copytree(folder / "consultations" / "dokimi", folder / "consultations" / "allo")

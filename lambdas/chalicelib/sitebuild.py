@@ -13,7 +13,8 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -105,6 +106,23 @@ def _settings(project_root: Path, output: Path, overrides: dict, publish: bool) 
     return settings
 
 
+@contextmanager
+def _collected_once() -> Iterator[None]:
+    """What lived before the build is left out of the collector's scans while it runs
+    (``gc.freeze``): a build allocates every comment of the changed consultations and their
+    pages' data, and each automatic full collection scanned the whole process besides (the
+    modules, boto3's models, a warm Lambda's earlier work), a third of a publish after 20
+    approvals. At the end one collection frees the cycles the build left (Pelican's generators
+    and context): by the build that made them, rather than seconds into a later publish of the
+    same process, whichever allocation happens to trigger it."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.collect()
+        gc.unfreeze()
+
+
 def run_pelican(settings: dict) -> None:
     from pelican import Pelican
 
@@ -112,7 +130,8 @@ def run_pelican(settings: dict) -> None:
     pelican_logger = logging.getLogger("pelican")
     pelican_logger.addHandler(errors)
     try:
-        Pelican(settings).run()
+        with _collected_once():
+            Pelican(settings).run()
     except Exception as exc:  # Pelican and its plugins raise anything; the caller needs one type
         raise SiteBuildError(
             f"{type(exc).__name__}: {exc}",
@@ -122,11 +141,6 @@ def run_pelican(settings: dict) -> None:
         ) from exc
     finally:
         pelican_logger.removeHandler(errors)
-        # A build's objects (Pelican's generators and context, every comment of the loaded
-        # consultations) hold cycles that only a full collection frees: collected here, by the
-        # build that made them, rather than seconds into a later publish of the same process (a
-        # warm Lambda), whichever allocation happens to trigger it.
-        gc.collect()
     if errors.records:
         raise _logged_error(*errors.records[0], str(settings.get("PATH", "")))
 
