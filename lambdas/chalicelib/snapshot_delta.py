@@ -131,8 +131,8 @@ def refresh(
     """Bring the shards in ``folder`` up to date; the state goes beside the folder."""
     folder = Path(folder)
     state_path = folder.with_name(STATE_NAME)
-    since, reason = (None, "forced") if full else _since(table, folder, state_path, watermark)
-    previous = _read_state(state_path) if since is not None else None
+    previous = None if full else _read_state(state_path)
+    since, reason = (None, "forced") if full else _since(table, folder, previous, watermark)
     updated = None
     if since is not None and previous is not None:
         updated = _updated(table, folder, previous, since, progress)
@@ -218,16 +218,13 @@ def _read_state(state_path: Path) -> dict[str, Any] | None:
 
 
 def _since(
-    table: Any, folder: Path, state_path: Path, watermark: str | None
+    table: Any, folder: Path, state: dict[str, Any] | None, watermark: str | None
 ) -> tuple[str | None, str]:
-    """The lower bound of an incremental export, or (None, why a full one is needed)."""
-    try:
-        state = json.loads(state_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None, "no previous snapshot"
-    except (OSError, ValueError) as exc:
-        return None, f"unreadable previous snapshot ({exc})"
-    if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+    """The lower bound of an incremental export from the previous ``state``, or (None, why a
+    full one is needed)."""
+    if state is None:
+        return None, "no previous snapshot, or an unreadable one"
+    if state.get("format") != STATE_FORMAT:
         return None, "previous snapshot of another format"
     if state.get("table") != table.name:
         return None, "previous snapshot of another table"
