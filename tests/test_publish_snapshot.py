@@ -107,7 +107,7 @@ def test_deterministic_order_and_bytes(ddb, tmp_path):
     assert path.read_bytes() == before == snapshot.dumps(snapshot.export(ddb))
 
     lines = before.decode("utf-8").splitlines()  # one entry per line, keys sorted
-    assert [json.loads(line.rstrip(",")) for line in lines if line.startswith("{\"")] == [
+    assert [json.loads(line.rstrip(",")) for line in lines if line.startswith('{"')] == [
         *first["comments"],
     ]
     assert json.loads(before) == first

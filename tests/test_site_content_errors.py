@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.sitebuild import SiteBuildError, build_site
+from chalicelib.sitebuild import SiteBuildError, build_site, collected_once
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site"
 INDEX = """Title: Δοκιμή
@@ -96,13 +96,18 @@ def test_content_error_names_file_and_field(
 
 def test_a_build_leaves_the_collector_as_it_found_it(tmp_path: Path, root: Path) -> None:
     """The build keeps what lived before it out of the collector's scans (gc.freeze) and gives
-    it back at its end, failed or not: else a warm Lambda would never collect it again."""
+    it back at its end, failed or not: else a warm Lambda would never collect it again; inside
+    a publish's scope, at the end of that."""
     import gc
 
     with pytest.raises(SiteBuildError):
         build(content(tmp_path, closes="2025-12-31 09:00"), tmp_path, root)
     assert gc.get_freeze_count() == 0
     build(content(tmp_path / "fine"), tmp_path / "fine", root)
+    assert gc.get_freeze_count() == 0
+    with collected_once():  # a publish's scope holds its build's freeze
+        build(content(tmp_path / "again"), tmp_path / "again", root)
+        assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0
 
 

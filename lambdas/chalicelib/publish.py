@@ -40,7 +40,7 @@ from chalicelib import (
     trigger,
     workstate,
 )
-from chalicelib.sitebuild import SiteBuildError
+from chalicelib.sitebuild import SiteBuildError, collected_once
 from chalicelib.store import lock, state
 from chalicelib.targets import Target, cache_control, content_type
 from chalicelib.workstate import hash_tree
@@ -195,16 +195,17 @@ def run(
         try:
             for done in range(1, MAX_ROUNDS + 1):
                 state.take_request(table)
-                result = _locked_run(
-                    force and done == 1,
-                    target,
-                    Path(project_root),
-                    Path(workdir),
-                    options,
-                    progress,
-                    table,
-                    lease,
-                )
+                with collected_once():
+                    result = _locked_run(
+                        force and done == 1,
+                        target,
+                        Path(project_root),
+                        Path(workdir),
+                        options,
+                        progress,
+                        table,
+                        lease,
+                    )
                 result.rounds = done
                 if result.status != PUBLISHED:
                     break

@@ -106,21 +106,29 @@ def _settings(project_root: Path, output: Path, overrides: dict, publish: bool) 
     return settings
 
 
+_frozen = 0  # collected_once scopes open (a publish's holds its build's)
+
+
 @contextmanager
-def _collected_once() -> Iterator[None]:
-    """What lived before the build is left out of the collector's scans while it runs
-    (``gc.freeze``): a build allocates every comment of the changed consultations and their
-    pages' data, and each automatic full collection scanned the whole process besides (the
-    modules, boto3's models, a warm Lambda's earlier work), a third of a publish after 20
-    approvals. At the end one collection frees the cycles the build left (Pelican's generators
-    and context): by the build that made them, rather than seconds into a later publish of the
-    same process, whichever allocation happens to trigger it."""
-    gc.freeze()
+def collected_once() -> Iterator[None]:
+    """What lived before is left out of the collector's scans while the block runs
+    (``gc.freeze``): a publish allocates every comment of the changed consultations, their
+    pages' data and the site's file lists, and each automatic full collection scanned the whole
+    process besides (the modules, boto3's models, a warm Lambda's earlier work), a third of a
+    publish after 20 approvals. At the end one collection frees the cycles left (Pelican's
+    generators and context): by the work that made them, rather than seconds into a later run
+    of the same process. Nested scopes share the outermost one's freeze."""
+    global _frozen
+    _frozen += 1
+    if _frozen == 1:
+        gc.freeze()
     try:
         yield
     finally:
-        gc.collect()
-        gc.unfreeze()
+        _frozen -= 1
+        if _frozen == 0:
+            gc.collect()
+            gc.unfreeze()
 
 
 def run_pelican(settings: dict) -> None:
@@ -130,7 +138,7 @@ def run_pelican(settings: dict) -> None:
     pelican_logger = logging.getLogger("pelican")
     pelican_logger.addHandler(errors)
     try:
-        with _collected_once():
+        with collected_once():
             Pelican(settings).run()
     except Exception as exc:  # Pelican and its plugins raise anything; the caller needs one type
         raise SiteBuildError(
