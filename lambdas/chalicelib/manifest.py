@@ -14,6 +14,7 @@ import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -68,13 +69,22 @@ class InvalidManifest(ValueError):
     """The manifest does not match spec/manifest.schema.json."""
 
 
+@cache
+def validator() -> Any:
+    """The manifest schema's validator, made once (the site build writes a manifest and the
+    publish step reads it at every run: checking the schema itself each time cost more than
+    validating the data). jsonschema loads on first use: it keeps the API's cold start small."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(manifest_schema())
+
+
 def parse(data: dict[str, Any]) -> Manifest:
     """Validate ``data`` against the schema and index it by slug."""
-    from jsonschema import Draft202012Validator  # on first load only: keeps the cold start small
     from jsonschema.exceptions import ValidationError
 
     try:
-        Draft202012Validator(manifest_schema()).validate(data)
+        validator().validate(data)
     except ValidationError as exc:
         raise InvalidManifest(exc.message) from exc
     consultations = {}

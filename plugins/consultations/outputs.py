@@ -5,10 +5,8 @@ import xml.etree.ElementTree as etree
 from datetime import UTC, datetime
 from pathlib import Path
 
-import jsonschema
-
 from chalicelib import config
-from chalicelib.spec import manifest_schema
+from chalicelib.manifest import validator
 
 from .models import Consultation
 
@@ -70,7 +68,7 @@ def manifest(
             for c in consultations
         ],
     }
-    jsonschema.validate(data, manifest_schema())
+    validator().validate(data)
     return data
 
 
