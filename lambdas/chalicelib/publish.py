@@ -201,6 +201,7 @@ def run(
                         target,
                         Path(project_root),
                         Path(workdir),
+                        source,
                         options,
                         progress,
                         table,
@@ -225,11 +226,13 @@ def _locked_run(
     target: Target,
     project_root: Path,
     workdir: Path,
+    source: str,
     build_options: dict[str, Any],
     progress: Progress | None,
     table: Any,
     lease: lock.Lease,
 ) -> PublishResult:
+    """One round under the lock; ``source``: the sources' fingerprint, taken once a run."""
     started = time.monotonic()
     now: datetime = build_options["now"]
     current = state.read(table)
@@ -237,7 +240,6 @@ def _locked_run(
     watermark = current.get("watermark")
     decisions = int(current.get("decisions", 0))
     published = target.read_manifest()
-    source = sources.fingerprint(project_root, build_options["content"])
     first = published is None or current.get("published_to") != target.name
     reasons = due.reasons(current, force=force, first=first, source=source, now=now)
     if not reasons:
