@@ -245,3 +245,31 @@ def test_a_redacted_publication_is_told_as_such_and_marked_in_the_snapshot(api, 
     snapshot.validate(exported)
     marks = {c["id"]: c.get("redacted") for c in exported["comments"]}
     assert marks[cut] is True and marks[whole] is None  # absent unless redacted
+
+
+def test_marks_refused_as_a_batch_are_written_one_by_one(api, api_env, mail_env, monkeypatch):
+    """The marks go as one transaction; one refused (an item decided again meanwhile) leaves
+    them to be written item by item: nobody is told twice either way."""
+    from botocore.exceptions import ClientError
+
+    table = table_resource(api_env)
+    built = fixture_manifest()
+    notices.run(table, built, clock.now(), None)  # the first publish: nothing decided yet
+    ids = [post(api, email=f"p{n}@example.gr") for n in range(3)]
+    deliver(api_env, mail_env)  # the receipts
+    for sub_id in ids:
+        decide(sub_id, action="approve")
+    refused = []
+
+    def refuse(**kwargs: Any) -> None:
+        refused.append(len(kwargs["TransactItems"]))
+        raise ClientError({"Error": {"Code": "TransactionCanceledException"}}, "Transact")
+
+    monkeypatch.setattr(table.meta.client, "transact_write_items", refuse)
+    assert notices.run(table, built, clock.now(), covered(api_env)).notices == 3
+    assert refused == [3]
+    monkeypatch.undo()
+    assert {table.get_item(Key=keys.submission(i))["Item"].get("notified") for i in ids} == {
+        notices.PUBLISHED
+    }
+    assert notices.run(table, built, clock.now(), covered(api_env)).notices == 0

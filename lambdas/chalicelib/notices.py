@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib import clock, letters, tokens
 from chalicelib.links import Links
 from chalicelib.manifest import Manifest
@@ -36,6 +38,7 @@ from chalicelib.store.keys import Status
 logger = logging.getLogger(__name__)
 
 TOLD = (Status.APPROVED, Status.REJECTED, Status.HIDDEN)
+MARK_BATCH = 100  # DynamoDB's most actions in one transaction
 PUBLISHED, NOT_PUBLISHED, ANSWERED, REPORT = "published", "not_published", "answered", "report"
 OPENED, CLOSING = "opened", "closing"
 
@@ -73,8 +76,7 @@ def run(table: Any, built: Manifest | None, now: datetime, covered: str | None) 
         )
         result.notices += outbox.enqueue(table, item)
         result.events += len(events)
-    for item, told in marks:
-        _mark(table, item, told)
+    _mark(table, marks)
     if window is not None:
         state.record_notices(table, window[1])
     if built:
@@ -136,14 +138,31 @@ def _what(item: dict[str, Any], after: str) -> dict[str, Any]:
     return told
 
 
-def _mark(table: Any, item: dict[str, Any], told: dict[str, Any]) -> None:
-    """Remember what the author was told (not a staff change: no version, no audit)."""
-    names = [n for n in ("notified", "notified_answer") if n in told]
-    table.update_item(
-        Key=keys.submission(item["id"]),
-        UpdateExpression="SET " + ", ".join(f"{n} = :{n}" for n in names),
-        ExpressionAttributeValues={f":{n}": told[n] for n in names},
-    )
+def _mark(table: Any, marks: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    """Remember what each author was told (not a staff change: no version, no audit): one
+    transaction per ``MARK_BATCH`` items rather than a request each; a batch refused (one of
+    its items written meanwhile, by a decision) is written again item by item."""
+    updates = []
+    for item, told in marks:
+        names = [n for n in ("notified", "notified_answer") if n in told]
+        updates.append(
+            {
+                "Key": keys.submission(item["id"]),
+                "UpdateExpression": "SET " + ", ".join(f"{n} = :{n}" for n in names),
+                "ExpressionAttributeValues": {f":{n}": told[n] for n in names},
+            }
+        )
+    for start in range(0, len(updates), MARK_BATCH):
+        batch = updates[start : start + MARK_BATCH]
+        if len(batch) > 1:
+            actions = [{"Update": {"TableName": table.name, **update}} for update in batch]
+            try:
+                table.meta.client.transact_write_items(TransactItems=actions)
+                continue
+            except ClientError as exc:
+                logger.info("notices: marks one by one (%s)", exc.response["Error"]["Code"])
+        for update in batch:
+            table.update_item(**update)
 
 
 def _reports(
