@@ -140,3 +140,24 @@ def test_an_invalid_item_is_left_out_and_the_rest_exported(ddb, tmp_path):
     path = tmp_path / "snapshot.json"
     snapshot.write(snapshot.export(ddb), path)  # the whole file is valid without it
     assert [c["id"] for c in json.loads(path.read_bytes())["comments"]] == list(entries)
+
+
+def test_unchanged_entries_keep_their_lines_changed_ones_are_encoded(ddb):
+    for n in range(1, 6):
+        put(ddb, comment_entry(n))
+    data = snapshot.export(ddb)
+    raw = snapshot.dumps(data)
+    loaded = json.loads(raw)
+    known = snapshot.written_lines(raw, loaded)
+    assert set(known) == {c["id"] for c in data["comments"]}
+    assert snapshot.dumps(loaded, known) == raw
+
+    marked = {i: (entry, line[:-1] + b', "reused": true}') for i, (entry, line) in known.items()}
+    loaded["comments"][2] = {**loaded["comments"][2], "body": "Άλλο κείμενο."}
+    written = json.loads(snapshot.dumps(loaded, marked))["comments"]
+    assert [c.get("reused", False) for c in written] == [True, True, False, True, True]
+    assert written[2] == loaded["comments"][2]  # a new object: encoded afresh
+    assert snapshot.dumps(loaded, known) == snapshot.dumps(loaded)
+
+    older = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode()
+    assert snapshot.written_lines(older, data) == {}  # another layout: nothing reused

@@ -134,8 +134,9 @@ def refresh(
     previous = None if full else _read_state(state_path)
     since, reason = (None, "forced") if full else _since(table, folder, previous, watermark)
     updated = None
+    lines: dict[str, snapshot.Known] = {}  # a loaded shard's lines, kept for its unchanged entries
     if since is not None and previous is not None:
-        updated = _updated(table, folder, previous, since, progress)
+        updated = _updated(table, folder, previous, since, progress, lines)
     retracted = True
     if updated is not None and previous is not None:
         (touched, left_out, read, retracted), mode, reason = updated, INCREMENTAL, f"since {since}"
@@ -164,7 +165,7 @@ def refresh(
         # Incremental: every entry was checked against its part of the schema when it entered
         # (snapshot.publishable), the carried-over ones by an earlier run whose bytes the state
         # vouches for, and ``assemble`` makes the rest: no second whole-shard pass.
-        raw = snapshot.dumps(data)
+        raw = snapshot.dumps(data, lines.get(consultation))
         if snapshot.write_bytes(raw, path):
             changed.append(consultation)
         stat = path.stat()
@@ -295,8 +296,11 @@ def _parse(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
-def _load_shard(folder: Path, consultation: str, shard: dict[str, Any]) -> snapshot.Entries | None:
-    """The entries of one shard, or None when it is not the one its state describes."""
+def _load_shard(
+    folder: Path, consultation: str, shard: dict[str, Any]
+) -> tuple[snapshot.Entries, snapshot.Known] | None:
+    """The entries of one shard and their lines, or None when it is not the one its state
+    describes."""
     raw = shard_file(folder, consultation).read_bytes()
     stamps = shard.get("stamps")
     if hashlib.sha256(raw).hexdigest() != shard.get("sha256") or not isinstance(stamps, dict):
@@ -305,7 +309,8 @@ def _load_shard(folder: Path, consultation: str, shard: dict[str, Any]) -> snaps
     pairs = [(kind, e) for kind, plural in snapshot.LISTS.items() for e in previous.get(plural, [])]
     if set(stamps) != {e["id"] for _, e in pairs}:
         return None
-    return {e["id"]: (kind, e, stamps[e["id"]]) for kind, e in pairs}
+    entries = {e["id"]: (kind, e, stamps[e["id"]]) for kind, e in pairs}
+    return entries, snapshot.written_lines(raw, previous)
 
 
 def _updated(
@@ -314,11 +319,12 @@ def _updated(
     state: dict[str, Any],
     since: str,
     progress: snapshot.Progress | None,
+    lines: dict[str, snapshot.Known],
 ) -> tuple[dict[str, snapshot.Entries], dict[str, str], int, bool] | None:
     """The shards the changes since ``since`` touch, as they are now (an emptied one maps to no
     entries), the items still left out, the items read and whether a published entry was taken
     back (``retracts``); None when a touched shard and its state do not describe the same
-    entries."""
+    entries. The lines of each loaded shard go into ``lines``."""
     shards, left_out = state["shards"], state.get("left_out")
     if not isinstance(left_out, dict):
         return None
@@ -350,10 +356,10 @@ def _updated(
             if consultation in touched:
                 continue
             shard = shards.get(consultation)
-            entries = {} if shard is None else _load_shard(folder, consultation, shard)
-            if entries is None:
+            loaded = ({}, {}) if shard is None else _load_shard(folder, consultation, shard)
+            if loaded is None:
                 return None
-            touched[consultation] = entries
+            touched[consultation], lines[consultation] = loaded
 
     def drop(entry_id: str) -> None:
         for entries in touched.values():
