@@ -1,8 +1,6 @@
 """The search index in bundles: one Pagefind bundle per consultation and one for the rest of the
-site, merged in the browser. A build re-indexes only the bundles whose pages changed, so the
-indexing work of a publish follows the change (docs/search.md has the numbers: one whole-site
-index re-read all 1,614 pages, 6.5 s of CPU, on every publish; at ten times the site, ten times
-that, while a publish re-indexes one consultation whatever the site's size).
+site, merged in the browser; a build re-indexes only what changed, so the indexing work of a
+publish follows the change, not the site (docs/search.md has the numbers).
 
 Layout, in the output folder:
 
@@ -18,8 +16,8 @@ Layout, in the output folder:
 - ``pagefind/bundles.json``: what the search page merges (theme/static/js/search/pagefind.js);
 - ``.pagefind-state.json`` (a dot file: never published, kept by a cold start's archive): each
   bundle's pages (a short hash each) and their Pagefind ids when it was indexed. Beside the
-  output folder, not in it: every page's size, mtime and content hash (so only written pages
-  are read again) and the vocabulary's pages; both are made again from the site when missing.
+  output folder: every page's size, mtime and hash (only written pages are read again) and the
+  vocabulary's pages, both made again from the site when missing.
 
 A page written with other bytes, added or deleted is a change. When something published was
 taken back (``compact``: a comment hidden or redacted, a text edited; the publish step knows),
@@ -35,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -55,6 +54,7 @@ LIST_NAME = "bundles.json"
 STATE_NAME = ".pagefind-state.json"  # in the output: the bundles' digests (small)
 PAGE_HASHES = "pagefind-pages.json"  # beside it, .<output>-…: every page's size, mtime and hash
 VOCABULARY_PAGES = "vocabulary"  # beside it too, .<output>-…/: the vocabulary bundle's pages
+DELTA_SITE = "delta-pages"  # and .<output>-delta-pages/: the delta's pages, linked, for Pagefind
 STATE_FORMAT = 2  # 2: each bundle's pages and their ids as indexed, the delta
 HASH_CHARS = 16  # of a page's sha256 kept per bundle: enough to tell a change
 SITE_ID = "site"  # the site bundle's name on the search page (a consultation's ends with /)
@@ -330,8 +330,18 @@ def _index_delta(
     digest = _digest(version, DELTA, [(p, hashes[p][2]) for p in result.delta])
     if digest != previous or not (folder / ENTRY).is_file():
         _clear(folder)
-        glob = "{" + ",".join(_glob_escape(p) for p in result.delta) + "}"
-        _index(command, output, glob, folder)
+        # Pagefind walks all of --site to match a glob: the delta's pages are linked into a
+        # folder of their own (same paths, so the same URLs) and indexed from there.
+        site = beside(output, DELTA_SITE)
+        shutil.rmtree(site, ignore_errors=True)
+        for page in result.delta:
+            (site / page).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(output / page, site / page)
+            except OSError:  # another file system
+                shutil.copy2(output / page, site / page)
+        _index(command, site, "**/*.html", folder)
+        shutil.rmtree(site, ignore_errors=True)
         _prune(folder, fragments=True)
         result.indexed.append(DELTA_FOLDER)
     return digest
