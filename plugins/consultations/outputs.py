@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from chalicelib import config
-from chalicelib.manifest import validator
+from chalicelib.manifest import validate
 
 from .models import Consultation
 
@@ -68,7 +68,7 @@ def manifest(
             for c in consultations
         ],
     }
-    validator().validate(data)
+    validate(data)
     return data
 
 
