@@ -133,3 +133,34 @@ def test_a_build_from_one_snapshot_file_settles_nothing(tmp_path):
     assert settled.settle([consultation], "base") == [consultation]
     settled.save()
     assert not (tmp_path / settled_module.STATE_NAME).exists()
+
+
+def test_open_data_behind_its_settled_consultation_is_made_at_midnight(
+    ddb, root, tmp_path, attached
+):
+    """A late approval on the closed consultation waits for the day in its open data; at
+    midnight the consultation is settled (nothing of it changed since), yet its files are
+    behind its entries: it is loaded and they are made."""
+    put(ddb, comment_entry(1))
+    put(ddb, closed_comment(2))
+    target = LocalDirTarget(tmp_path / "site")
+    assert run(ddb, target, root, tmp_path / "work").status == publish.PUBLISHED
+    decide(ddb, put(ddb, closed_comment(3), status="pending"), "approved", "2026-11-26T09:00:00Z")
+    assert run(ddb, target, root, tmp_path / "work").export == "full"  # the first watermark
+    late = put(ddb, closed_comment(4), status="pending")
+    decide(ddb, late, "approved", "2026-11-26T10:00:00Z")
+    day = run(ddb, target, root, tmp_path / "work")
+    assert day.export == "incremental" and day.next_change is not None
+    data = tmp_path / "site" / "anoikta-dedomena" / f"{CLOSED}.json"
+    assert late["reference"] not in data.read_text(encoding="utf-8")  # waits for the day
+
+    attached.clear()
+    midnight = datetime.fromisoformat(day.next_change)
+    assert run(ddb, target, root, tmp_path / "work", now=midnight).status == publish.PUBLISHED
+    assert any(CLOSED in call for call in attached)  # settled, yet loaded
+    assert late["reference"] in data.read_text(encoding="utf-8")
+    state.record_target(ddb, "elsewhere")
+    fresh = LocalDirTarget(tmp_path / "fresh")
+    full = run(ddb, fresh, root, tmp_path / "full", force=True, now=midnight)
+    assert full.status == publish.PUBLISHED
+    assert tree_bytes(tmp_path / "site") == tree_bytes(tmp_path / "fresh")

@@ -29,6 +29,7 @@ import marshal
 import os
 import posixpath
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -159,17 +160,33 @@ class ExportsGenerator(Generator):
         counts = {kind: len(entries[kind]) for kind in COUNTED}
         return Made(key, data["generated_at"], shape, counts, self.today.date().isoformat())
 
-    def _waiting(self, c: Any) -> Made | None:
-        """In a build that only adds (ADDITIONS_ONLY), a consultation's files made today stay
-        as they are until the next midnight: encoding them costs in proportion to the
+    def _may_wait(self, c: Any) -> bool:
+        """In a build that only adds (ADDITIONS_ONLY), a consultation's files made today may
+        stay as they are until the next midnight: encoding them costs in proportion to the
         consultation (10,000 rows take about a second), not to the change."""
-        if not (self.settings.get("ADDITIONS_ONLY") and self.settings.get("OPENDATA_DAILY")):
-            return None
         previous = self.state.previous_made.get(c.slug)
-        if previous is None or previous.made_on != self.today.date().isoformat():
+        return (
+            bool(self.settings.get("ADDITIONS_ONLY") and self.settings.get("OPENDATA_DAILY"))
+            and previous is not None
+            and previous.made_on == self.today.date().isoformat()
+        )
+
+    def _waiting(self, c: Any) -> Made | None:
+        """A changed consultation's files kept as they are, when they may wait: marked
+        ``behind``, so that a build where the consultation is settled still makes them."""
+        made = self._kept(c, None) if self._may_wait(c) else None
+        if made is None:
             return None
+        self.waiting.append(c.slug)
+        return replace(made, behind=True)
+
+    def _settled(self, c: Any) -> Made | None:
+        """A settled consultation's files as they are, unless they are missing or behind its
+        entries and may not wait any more: then it is loaded and its files made."""
         made = self._kept(c, None)
-        if made is not None:
+        if made is not None and made.behind:
+            if not self._may_wait(c):
+                return None
             self.waiting.append(c.slug)
         return made
 
@@ -294,7 +311,7 @@ class ExportsGenerator(Generator):
         for part in settled.loaded.values() if settled is not None else ():
             groups.update(by_consultation(part))  # built after all: their entries too
         for c in consultations:
-            kept = self._kept(c, None) if c.settled else None
+            kept = self._settled(c) if c.settled else None
             if kept is None:
                 if c.settled and settled is not None:  # its files are not all there
                     groups.update(by_consultation(settled.load(c)))

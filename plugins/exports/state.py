@@ -35,6 +35,7 @@ class Made:
     layout: Layout
     counts: dict[str, int]  # its comments and proposals (the open-data page shows them)
     made_on: str | None = None  # the Athens day it was encoded (ISO): new rows wait for the next
+    behind: bool = False  # kept while its entries changed (they wait): made at the next chance
 
 
 def file_sha256(path: Path) -> str:
@@ -58,7 +59,8 @@ def _made(value: Any) -> Made | None:
         layout = Layout(rows, dict(value["total"]))
         made_on = value.get("made_on")
         made_on = made_on if isinstance(made_on, str) else None
-        made = Made(value["key"], value["generated_at"], layout, counts, made_on)
+        behind = value.get("behind") is True
+        made = Made(value["key"], value["generated_at"], layout, counts, made_on, behind)
     except (KeyError, TypeError, ValueError):
         return None
     return made if isinstance(made.key, str) else None
@@ -118,6 +120,7 @@ class ExportsState:
                     "total": made.layout.total,
                     "counts": made.counts,
                     "made_on": made.made_on,
+                    "behind": made.behind,
                 }
                 for slug, made in self.made.items()
             },
