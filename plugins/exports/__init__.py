@@ -217,10 +217,11 @@ class ExportsGenerator(Generator):
         """The whole site's JSON and CSV, put together from the consultations' files: again
         when a consultation's changed, but with OPENDATA_DAILY new rows wait for the
         next Athens day (copying the files is work in proportion to the whole site, hundreds
-        of MB at ten times it, not to the change; a consultation's own files follow every
-        publish). A row hidden, withdrawn or changed never waits (``RETRACTED``, marked until
-        the files are made), nor does a consultation gone from the site. Held back, they
-        are due at midnight, and the publish step runs then (``rebuild_due``)."""
+        of MB at ten times it, not to the change; a consultation's own wait only in a publish
+        that only adds: ``_may_wait``). A row hidden, withdrawn or changed never waits
+        (``RETRACTED``, marked until the files are made), nor does a consultation gone from
+        the site. Held back, they are due at midnight, and the publish step runs then
+        (``rebuild_due``)."""
         key = digest([self.base, [m.key for m in made]])
         output = Path(self.output_path)
         headers = [header(c) for c in consultations]
@@ -313,7 +314,7 @@ class ExportsGenerator(Generator):
         for c in consultations:
             kept = self._settled(c) if c.settled else None
             if kept is None:
-                if c.settled and settled is not None:  # its files are not all there
+                if c.settled and settled is not None:  # its files are missing or behind
                     groups.update(by_consultation(settled.load(c)))
                 own = groups.get(c.slug) or {kind: [] for kind in LISTS}
                 kept = self._consultation(c, own)
