@@ -3,6 +3,7 @@ table, the snapshot schema and the manifest schema. Everything that needs one re
 (the API, the site plugins, the dev scripts, the infrastructure template)."""
 
 import json
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,3 +32,28 @@ def snapshot_schema() -> dict[str, Any]:
 
 def manifest_schema() -> dict[str, Any]:
     return load("manifest.schema")
+
+
+@cache
+def _compiled(name: str) -> Callable[[Any], Any]:
+    import fastjsonschema  # on first use: keeps the API's cold start small
+
+    return fastjsonschema.compile(load(name))
+
+
+def check(name: str, data: Any) -> None:
+    """Raise ``jsonschema.ValidationError`` unless ``data`` matches ``<name>.json``. The schema
+    compiled to Python once per process decides (fastjsonschema: a 20,000-comment snapshot in
+    a fraction of a second instead of seconds, ten times the site's manifest in milliseconds
+    instead of 0.17 s); the reference validator then names the failing place, in the words
+    staff are used to."""
+    import fastjsonschema
+
+    try:
+        _compiled(name)(data)
+    except fastjsonschema.JsonSchemaValueException as fast:
+        from jsonschema import Draft202012Validator, ValidationError
+        from jsonschema.exceptions import best_match
+
+        error = best_match(Draft202012Validator(load(name)).iter_errors(data))
+        raise error or ValidationError(fast.message) from fast
