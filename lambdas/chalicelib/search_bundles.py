@@ -33,7 +33,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import shutil
 import subprocess
@@ -333,13 +332,7 @@ def _index_delta(
         # Pagefind walks all of --site to match a glob: the delta's pages are linked into a
         # folder of their own (same paths, so the same URLs) and indexed from there.
         site = beside(output, DELTA_SITE)
-        shutil.rmtree(site, ignore_errors=True)
-        for page in result.delta:
-            (site / page).parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(output / page, site / page)
-            except OSError:  # another file system
-                shutil.copy2(output / page, site / page)
+        tree.linked(output, result.delta, site)
         _index(command, site, "**/*.html", folder)
         shutil.rmtree(site, ignore_errors=True)
         _prune(folder, fragments=True)

@@ -221,8 +221,7 @@ def _read_state(state_path: Path) -> dict[str, Any] | None:
 def _since(
     table: Any, folder: Path, state: dict[str, Any] | None, watermark: str | None
 ) -> tuple[str | None, str]:
-    """The lower bound of an incremental export from the previous ``state``, or (None, why a
-    full one is needed)."""
+    """The lower bound of an incremental export after ``state``, or (None, why not)."""
     if state is None:
         return None, "no previous snapshot, or an unreadable one"
     if state.get("format") != STATE_FORMAT:
@@ -299,8 +298,7 @@ def _parse(stamp: str) -> datetime:
 def _load_shard(
     folder: Path, consultation: str, shard: dict[str, Any]
 ) -> tuple[snapshot.Entries, snapshot.Known] | None:
-    """The entries of one shard and their lines, or None when it is not the one its state
-    describes."""
+    """A shard's entries and lines, or None when it is not the one its state describes."""
     raw = shard_file(folder, consultation).read_bytes()
     stamps = shard.get("stamps")
     if hashlib.sha256(raw).hexdigest() != shard.get("sha256") or not isinstance(stamps, dict):

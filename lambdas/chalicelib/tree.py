@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -61,3 +62,15 @@ def read_hashes(path: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return found if isinstance(found, dict) else {}
+
+
+def linked(directory: str | Path, files: Iterable[str], folder: Path) -> None:
+    """``folder`` made afresh with ``files`` of ``directory`` at their own site-relative paths,
+    hard-linked (copied where a link cannot be made), for a tool that walks all it is given."""
+    shutil.rmtree(folder, ignore_errors=True)
+    for rel in files:
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(os.path.join(directory, rel), folder / rel)
+        except OSError:  # another file system
+            shutil.copy2(os.path.join(directory, rel), folder / rel)
