@@ -215,7 +215,7 @@ def test_the_next_publish_exports_the_answer_but_not_who_gave_it(
 ) -> None:
     """The delta export after the answer sees it (the by_status key moved), and the snapshot
     entry holds disposition, text and date only."""
-    from chalicelib import db, snapshot_delta
+    from chalicelib import db, snapshot_delta, snapshot_shards
 
     item_id = _approved(http, staff)
     path = tmp_path / "snapshot"
@@ -229,7 +229,7 @@ def test_the_next_publish_exports_the_answer_but_not_who_gave_it(
     )
     assert second.mode == snapshot_delta.INCREMENTAL
     assert second.changed
-    entry = next(c for c in snapshot_delta.merged(path)["comments"] if c["id"] == item_id)
+    entry = next(c for c in snapshot_shards.merged(path)["comments"] if c["id"] == item_id)
     assert entry["answer"] == {
         "disposition": "adopted",
         "text": ANSWER["text"],

@@ -4,13 +4,14 @@ writes exactly the bytes of a full export; anything in doubt falls back to a ful
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from chalicelib import db, moderation, publish, snapshot, snapshot_delta
+from chalicelib import db, moderation, publish, snapshot, snapshot_delta, snapshot_shards
 from chalicelib.snapshot_delta import FULL, INCREMENTAL
 from chalicelib.store import keys, state
 from tests.publish_support import comment_entry, decide, put
@@ -71,12 +72,12 @@ def refresh(ddb: Any, path: Path, **kwargs: Any) -> snapshot_delta.Refresh:
 
 
 def merged(path: Path) -> dict[str, Any]:
-    return snapshot_delta.merged(path)
+    return snapshot_shards.merged(path)
 
 
 def merged_bytes(path: Path) -> bytes:
     """The whole-site snapshot the shards make, as one file would hold it."""
-    return snapshot.dumps(snapshot_delta.merged(path))
+    return snapshot.dumps(snapshot_shards.merged(path))
 
 
 def full_export(ddb: Any) -> bytes:
@@ -149,15 +150,49 @@ def test_an_item_read_again_only_for_the_margin_leaves_its_shard_alone(ddb, tmp_
     loaded: list[str] = []
     real = snapshot_delta._load_shard
 
-    def spy(folder: Path, consultation: str, shard: dict[str, Any]) -> Any:
+    def spy(folder: Path, consultation: str, *rest: Any) -> Any:
         loaded.append(consultation)
-        return real(folder, consultation, shard)
+        return real(folder, consultation, *rest)
 
     monkeypatch.setattr(snapshot_delta, "_load_shard", spy)
     decide(ddb, items["q22"], "approved", "2026-11-26T12:01:00.000Z")
     done = refresh(ddb, path)
     assert done.mode == INCREMENTAL and done.read == 2  # ``other`` again: inside the margin
     assert loaded == ["anoichti"]  # kleisti's shard already holds ``other`` as it is
+    assert merged_bytes(path) == full_export(ddb)
+
+
+def test_the_stamps_live_beside_their_shard_and_only_the_touched_ones_are_read(
+    ddb, tmp_path, monkeypatch
+):
+    items = seed(ddb)
+    old = put(ddb, comment_entry(40, consultation="kleisti", text="palio"), status="pending")
+    decide(ddb, old, "approved", "2026-11-20T12:00:00.000Z")  # long before anything else
+    approve(items["q21"])  # a decision: the watermark an incremental refresh needs
+    path = tmp_path / "snapshot"
+    assert refresh(ddb, path).mode == FULL
+    state = json.loads(path.with_name(snapshot_delta.STATE_NAME).read_bytes())
+    assert set(state["shards"]) == {"anoichti", "kleisti"}
+    assert not any("stamps" in shard for shard in state["shards"].values())  # the state is small
+    for consultation, shard in state["shards"].items():
+        stamps = json.loads((path / shard["file"]).with_suffix(snapshot_shards.STAMPS).read_bytes())
+        entries = json.loads((path / shard["file"]).read_bytes())
+        assert set(stamps) == {e["id"] for plural in ("comments", "proposals")
+                               for e in entries.get(plural, [])}, consultation  # fmt: skip
+    read: list[str] = []
+    real = snapshot_delta.read_stamps
+    monkeypatch.setattr(
+        snapshot_delta,
+        "read_stamps",
+        lambda folder, shard: read.append(shard["file"]) or real(folder, shard),
+    )
+    approve(put(ddb, comment_entry(41, consultation="triti", text="allo"), status="pending"))
+    done = refresh(ddb, path)
+    assert done.mode == INCREMENTAL and done.shards == ["triti"]
+    approve(put(ddb, comment_entry(42, consultation="triti", text="allo"), status="pending"))
+    assert refresh(ddb, path).mode == INCREMENTAL
+    assert "triti.json" in read  # its stamps: which of its entries are there, as which change
+    assert "kleisti.json" not in read  # nothing of it was read again: its stamps stay unread
     assert merged_bytes(path) == full_export(ddb)
 
 
@@ -177,10 +212,22 @@ def _lost_state(ddb: Any, path: Path) -> None:
 
 
 def _stamps_disagree(ddb: Any, path: Path) -> None:
+    """A shard's stamps lack one of its entries (and the state vouches for them)."""
     state_path = path.with_name(snapshot_delta.STATE_NAME)
     state = json.loads(state_path.read_text(encoding="utf-8"))
-    next(iter(state["shards"].values()))["stamps"].popitem()
+    for shard in state["shards"].values():
+        stamps_path = (path / shard["file"]).with_suffix(snapshot_shards.STAMPS)
+        stamps = json.loads(stamps_path.read_bytes())
+        stamps.popitem()
+        stamps_path.write_bytes(json.dumps(stamps).encode())
+        shard["stamps_sha256"] = hashlib.sha256(stamps_path.read_bytes()).hexdigest()
     state_path.write_text(json.dumps(state), encoding="utf-8")
+
+
+def _stamps_changed(ddb: Any, path: Path) -> None:
+    """A shard's stamps are not the bytes the state records."""
+    for stamps_path in path.glob(f"*{snapshot_shards.STAMPS}"):
+        stamps_path.write_bytes(stamps_path.read_bytes().replace(b"2026", b"2025"))
 
 
 def _watermark_back(ddb: Any, path: Path) -> None:
@@ -194,6 +241,7 @@ def _watermark_back(ddb: Any, path: Path) -> None:
         (_other_table, "another table"),
         (_lost_state, "no previous snapshot"),
         (_stamps_disagree, "differ"),
+        (_stamps_changed, "differ"),
         (_watermark_back, "backwards"),
     ],
 )

@@ -238,21 +238,31 @@ def test_the_work_state_holds_only_the_work_files_and_sends_only_changed_shards(
     work = tmp_path / "work"
     (work / "output" / "sub").mkdir(parents=True)
     (work / "snapshot").mkdir()
-    shard = {"file": "anoichti.json", "sha256": "a" * 64, "size": 2, "mtime_ns": 0, "stamps": {}}
+    shard = {"file": "anoichti.json", "sha256": "a" * 64, "stamps_sha256": "b" * 64}
     (work / "snapshot" / "anoichti.json").write_text("{}")
-    (work / "snapshot-state.json").write_text(json.dumps({"shards": {"anoichti": shard}}))
+    (work / "snapshot" / "anoichti.stamps").write_text("{}")
+    state = {"shards": {"anoichti": shard}}
+    (work / "snapshot-state.json").write_text(json.dumps(state))
     (work / "output" / ".render-state.json").write_text("{}")
     (work / "output" / "index.html").write_text("<p>site</p>")
     (work / "output" / "sub" / ".hidden").write_text("x")
     target = RecordingTarget(tmp_path / "site")
     workstate.save(target, work)
-    assert target.puts == [f"{workstate.SHARDS}/anoichti.json.gz", workstate.ARCHIVE]
+    shard_files = [f"{workstate.SHARDS}/anoichti.json.gz", f"{workstate.SHARDS}/anoichti.stamps.gz"]
+    assert target.puts == [*shard_files, workstate.ARCHIVE]
     target.puts.clear()
     workstate.save(target, work)  # the target has this shard's bytes already
     assert target.puts == [workstate.ARCHIVE]
+    shard["stamps_sha256"] = "c" * 64  # only the stamps changed: only they go
+    (work / "snapshot-state.json").write_text(json.dumps(state))
+    target.puts.clear()
+    workstate.save(target, work)
+    assert target.puts == [shard_files[1], workstate.ARCHIVE]
 
     restored = tmp_path / "restored"
-    assert workstate.restore(target, restored, {}) == 4  # state, uploaded list, render state, shard
+    # state, uploaded list, render state, the shard's entries and stamps
+    assert workstate.restore(target, restored, {}) == 5
     names = {p.relative_to(restored).as_posix() for p in restored.rglob("*") if p.is_file()}
-    assert {"output/.render-state.json", "snapshot-state.json", "snapshot/anoichti.json"} <= names
+    assert {"output/.render-state.json", "snapshot-state.json", "snapshot/anoichti.json",
+            "snapshot/anoichti.stamps"} <= names  # fmt: skip
     assert not {"output/index.html", "output/sub/.hidden"} & names

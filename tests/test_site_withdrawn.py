@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from site_support import Node, page
 
-from chalicelib import clock, db, snapshot, snapshot_delta
+from chalicelib import clock, db, snapshot, snapshot_delta, snapshot_shards
 from chalicelib.snapshot_delta import FULL, INCREMENTAL
 from chalicelib.store import follow, keys, state
 from chalicelib.store.keys import Status
@@ -264,8 +264,8 @@ def test_incremental_export_of_a_withdrawal_equals_the_full_one(ddb, tmp_path):
     _withdraw(ddb, hidden)
     second = _refresh(ddb, path)
     assert second.mode == INCREMENTAL and second.changed
-    assert snapshot.dumps(snapshot_delta.merged(path)) == snapshot.dumps(snapshot.export(ddb))
-    data = snapshot_delta.merged(path)
+    assert snapshot.dumps(snapshot_shards.merged(path)) == snapshot.dumps(snapshot.export(ddb))
+    data = snapshot_shards.merged(path)
     assert [w["id"] for w in data["withdrawn"]] == [items[0]["id"]]
     assert items[0]["id"] not in {c["id"] for c in data["comments"]}
 
@@ -273,7 +273,7 @@ def test_incremental_export_of_a_withdrawal_equals_the_full_one(ddb, tmp_path):
     assert third.mode == INCREMENTAL and not third.changed
     stored = ddb.get_item(Key=keys.submission(items[0]["id"]), ConsistentRead=True)["Item"]
     assert not follow.withdraw(ddb, stored, clock.now())
-    assert snapshot.dumps(snapshot_delta.merged(path)) == snapshot.dumps(snapshot.export(ddb))
+    assert snapshot.dumps(snapshot_shards.merged(path)) == snapshot.dumps(snapshot.export(ddb))
 
 
 def test_a_snapshot_of_the_previous_format_is_exported_again_in_full(ddb, tmp_path):

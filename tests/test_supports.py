@@ -26,7 +26,16 @@ from test_api_support import (  # noqa: F401  (api_fixture provides the api fixt
     table_resource,
 )
 
-from chalicelib import clock, letters, moderation, outbox, snapshot, snapshot_delta, tokens
+from chalicelib import (
+    clock,
+    letters,
+    moderation,
+    outbox,
+    snapshot,
+    snapshot_delta,
+    snapshot_shards,
+    tokens,
+)
 from chalicelib.spec import limits
 from chalicelib.store import keys, state
 from chalicelib.store import outbox as mailbox
@@ -191,7 +200,7 @@ def test_two_addresses_count_two_and_the_export_takes_them(api, api_env, mail_en
         table, folder, decided_at=state.read(table).get("last_decision_at"), watermark=None
     )
     assert first.mode == snapshot_delta.FULL
-    entries = snapshot_delta.merged(folder)
+    entries = snapshot_shards.merged(folder)
     assert not any("supports" in e for e in entries["comments"] + entries["proposals"])
     watermark = state.read(table)["last_decision_at"]
 
@@ -211,7 +220,7 @@ def test_two_addresses_count_two_and_the_export_takes_them(api, api_env, mail_en
     assert later.mode == snapshot_delta.INCREMENTAL and later.shards == ["anoichti"]
     # the two items were approved long before the mark: only their new stamps bring them back
     assert later.read == 3
-    data = snapshot_delta.merged(folder)
+    data = snapshot_shards.merged(folder)
     snapshot.validate(data)
     supported = {c["id"]: c.get("supports") for c in data["comments"]}
     assert supported == {item["id"]: 2, **{i: None for i in supported if i != item["id"]}}

@@ -26,14 +26,14 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
-from chalicelib import snapshot_delta, tree
+from chalicelib import snapshot_delta, snapshot_shards, tree
 from chalicelib.targets import MANIFEST_CACHE, Target
 
 logger = logging.getLogger(__name__)
 
 ARCHIVE = ".publish-work/state.tar.gz"
 OUTPUT = "output"
-SHARDS = ".publish-work/snapshot"  # one gzip object per shard
+SHARDS = ".publish-work/snapshot"  # one gzip object per file of a shard (entries, stamps)
 SNAPSHOT = "snapshot"  # the shards' folder (chalicelib.snapshot_delta)
 SNAPSHOT_STATE = "snapshot-state.json"
 UPLOADED = "uploaded-shards.json"  # shard file -> the sha256 the target holds
@@ -59,13 +59,18 @@ def _members(workdir: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def _shard_states(workdir: Path) -> dict[str, dict[str, Any]]:
+def _shard_files(workdir: Path) -> dict[str, str]:
+    """Every file of the snapshot's shards (entries and stamps) -> its sha256, as the state
+    records them; none when the state is unreadable (the next refresh exports in full)."""
     try:
         state = json.loads((workdir / SNAPSHOT_STATE).read_text(encoding="utf-8"))
-        shards = state["shards"]
-    except (OSError, ValueError, KeyError, TypeError):
+        return {
+            name: sha
+            for shard in state["shards"].values()
+            for name, sha in snapshot_shards.shard_files(shard).items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
-    return shards if isinstance(shards, dict) else {}
 
 
 def save(target: Target, workdir: Path) -> int:
@@ -77,14 +82,13 @@ def save(target: Target, workdir: Path) -> int:
         uploaded = json.loads((workdir / UPLOADED).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         uploaded = {}
-    shards = _shard_states(workdir)
-    for shard in shards.values():
-        name, sha = shard["file"], shard["sha256"]
+    files = _shard_files(workdir)
+    for name, sha in files.items():
         if uploaded.get(name) != sha:
             data = gzip.compress((workdir / SNAPSHOT / name).read_bytes(), LEVEL, mtime=0)
             target.put(f"{SHARDS}/{name}.gz", data, "application/gzip", MANIFEST_CACHE)
             uploaded[name], sent = sha, sent + len(data)
-    gone = sorted(set(uploaded) - {shard["file"] for shard in shards.values()})
+    gone = sorted(set(uploaded) - set(files))
     if gone:
         target.delete([f"{SHARDS}/{name}.gz" for name in gone])
         for name in gone:
@@ -133,13 +137,13 @@ def restore(target: Target, workdir: Path, manifest: dict[str, str] | None) -> i
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(source.read())
             restored += 1
-    for shard in _shard_states(workdir).values():
-        packed = target.get(f"{SHARDS}/{shard['file']}.gz")
+    for name in _shard_files(workdir):
+        packed = target.get(f"{SHARDS}/{name}.gz")
         if packed is None:  # a shard is missing: the next refresh exports in full
             (workdir / SNAPSHOT_STATE).unlink(missing_ok=True)
             break
         (workdir / SNAPSHOT).mkdir(parents=True, exist_ok=True)
-        (workdir / SNAPSHOT / shard["file"]).write_bytes(gzip.decompress(packed))
+        (workdir / SNAPSHOT / name).write_bytes(gzip.decompress(packed))
         restored += 1
     snapshot_delta.adopt(workdir / SNAPSHOT)  # the shards are the archive's bytes: trust them
     output = workdir / OUTPUT

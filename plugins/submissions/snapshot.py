@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 
 from chalicelib.snapshot import WITHDRAWN, validate
-from chalicelib.snapshot_delta import merged
+from chalicelib.snapshot_shards import merged
 from chalicelib.spec import limits
 from chalicelib.store.keys import Status
 from plugins.consultations.models import Answer, Author, Comment, Consultation, Proposal
