@@ -273,3 +273,29 @@ def test_marks_refused_as_a_batch_are_written_one_by_one(api, api_env, mail_env,
         notices.PUBLISHED
     }
     assert notices.run(table, built, clock.now(), covered(api_env)).notices == 0
+
+
+def test_what_every_consultation_was_told_is_one_read(api, api_env, mail_env):
+    """A publish looks at every consultation's announcements: one Query for them all, not a
+    read per consultation (at ten times the 1× site, 30 reads in every publish)."""
+    table = table_resource(api_env)
+    built = fixture_manifest()
+    assert len(built.consultations) > 1
+    opens = built.consultations["mellontiki"].opens
+    with clock.frozen(opens + timedelta(hours=1)):
+        notices.run(table, built, clock.now(), None)  # marks what is due as told
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    def count(params: dict[str, Any], model: Any, **_: Any) -> None:
+        calls.append((model.name, params))
+
+    events = table.meta.client.meta.events
+    events.register("provide-client-params.dynamodb", count)
+    try:
+        with clock.frozen(opens + timedelta(hours=1)):
+            assert notices.run(table, built, clock.now(), None).announcements == 0
+    finally:
+        events.unregister("provide-client-params.dynamodb", count)
+    reads = [(name, params.get("Key", {}).get("PK")) for name, params in calls]
+    assert ("GetItem", keys.ANNOUNCEMENTS_PK) not in reads
+    assert [name for name, _ in reads if name == "Query"] == ["Query"]

@@ -67,7 +67,8 @@ def run(table: Any, built: Manifest | None, now: datetime, covered: str | None) 
             addresses[key] = item["email"]
             by_address[key] += [{"id": item["id"], "event": e} for e in told["events"]]
             marks.append((item, told))
-    reported = _reports(table, built, by_address, addresses) if built else []
+    announced = subs.announcements(table) if built else {}
+    reported = _reports(table, built, announced, by_address, addresses) if built else []
     ident = _ident(window[0] if window else clock.iso(now))
     for key, events in by_address.items():
         message_id = f"notice-{ident}-{tokens.address_hash(key)[:24]}"
@@ -80,7 +81,7 @@ def run(table: Any, built: Manifest | None, now: datetime, covered: str | None) 
     if window is not None:
         state.record_notices(table, window[1])
     if built:
-        result.announcements = _announce(table, built, now, reported, set(by_address))
+        result.announcements = _announce(table, built, now, announced, reported, set(by_address))
     if result.notices or result.announcements:
         logger.info("notices: %s", result.as_dict())
     return result
@@ -168,6 +169,7 @@ def _mark(table: Any, marks: list[tuple[dict[str, Any], dict[str, Any]]]) -> Non
 def _reports(
     table: Any,
     built: Manifest,
+    announced: dict[str, dict[str, Any]],
     by_address: dict[str, list[dict[str, str]]],
     addresses: dict[str, str],
 ) -> list[str]:
@@ -177,7 +179,7 @@ def _reports(
     for slug, cons in built.consultations.items():
         if not cons.report_date or not cons.results_url:
             continue
-        if REPORT in subs.announced(table, slug):
+        if REPORT in announced.get(slug, {}):
             continue
         reported.append(slug)
         for item in queries.with_email(table, slug):
@@ -194,14 +196,20 @@ def _reports(
 
 
 def _announce(
-    table: Any, built: Manifest, now: datetime, reported: list[str], told: set[str]
+    table: Any,
+    built: Manifest,
+    now: datetime,
+    announced: dict[str, dict[str, Any]],
+    reported: list[str],
+    told: set[str],
 ) -> int:
-    """Subscribers' announcements due now; a subscriber already told of a report by a
-    participant's notice of this run is not told twice."""
+    """Subscribers' announcements due now (``announced``: what each consultation's were told
+    before this run); a subscriber already told of a report by a participant's notice of this
+    run is not told twice."""
     soon = timedelta(days=int(limits()["mail"]["closing_soon_days"]))
     written = 0
     for slug, cons in built.consultations.items():
-        done = subs.announced(table, slug)
+        done = announced.get(slug, {})
         due = []
         if cons.opens <= now < cons.closes and OPENED not in done:
             due.append(OPENED)

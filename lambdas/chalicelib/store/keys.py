@@ -285,8 +285,11 @@ def subscribers_index(slug: str, address_hash: str) -> dict[str, str]:
     return {"GSI1PK": subscribers_pk(slug), "GSI1SK": address_hash}
 
 
+ANNOUNCEMENTS_PK = "META#announce"
+
+
 def announcement(slug: str) -> dict[str, str]:
-    return {"PK": "META#announce", "SK": slug}
+    return {"PK": ANNOUNCEMENTS_PK, "SK": slug}
 
 
 CONSULTATIONS_SEEN = {"PK": "META#consultations", "SK": "SEEN"}

@@ -142,9 +142,21 @@ def subscribers(table: Any, slug: str) -> Iterator[dict[str, Any]]:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def announced(table: Any, slug: str) -> dict[str, Any]:
-    """What the consultation's subscribers have been told so far (event -> when)."""
-    return table.get_item(Key=keys.announcement(slug), ConsistentRead=True).get("Item") or {}
+def announcements(table: Any) -> dict[str, dict[str, Any]]:
+    """What each consultation's subscribers have been told so far (slug -> event -> when): one
+    Query for every consultation, not a read each (30 reads every publish at ten times the
+    1× site)."""
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": Key("PK").eq(keys.ANNOUNCEMENTS_PK),
+        "ConsistentRead": True,
+    }
+    found: dict[str, dict[str, Any]] = {}
+    while True:
+        page = table.query(**kwargs)
+        found.update((item["SK"], item) for item in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return found
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def mark_announced(table: Any, slug: str, event: str, now: datetime) -> None:
