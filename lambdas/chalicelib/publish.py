@@ -43,7 +43,6 @@ from chalicelib import (
 from chalicelib.sitebuild import SiteBuildError, collected_once
 from chalicelib.store import lock, state
 from chalicelib.targets import Target, cache_control, content_type
-from chalicelib.workstate import hash_tree
 
 logger = logging.getLogger(__name__)
 
@@ -302,7 +301,7 @@ def _locked_run(
     if lease.lost.is_set():
         raise LockLost
     mark = time.monotonic()
-    built = hash_tree(output)
+    built = built_site.files
     previous = published or {}
     changed = sorted((p for p, h in built.items() if previous.get(p) != h), key=_upload_order)
     gone = sorted(set(previous) - set(built))

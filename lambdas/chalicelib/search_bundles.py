@@ -16,8 +16,8 @@ Layout, in the output folder:
 - ``pagefind/bundles.json``: what the search page merges (theme/static/js/search/pagefind.js);
 - ``.pagefind-state.json`` (a dot file: never published, kept by a cold start's archive): each
   bundle's pages (a short hash each) and their Pagefind ids when it was indexed. Beside the
-  output folder: every page's size, mtime and hash (only written pages are read again) and the
-  vocabulary's pages, both made again from the site when missing.
+  output folder: the vocabulary's pages, made again from the site when missing. The pages and
+  their hashes come from the build's list of its files (chalicelib.site_files).
 
 A page written with other bytes, added or deleted is a change. When something published was
 taken back (``compact``: a comment hidden or redacted, a text edited; the publish step knows),
@@ -51,8 +51,7 @@ logger = logging.getLogger(__name__)
 ROOT = "pagefind"  # the site bundle's folder, where the search page loads Pagefind from
 LIST_NAME = "bundles.json"
 STATE_NAME = ".pagefind-state.json"  # in the output: the bundles' digests (small)
-PAGE_HASHES = "pagefind-pages.json"  # beside it, .<output>-…: every page's size, mtime and hash
-VOCABULARY_PAGES = "vocabulary"  # beside it too, .<output>-…/: the vocabulary bundle's pages
+VOCABULARY_PAGES = "vocabulary"  # beside the output, .<output>-…/: the vocabulary bundle's pages
 DELTA_SITE = "delta-pages"  # and .<output>-delta-pages/: the delta's pages, linked, for Pagefind
 STATE_FORMAT = 2  # 2: each bundle's pages and their ids as indexed, the delta
 HASH_CHARS = 16  # of a page's sha256 kept per bundle: enough to tell a change
@@ -225,20 +224,24 @@ def bundle_id(folder: str) -> str:
     return SITE_ID if folder == f"{ROOT}/" else folder[len(ROOT) + 1 :]
 
 
-def index_site(output: Path, settings: dict[str, Any], *, compact: bool = True) -> IndexResult:
+def index_site(
+    output: Path, settings: dict[str, Any], *, compact: bool = True, listed: dict | None = None
+) -> IndexResult:
     """Bring the search bundles of ``output`` up to date with its pages.
 
     ``compact``: every bundle whose pages changed is indexed again (a page's old words leave at
     once: what a hidden or corrected comment needs). Without it, changed pages go to the delta
-    (re-indexed alone, a few pages), unless it would outgrow ``DELTA_PAGES``."""
+    (re-indexed alone, a few pages), unless it would outgrow ``DELTA_PAGES``. ``listed``: the
+    build's list of its files with their hashes (chalicelib.site_files); without it every page
+    is read."""
     output = Path(output)
     state_path = output / STATE_NAME
     state = _read_state(state_path)
     state_path.unlink(missing_ok=True)  # a build that fails half-way re-indexes next time
-    bundles = plan(settings, html_pages(output))
-    hashes_path = beside(output, PAGE_HASHES)
-    pages = [p for b in bundles.values() for p in b.pages]
-    hashes = tree.hashed(output, pages, tree.read_hashes(hashes_path))
+    if listed is None:
+        listed = tree.hashed(output, html_pages(output), {})
+    hashes = {rel: found for rel, found in listed.items() if rel.endswith(".html")}
+    bundles = plan(settings, list(hashes))
     version = _pagefind_version()
     same = state.get("version") == version
     base: dict[str, dict[str, str]] = state.get("pages", {}) if same else {}
@@ -278,7 +281,6 @@ def index_site(output: Path, settings: dict[str, Any], *, compact: bool = True) 
     )
     replaced = _replaced(waiting, ids, output / DELTA_FOLDER if result.delta else None)
     _write_list(output, sorted(b for b in listed if b != SITE_ID), words_of, replaced)
-    hashes_path.write_text(json.dumps(hashes), encoding="utf-8")
     state = {"format": STATE_FORMAT, "version": version, "pages": base, "ids": ids,
              "delta": delta_digest, "vocabulary": vocabulary_digest,
              "vocabulary_pages": words_of}  # fmt: skip

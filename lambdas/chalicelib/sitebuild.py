@@ -87,6 +87,7 @@ class BuildResult:
     durations: dict[str, float] = field(default_factory=dict)  # pelican_s, pagefind_s
     search: IndexResult | None = None  # which search bundles this build re-indexed
     due: str | None = None  # when the site must be built again though nothing changes (ISO)
+    files: dict[str, str] = field(default_factory=dict)  # every file -> sha256 (the manifest)
 
 
 def _settings(project_root: Path, output: Path, overrides: dict, publish: bool) -> dict:
@@ -153,14 +154,16 @@ def run_pelican(settings: dict) -> None:
         raise _logged_error(*errors.records[0], str(settings.get("PATH", "")))
 
 
-def run_pagefind(output: Path, settings: dict[str, Any], *, compact: bool = True) -> IndexResult:
+def run_pagefind(
+    output: Path, settings: dict[str, Any], *, compact: bool = True, listed: dict | None = None
+) -> IndexResult:
     """Bring the search index up to date: one Pagefind bundle per consultation, re-indexed only
     when its pages changed, or with ``compact`` off, only its changed pages into the delta
-    (chalicelib.search_bundles; docs/search.md)."""
+    (chalicelib.search_bundles; docs/search.md). ``listed``: the pages (chalicelib.site_files)."""
     from chalicelib.search_bundles import BundleError, index_site
 
     try:
-        return index_site(output, settings, compact=compact)
+        return index_site(output, settings, compact=compact, listed=listed)
     except BundleError as exc:
         raise SiteBuildError(str(exc)) from exc
 
@@ -214,17 +217,23 @@ def build_site(
     overrides.update(settings or {})
     pelican_settings = _settings(project_root, output, overrides, publish)
     run_pelican(pelican_settings)
+    from chalicelib import site_files  # beside the search step: it reads Pagefind's names
     from plugins.exports import rebuild_due
 
     due = rebuild_due(output)
     indexing = time.monotonic()
-    search = run_pagefind(output, pelican_settings, compact=compact)
+    known = site_files.read(output)
+    listed = site_files.pages_and_assets(output, known)
+    search = run_pagefind(output, pelican_settings, compact=compact, listed=listed)
+    listed.update(site_files.search_index(output, known))
+    site_files.write(output, listed)
     done = time.monotonic()
     stats = json.loads(stats_file.read_text(encoding="utf-8"))
     if not stats_path:
         stats_file.unlink()
     durations = {"pelican_s": indexing - started, "pagefind_s": done - indexing}
-    result = BuildResult(output, done - started, stats, durations, search, due)
+    files = site_files.manifest(listed)
+    result = BuildResult(output, done - started, stats, durations, search, due, files)
     logger.info(
         "Site built in %.1f s (Pagefind %.1f s, %s of %s bundles): %s",
         result.seconds,

@@ -13,11 +13,21 @@ from pathlib import Path
 from typing import Any
 
 
-def files(directory: str | Path, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str, str]]:
-    """(site-relative POSIX path, absolute path) of every file under ``directory``, in no set
-    order; dot files and folders are the machinery's and left out, as are the top-level
-    folders named in ``skip``."""
-    stack = [("", os.fspath(directory))]
+def files(
+    directory: str | Path,
+    skip: frozenset[str] = frozenset(),
+    *,
+    under: str = "",
+    sealed: frozenset[str] = frozenset(),
+) -> Iterator[tuple[str, str]]:
+    """(site-relative POSIX path, absolute path) of every file under ``directory`` (or its
+    folder ``under``, ending with /), in no set order; dot files and folders are the
+    machinery's and left out, as are the top-level folders named in ``skip`` and the folders
+    in ``sealed`` (site-relative, ending with /: their files are known otherwise)."""
+    start = os.path.join(os.fspath(directory), under)
+    if under and not os.path.isdir(start):
+        return
+    stack = [(under, start)]
     while stack:
         rel, folder = stack.pop()
         with os.scandir(folder) as entries:
@@ -26,7 +36,8 @@ def files(directory: str | Path, skip: frozenset[str] = frozenset()) -> Iterator
                 if name.startswith(".") or (not rel and name in skip):
                     continue
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append((f"{rel}{name}/", entry.path))
+                    if f"{rel}{name}/" not in sealed:
+                        stack.append((f"{rel}{name}/", entry.path))
                 elif entry.is_file(follow_symlinks=False):
                     yield rel + name, entry.path
 

@@ -10,10 +10,6 @@ target as one private archive (``ARCHIVE``: CloudFront never serves a path conta
 and a run that finds its folder empty restores it and mirrors the published files the target's
 manifest lists into ``output``. It then renders, indexes and uploads only what changed, as a
 warm run does.
-
-``hash_tree`` hashes the built site for the upload step, re-hashing only files whose size or
-modification time changed since the previous run (``HASHES``): a publish then reads what the
-build wrote, not the whole site.
 """
 
 from __future__ import annotations
@@ -26,7 +22,7 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
-from chalicelib import snapshot_delta, snapshot_shards, tree
+from chalicelib import site_files, snapshot_delta, snapshot_shards
 from chalicelib.targets import MANIFEST_CACHE, Target
 
 logger = logging.getLogger(__name__)
@@ -41,7 +37,6 @@ UPLOADED = "uploaded-shards.json"  # shard file -> the sha256 the target holds
 # took twice as long (0.10 s against 0.05 s) for a third fewer bytes, which only a cold start
 # reads.
 LEVEL = 1
-HASHES = "hashes.json"  # site-relative path -> [size, mtime_ns, sha256], beside the output
 
 
 def _members(workdir: Path) -> list[tuple[Path, str]]:
@@ -163,29 +158,13 @@ def _safe(name: str) -> bool:
     return name in (SNAPSHOT_STATE, UPLOADED)
 
 
-def _hashes_path(output: Path) -> Path:
-    return output.parent / f"{output.name}-{HASHES}"
-
-
 def _seed_hashes(output: Path, manifest: dict[str, str]) -> None:
-    """The mirrored files are the published bytes: their hashes are the manifest's."""
-    cache: dict[str, list[Any]] = {}
+    """The mirrored files are the published bytes: their hashes are the manifest's (the list
+    of the build's files, chalicelib.site_files)."""
+    listed: dict[str, list[Any]] = {}
     for rel, sha in manifest.items():
         path = output / rel
         if path.is_file():
             stat = path.stat()
-            cache[rel] = [stat.st_size, stat.st_mtime_ns, sha]
-    _hashes_path(output).write_text(json.dumps(cache), encoding="utf-8")
-
-
-def hash_tree(directory: Path) -> dict[str, str]:
-    """site-relative path -> sha256 of every file under ``directory``. Dot files (the build's
-    states, the target manifest) belong to the machinery, not to the site. A file whose size
-    and modification time are those of the previous call keeps its hash."""
-    directory = Path(directory)
-    cache_path = _hashes_path(directory)
-    cache = tree.read_hashes(cache_path)
-    fresh = tree.hashed(directory, (rel for rel, _ in tree.files(directory)), cache)
-    hashes = {rel: found[2] for rel, found in fresh.items()}
-    cache_path.write_text(json.dumps(fresh), encoding="utf-8")
-    return dict(sorted(hashes.items()))
+            listed[rel] = [stat.st_size, stat.st_mtime_ns, sha]
+    site_files.write(output, listed)

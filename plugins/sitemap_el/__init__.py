@@ -7,7 +7,7 @@ from xml.sax.saxutils import escape
 
 from pelican import Pelican, signals
 
-from chalicelib import tree
+from chalicelib import search_bundles, tree
 from plugins.consultations import urls
 
 logger = logging.getLogger(__name__)
@@ -19,8 +19,9 @@ def public_pages(
     """Site-relative URLs of the HTML pages, without ``excluded`` (staff pages, the error page),
     those ``unlisted`` matches (the comment finder: noindex) and Pagefind's."""
     pages = []
-    for rel in sorted(rel for rel, _ in tree.files(output) if rel.endswith(".html")):
-        if rel.startswith(excluded) or rel.startswith("pagefind/"):
+    walked = tree.files(output, frozenset({search_bundles.ROOT}))  # not Pagefind's 20,000 files
+    for rel in sorted(rel for rel, _ in walked if rel.endswith(".html")):
+        if rel.startswith(excluded):
             continue
         url = rel.removesuffix("index.html")
         if not any(pattern.match(url) for pattern in unlisted):
