@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 from chalicelib import site_files, tree
 from chalicelib.search_bundles import ENTRY, ROOT
@@ -98,3 +99,30 @@ def test_a_bundle_that_is_gone_leaves_the_list(tmp_path):
     listed = listing(output)
     assert not [rel for rel in listed if rel.startswith(BUNDLE)]
     assert site_files.manifest(listed) == fresh(output)
+
+
+def test_a_build_writes_the_sitemap_from_its_list_as_pelican_alone_does(root, tmp_path):
+    """build_site writes the sitemap from its list of files; Pelican on its own, from a walk:
+    the same sitemap and robots.txt, and the list holds them as they are."""
+    from site_support import build_whole_site
+
+    from plugins import sitemap_el
+
+    output = build_whole_site(root, tmp_path / "built")
+    listed = site_files.read(output)
+    assert site_files.manifest(listed) == fresh(output)  # sitemap.xml and robots.txt too
+    written = {name: (output / name).read_bytes() for name in sitemap_el.FILES}
+    assert b"<loc>" in written["sitemap.xml"]
+
+    settings = {**read_settings(root, output), sitemap_el.FROM_LIST: False}
+    alone = SimpleNamespace(output_path=str(output), settings=settings)  # Pelican on its own
+    for name in sitemap_el.FILES:
+        (output / name).unlink()
+    sitemap_el.write_sitemap(alone)  # type: ignore[arg-type]
+    assert {name: (output / name).read_bytes() for name in sitemap_el.FILES} == written
+
+
+def read_settings(root: Path, output: Path) -> dict:
+    from pelican.settings import read_settings as pelican_settings
+
+    return pelican_settings(str(root / "pelicanconf.py"), override={"OUTPUT_PATH": str(output)})

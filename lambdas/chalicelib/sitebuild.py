@@ -194,6 +194,8 @@ def build_site(
     calendar moved: the publish step knows): the changed pages may wait in the search index's
     delta, and the open data's new rows for the day (ADDITIONS_ONLY, plugins.exports).
     """
+    from plugins import sitemap_el  # Pelican loads only when a build is due
+
     started = time.monotonic()
     project_root, output = Path(project_root).resolve(), Path(output).resolve()
     output.mkdir(parents=True, exist_ok=True)
@@ -211,19 +213,21 @@ def build_site(
         "CACHE_PATH": str(output.parent / f".{output.name}-cache"),
         "CONSULTATIONS_CACHE_PATH": str(output.parent / f".{output.name}-consultations"),
         "ADDITIONS_ONLY": not compact,
+        sitemap_el.FROM_LIST: True,  # written below, from the list of the build's files
     }
     if site_url:  # else pelicanconf (relative URLs) or publishconf (DIAVOULEFSI_SITE_URL)
         overrides.update({"SITEURL": site_url.rstrip("/"), "RELATIVE_URLS": False})
     overrides.update(settings or {})
     pelican_settings = _settings(project_root, output, overrides, publish)
     run_pelican(pelican_settings)
-    from chalicelib import site_files  # beside the search step: it reads Pagefind's names
+    from chalicelib import site_files, tree  # beside the search step: Pagefind's names
     from plugins.exports import rebuild_due
 
     due = rebuild_due(output)
     indexing = time.monotonic()
     known = site_files.read(output)
     listed = site_files.pages_and_assets(output, known)
+    listed.update(tree.hashed(output, sitemap_el.write(output, pelican_settings, listed), {}))
     search = run_pagefind(output, pelican_settings, compact=compact, listed=listed)
     listed.update(site_files.search_index(output, known))
     site_files.write(output, listed)
