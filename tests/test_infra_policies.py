@@ -174,7 +174,7 @@ CODE = {
         "trigger:debounce,SOURCE",
         *("store/lock", "store/state", "store/queries", "store/purge"),
         "store/outbox:message,enqueue",
-        "store/subscriptions:subscribers,end,announced,mark_announced",
+        "store/subscriptions:subscribers,end,announcements,mark_announced",
     ),
     # campaigns' ``lsh.query(...)`` is datasketch's, not DynamoDB's; the Query it reads as is
     # granted for the indexes anyway (store/groups, store/queries).
