@@ -10,9 +10,10 @@ Layout, in the output folder:
   under that URL whatever its type (text, comment pages, proposals, results), its index only
   (the site bundle's scripts read it). Its first folder is checked against the site bundle's
   own names, so no slug can mix with them;
-- ``pagefind/vocabulary/``: which bundles hold which words, so that the merged bundles answer
-  as one whole-site index would (chalicelib.search_vocabulary);
-- ``pagefind/delta/``: the pages changed since their bundle was indexed (below);
+- ``pagefind/vocabulary/<partition>/``: which bundles hold which words, so that the merged
+  bundles answer as one whole-site index would (chalicelib.search_vocabulary);
+- ``pagefind/delta/``: the pages changed since their bundle was indexed (below,
+  chalicelib.search_delta);
 - ``pagefind/bundles.json``: what the search page merges (theme/static/js/search/pagefind.js);
 - ``.pagefind-state.json`` (a dot file: never published, kept by a cold start's archive): each
   bundle's pages (a short hash each) and their Pagefind ids when it was indexed. Beside the
@@ -30,50 +31,32 @@ bundles' older copies of those pages (``replaced``: their Pagefind ids). The del
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from chalicelib import pagefind_cli, search_delta, tree
 from chalicelib import search_vocabulary as vocabulary
-from chalicelib import tree
+from chalicelib.pagefind_cli import ENTRY, PAGEFIND_FOLDERS, ROOT, BundleError
+from chalicelib.search_delta import DELTA, DELTA_FOLDER, DELTA_ID, outgrown
 from plugins.consultations import urls
 
 logger = logging.getLogger(__name__)
 
-ROOT = "pagefind"  # the site bundle's folder, where the search page loads Pagefind from
 LIST_NAME = "bundles.json"
 STATE_NAME = ".pagefind-state.json"  # in the output: the bundles' digests (small)
-VOCABULARY_PAGES = "vocabulary"  # beside the output, .<output>-…/: the vocabulary bundle's pages
-DELTA_SITE = "delta-pages"  # and .<output>-delta-pages/: the delta's pages, linked, for Pagefind
-STATE_FORMAT = 2  # 2: each bundle's pages and their ids as indexed, the delta
+VOCABULARY_PAGES = "vocabulary"  # beside the output, .<output>-…/: the vocabulary's pages
+# 2: each bundle's pages and their ids as indexed, the delta; 3: the vocabulary's partitions.
+STATE_FORMAT = 3
 HASH_CHARS = 16  # of a page's sha256 kept per bundle: enough to tell a change
 SITE_ID = "site"  # the site bundle's name on the search page (a consultation's ends with /)
 VOCABULARY = f"{ROOT}/{vocabulary.FOLDER}/"
-# Pages changed since their bundle was indexed, indexed on their own (pagefind/delta/): a
-# publish after a few approvals indexes a few pages. Past this many, the bundles with the most
-# changed pages are indexed again (compacted) and leave it.
-DELTA = "delta"
-DELTA_FOLDER = f"{ROOT}/{DELTA}/"
-DELTA_ID = f"{DELTA}/"  # its name on the search page
-DELTA_PAGES = 200
-ENTRY = "pagefind-entry.json"  # every bundle has one: its absence means an unfinished bundle
-# What Pagefind writes into a bundle's folder besides files named pagefind*/wasm.*: a
-# consultation bundle's first folder must not be one of these (nor the list).
-PAGEFIND_FOLDERS = frozenset({"index", "fragment", "filter", "playground"})
 GLOB_SPECIAL = re.compile(r"([\\*?\[\]{}<>(),:!$])")
 SLUG = "\x00"  # stands for the slug while the consultation pattern is taken apart
-
-
-class BundleError(RuntimeError):
-    """Pagefind failed, or a bundle's folder would collide with another's."""
 
 
 @dataclass
@@ -153,60 +136,6 @@ def beside(output: Path, name: str) -> Path:
     return output.parent / f".{output.name}-{name}"
 
 
-def _digest(version: str, glob: str, files: list[tuple[str, str]]) -> str:
-    """What a bundle was indexed from: Pagefind's version, the glob, (file, content hash)."""
-    return hashlib.sha256(json.dumps([version, glob, files]).encode("utf-8")).hexdigest()
-
-
-def _pagefind_version() -> str:
-    try:
-        return metadata.version("pagefind_bin")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def _pagefind_command() -> list[str]:
-    """The binary itself (2 ms to start) rather than ``python -m pagefind`` (70 ms): one start
-    per bundle to re-index."""
-    from pagefind.service import get_executable
-
-    binary = get_executable()
-    return [str(binary)] if binary else [sys.executable, "-m", "pagefind"]
-
-
-def _clear(folder: Path, keep: frozenset[str] = frozenset()) -> None:
-    """Empty a bundle's folder, so that nothing of a page it no longer holds stays searchable
-    (but for ``keep``: the bundles inside the site bundle's folder)."""
-    if not folder.is_dir():
-        return
-    for entry in folder.iterdir():
-        if entry.name in keep:
-            continue
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry)
-        else:
-            entry.unlink()
-
-
-def _index(command: list[str], site: Path, glob: str, folder: Path) -> None:
-    cmd = [*command, "--site", str(site), "--glob", glob, "--output-path", str(folder)]
-    done = subprocess.run([*cmd, "--quiet"], capture_output=True, text=True, check=False)
-    if done.returncode != 0 or not (folder / ENTRY).is_file():
-        tail = (done.stderr or done.stdout)[-2000:]
-        raise BundleError(f"pagefind failed on {folder} ({done.returncode}): {tail}")
-
-
-def _prune(folder: Path, *, fragments: bool = False) -> None:
-    """A merged bundle is read through the site bundle's scripts and WebAssembly: keep only its
-    index (the entry, the metadata and the chunk folders), 0.65 MB less per bundle. The
-    vocabulary's pages are never shown: without ``fragments`` their text goes too."""
-    for entry in folder.iterdir():
-        if entry.is_file() and entry.name != ENTRY and not entry.name.endswith(".pf_meta"):
-            entry.unlink()
-        elif entry.name == "fragment" and not fragments:
-            shutil.rmtree(entry)
-
-
 def _gone(output: Path, settings: dict[str, Any], current: set[str], recorded: set[str]) -> set:
     """Folders of consultation bundles no page needs any more (recorded, or found on disk)."""
     before, after = _consultation_pattern(settings)
@@ -215,8 +144,12 @@ def _gone(output: Path, settings: dict[str, Any], current: set[str], recorded: s
         for p in output.glob(f"{ROOT}/{before}*{after}".rstrip("/"))
         if (p / ENTRY).is_file() and p != output / ROOT
     }
-    special = {f"{ROOT}/", VOCABULARY, DELTA_FOLDER}
-    return {f for f in on_disk | recorded if f not in special and f not in current}
+    special = {f"{ROOT}/", DELTA_FOLDER}
+    return {
+        f
+        for f in on_disk | recorded
+        if f not in special and f not in current and not f.startswith(VOCABULARY)
+    }
 
 
 def bundle_id(folder: str) -> str:
@@ -242,7 +175,7 @@ def index_site(
         listed = tree.hashed(output, html_pages(output), {})
     hashes = {rel: found for rel, found in listed.items() if rel.endswith(".html")}
     bundles = plan(settings, list(hashes))
-    version = _pagefind_version()
+    version = pagefind_cli.version()
     same = state.get("version") == version
     base: dict[str, dict[str, str]] = state.get("pages", {}) if same else {}
     ids: dict[str, dict[str, str]] = state.get("ids", {}) if same else {}
@@ -259,31 +192,51 @@ def index_site(
     again = unknown | (set(waiting) if compact else outgrown(waiting, now))
     inner = {bundle_id(f).split("/")[0] for f in bundles} - {SITE_ID}
     keep = frozenset(inner | {LIST_NAME, vocabulary.FOLDER, DELTA})
-    command = _pagefind_command()
+    command = pagefind_cli.command()
     for folder in sorted(again):
         bundle = bundles[folder]
-        _clear(output / folder, keep if folder == f"{ROOT}/" else frozenset())
-        _index(command, output, bundle.glob, output / folder)
+        pagefind_cli.clear(output / folder, keep if folder == f"{ROOT}/" else frozenset())
+        pagefind_cli.index(command, output, bundle.glob, output / folder)
         if folder != f"{ROOT}/":
-            _prune(output / folder, fragments=True)
+            pagefind_cli.prune(output / folder, fragments=True)
         base[folder], ids[folder] = now[folder], vocabulary.page_urls(output / folder)
         result.indexed.append(folder)
     waiting = {f: c for f, c in waiting.items() if f not in again}
     result.delta = sorted(p for f, c in waiting.items() for p in c if p in now[f])
-    delta_digest = _index_delta(command, output, result, state.get("delta"), hashes, version)
+    owners = sorted({bundle_id(f) for f, c in waiting.items() if any(p in now[f] for p in c)})
 
-    listed = {bundle_id(f): output / f for f in bundles}
-    if result.delta:
-        listed[DELTA_ID] = output / DELTA_FOLDER
-    previous = state if same else {}
-    vocabulary_digest, words_of = _index_vocabulary(
-        command, output, listed, previous, result, version
+    # The vocabulary's pages of the bundles, then the delta with its owners' pages as guards,
+    # then its own: the words its owners lack (chalicelib.search_delta).
+    sources, fresh = beside(output, VOCABULARY_PAGES), {bundle_id(f) for f in result.indexed}
+    bundle_folders = {bundle_id(f): output / f for f in bundles}
+    pages_of = vocabulary.refresh(sources, bundle_folders, fresh, keep=frozenset({DELTA_ID}))
+    guards = [sources / name for owner in owners for name in pages_of.get(owner, {})]
+    delta_digest, indexed = search_delta.index(
+        command, output, result.delta, hashes, guards, state.get("delta"), version
     )
-    replaced = _replaced(waiting, ids, output / DELTA_FOLDER if result.delta else None)
-    _write_list(output, sorted(b for b in listed if b != SITE_ID), words_of, replaced)
+    if indexed:
+        result.indexed.append(DELTA_FOLDER)
+    if result.delta:
+        bundle_folders[DELTA_ID] = output / DELTA_FOLDER
+    pages_of = vocabulary.refresh(
+        sources,
+        bundle_folders,
+        {DELTA_ID} if indexed else set(),
+        minus={DELTA_ID: owners},
+        skip=search_delta.GUARD_URL,
+    )
+    previous = state.get("vocabulary")
+    previous = previous if same and isinstance(previous, dict) else {}
+    digests, words_of, partitions = vocabulary.index(
+        command, output / VOCABULARY, sources, pages_of, previous, version
+    )
+    result.indexed += [f"{VOCABULARY}{code}/" for code in partitions]
+    replaced = search_delta.replaced(waiting, ids, output / DELTA_FOLDER if result.delta else None)
+    merged = sorted(b for b in bundle_folders if b != SITE_ID)
+    _write_list(output, merged, digests, words_of, replaced, owners if result.delta else [])
+    vocabulary_state = {"digests": digests, "ids": words_of}
     state = {"format": STATE_FORMAT, "version": version, "pages": base, "ids": ids,
-             "delta": delta_digest, "vocabulary": vocabulary_digest,
-             "vocabulary_pages": words_of}  # fmt: skip
+             "delta": delta_digest, "vocabulary": vocabulary_state}  # fmt: skip
     state_path.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
     logger.info(
         "Search: %s bundles, %s re-indexed %s, %s removed, %s pages in the delta",
@@ -301,99 +254,26 @@ def _changed(now: dict[str, str], base: dict[str, str]) -> list[str]:
     return sorted(p for p in now.keys() | base.keys() if now.get(p) != base.get(p))
 
 
-def outgrown(waiting: dict[str, list[str]], now: dict[str, dict[str, str]]) -> set[str]:
-    """The bundles to index again rather than carry in the delta: one whose changed pages are
-    half of it or more, then the most changed ones until the delta holds ``DELTA_PAGES``."""
-    again = {f for f, c in waiting.items() if 2 * len(c) >= max(len(now[f]), 1)}
-    sizes = sorted(((len(c), f) for f, c in waiting.items() if f not in again), reverse=True)
-    total = sum(size for size, _ in sizes)
-    for size, folder in sizes:
-        if total <= DELTA_PAGES:
-            break
-        again.add(folder)
-        total -= size
-    return again
-
-
-def _index_delta(
-    command: list[str],
-    output: Path,
-    result: IndexResult,
-    previous: str | None,
-    hashes: dict,
-    version: str,
-) -> str | None:
-    """Index the delta's pages into its own bundle, when they or their bytes changed."""
-    folder = output / DELTA_FOLDER
-    if not result.delta:
-        shutil.rmtree(folder, ignore_errors=True)
-        return None
-    digest = _digest(version, DELTA, [(p, hashes[p][2]) for p in result.delta])
-    if digest != previous or not (folder / ENTRY).is_file():
-        _clear(folder)
-        # Pagefind walks all of --site to match a glob: the delta's pages are linked into a
-        # folder of their own (same paths, so the same URLs) and indexed from there.
-        site = beside(output, DELTA_SITE)
-        tree.linked(output, result.delta, site)
-        _index(command, site, "**/*.html", folder)
-        shutil.rmtree(site, ignore_errors=True)
-        _prune(folder, fragments=True)
-        result.indexed.append(DELTA_FOLDER)
-    return digest
-
-
-def _index_vocabulary(
-    command: list[str],
-    output: Path,
-    listed: dict[str, Path],
-    previous: dict[str, Any],
-    result: IndexResult,
-    version: str,
-) -> tuple[str, dict[str, str]]:
-    """The vocabulary's pages for the ``listed`` bundles (read again from those just indexed),
-    and its bundle indexed again when they changed: (its digest, page id -> bundle)."""
-    pages = beside(output, VOCABULARY_PAGES)
-    fresh = {bundle_id(f) for f in result.indexed}
-    sources = vocabulary.refresh(pages, listed, fresh)
-    digest = _digest(version, "*.html", sorted(sources.items()))
-    words_of: dict[str, str] = previous.get("vocabulary_pages", {})
-    if (
-        previous.get("vocabulary") == digest
-        and words_of
-        and (output / VOCABULARY / ENTRY).is_file()
-    ):
-        return digest, words_of
-    _clear(output / VOCABULARY)
-    _index(command, pages, "*.html", output / VOCABULARY)
-    words_of = vocabulary.page_ids(pages, output / VOCABULARY)
-    _prune(output / VOCABULARY)
-    result.indexed.append(VOCABULARY)
-    return digest, words_of
-
-
-def _replaced(
-    waiting: dict[str, list[str]], ids: dict[str, dict[str, str]], delta: Path | None
-) -> list[str]:
-    """The ids of the bundles' pages that the delta holds anew or that are gone: the search
-    page drops those results. A page whose indexed text did not change keeps its id in the
-    delta too (Pagefind's id is a hash of it), and is not dropped."""
-    own = set(vocabulary.page_urls(delta).values()) if delta else set()
-    found = {
-        ids.get(folder, {}).get(vocabulary.page_url(page))
-        for folder, pages in waiting.items()
-        for page in pages
-    }
-    return sorted(i for i in found if i and i not in own)
-
-
 def _write_list(
-    output: Path, merged: list[str], words_of: dict[str, str], replaced: list[str]
+    output: Path,
+    merged: list[str],
+    partitions: dict[str, str],
+    words_of: dict[str, dict[str, str]],
+    replaced: list[str],
+    owners: list[str],
 ) -> None:
     """What the search page merges, relative to the site bundle: the consultation bundles (and
-    the delta), the vocabulary and whose words each of its pages holds, and the results the
-    delta replaces; rewritten only when it changes."""
+    the delta, with the bundles whose matches bring it in), the vocabulary's partitions by
+    letter and whose words each of their pages holds, and the results it drops; rewritten only
+    when it changes."""
     path = output / ROOT / LIST_NAME
-    listing = {"bundles": merged, "vocabulary": f"{vocabulary.FOLDER}/", "words_of": words_of}
+    listing: dict[str, Any] = {
+        "bundles": merged,
+        "vocabulary": {chr(int(code, 16)): f"{vocabulary.FOLDER}/{code}/" for code in partitions},
+        "words_of": {found: b for ids in words_of.values() for found, b in ids.items()},
+    }
+    if owners:
+        listing["delta"] = {"bundle": DELTA_ID, "owners": owners}
     if replaced:
         listing["replaced"] = replaced
     data = json.dumps(listing, ensure_ascii=False, indent=1, sort_keys=True) + "\n"

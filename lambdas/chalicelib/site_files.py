@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib import tree
-from chalicelib.search_bundles import ENTRY, PAGEFIND_FOLDERS, ROOT
+from chalicelib.pagefind_cli import ENTRY, PAGEFIND_FOLDERS, ROOT
 
 Listed = dict[str, list[Any]]  # site-relative path -> [size, mtime_ns, sha256]
 

@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 
 from pelican import Pelican, signals
 
-from chalicelib import search_bundles, tree
+from chalicelib import pagefind_cli, tree
 from plugins.consultations import urls
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def write_sitemap(pelican: Pelican) -> None:
     if pelican.settings.get(FROM_LIST):
         return
     output = Path(pelican.output_path)
-    walked = tree.files(output, frozenset({search_bundles.ROOT}))  # not Pagefind's files
+    walked = tree.files(output, frozenset({pagefind_cli.ROOT}))  # not Pagefind's files
     write(output, pelican.settings, (rel for rel, _ in walked))
 
 

@@ -6,17 +6,22 @@
 // they are, Pagefind would search each bundle on its own: a word missing from a bundle makes
 // that bundle fall back to the longest indexed prefix of the word (Pagefind #780), and the
 // results fill with pages matching some other, shorter word. So every search first asks the
-// vocabulary bundle, one page per bundle holding that bundle's words, which bundles would match
-// in a whole-site index (the same stemming, the same fallback, over the whole site's words),
-// and then searches only those (chalicelib/search_vocabulary.py).
+// vocabulary, pages holding each bundle's words, which bundles would match in a whole-site
+// index (the same stemming, the same fallback, over the whole site's words), and then searches
+// only those (chalicelib/search_vocabulary.py). The vocabulary is split by a word's first letter
+// (accents dropped, lower case): each word of a query is asked in its letter's partition, which
+// holds every word a fallback from it could reach, and the bundles every word matched are kept.
 //
 // A publish that only added comments indexes just the changed pages, into one more bundle (the
-// delta, listed among the bundles with its vocabulary page); the older copies of those pages
-// stay in their consultation's bundle until it is indexed again, and their results are dropped
-// here (``replaced``), as is a second result with the same id (a page whose text did not change).
+// delta), searched when a query matches in a bundle its pages come from (its owners) or in its
+// own vocabulary pages (the words its owners lack; chalicelib/search_delta.py). The older copies
+// of those pages stay in their consultation's bundle until it is indexed again, and their results
+// are dropped here (``replaced``, with the delta's guards), as is a second result with the same
+// id (a page whose text did not change).
 //
-// window.DIAVOULEFSI_SEARCH (set by search.js): bundles.json and its folder (base):
-// {base, bundles, vocabulary, words_of: {vocabulary page id: bundle}, replaced: [page id]}.
+// window.DIAVOULEFSI_SEARCH (set by search.js): bundles.json and its folder (base): {base,
+// bundles, vocabulary: {letter: partition folder}, words_of: {vocabulary page id: bundle},
+// delta: {bundle, owners}, replaced: [page id]}.
 const BUNDLE = "__bundle"; // synthetic filter: which bundle a page came from
 const SITE = "site";
 
@@ -36,15 +41,14 @@ function hidden(counts) {
   return shown;
 }
 
-// The site bundle and the vocabulary at once; a consultation's bundle when a search first
-// needs it (a word only some consultations have fetches only their indexes).
+// The site bundle at once; a vocabulary partition or a consultation's bundle when a search
+// first needs it (a word only some consultations have fetches only their indexes).
 function load() {
   if (!loading) {
     loading = (async () => {
       const config = window.DIAVOULEFSI_SEARCH;
       const pagefind = await import(config.base + "pagefind.js");
       await pagefind.options({ mergeFilter: { [BUNDLE]: SITE } });
-      await pagefind.mergeIndex(config.base + config.vocabulary);
       return {
         pagefind,
         config,
@@ -69,6 +73,37 @@ async function merge(state, bundles) {
 
 function exact(term) {
   return /^\s*".+"\s*$/.test(term || ""); // Pagefind's own test: no fallback when quoted
+}
+
+// A word's partition: its first letter or digit, accents dropped, lower case
+// (chalicelib/search_vocabulary.py, initial); none for a word of symbols alone.
+function initial(word) {
+  const bare = word.toLowerCase().normalize("NFD");
+  return (bare.match(/[\p{L}\p{N}]/u) || [""])[0];
+}
+
+// The bundles whose words match one word of a query, asked in the word's partition.
+async function probe(state, word) {
+  const folder = state.config.vocabulary[initial(word)];
+  if (!folder) return new Set();
+  await merge(state, [folder]);
+  const found = await state.pagefind.search(word, { filters: { [BUNDLE]: { any: [folder] } } });
+  const wordsOf = state.config.words_of;
+  return new Set((found ? found.results : []).map((r) => wordsOf[r.id]).filter(Boolean));
+}
+
+// The bundles a query matches in: those every word of it matches in, and the delta when one of
+// them is a bundle its pages come from.
+async function matching(state, term) {
+  let matched = null;
+  for (const word of term.split(/\s+/).filter(initial)) {  // symbols alone: not indexed
+    const found = await probe(state, word);
+    matched = matched ? new Set([...matched].filter((b) => found.has(b))) : found;
+  }
+  if (!matched) return new Set(state.all); // no word to ask: as Pagefind has it
+  const delta = state.config.delta;
+  if (delta && delta.owners.some((owner) => matched.has(owner))) matched.add(delta.bundle);
+  return matched;
 }
 
 export function options(opts) {
@@ -101,9 +136,7 @@ export function search(term, opts = {}) {
     const state = await load();
     let allowed = state.all;
     if (term && !exact(term)) {
-      const probe = await state.pagefind.search(term);
-      const wordsOf = state.config.words_of;
-      const matched = new Set((probe ? probe.results : []).map((r) => wordsOf[r.id]));
+      const matched = await matching(state, term);
       allowed = state.all.filter((bundle) => matched.has(bundle));
     }
     await merge(state, allowed);
