@@ -126,3 +126,12 @@ def read_settings(root: Path, output: Path) -> dict:
     from pelican.settings import read_settings as pelican_settings
 
     return pelican_settings(str(root / "pelicanconf.py"), override={"OUTPUT_PATH": str(output)})
+
+
+def test_a_list_that_cannot_be_read_means_every_file_hashed_again(tmp_path):
+    output = tmp_path / "output"
+    site(output)
+    listing(output)
+    site_files.path(output).write_bytes(b"\x00not marshal")
+    assert site_files.read(output) == {}
+    assert site_files.manifest(listing(output)) == fresh(output)

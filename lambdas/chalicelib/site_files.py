@@ -7,14 +7,16 @@ Now a build walks what Pelican wrote once, outside Pagefind's folder, before the
 then Pagefind's folder, without entering the folders of a bundle Pagefind has not indexed again
 since the list was made (``sealed``): their files are the list's.
 
-The list is kept beside the output (``.<output>-hashes.json``): a file whose size and
+The list is kept beside the output (``.<output>-hashes.marshal``): a file whose size and
 modification time are the ones listed keeps its hash, so a build reads only the files it wrote.
+It is written with ``marshal`` (at ten times the site, 41,700 entries: 0.03 s read and written,
+against 0.12 s as JSON); another Python that cannot read it makes every file hashed again, once.
 Dot files belong to the machinery (the build's states, the target's manifest), not to the site.
 """
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 from pathlib import Path
 from typing import Any
@@ -26,16 +28,21 @@ Listed = dict[str, list[Any]]  # site-relative path -> [size, mtime_ns, sha256]
 
 
 def path(output: Path) -> Path:
-    return Path(output).parent / f".{Path(output).name}-hashes.json"
+    return Path(output).parent / f".{Path(output).name}-hashes.marshal"
 
 
 def read(output: Path) -> Listed:
-    """The list the last build left; empty (every file hashed again) if there is none."""
-    return tree.read_hashes(path(output))
+    """The list the last build left; empty (every file hashed again) if there is none or it
+    cannot be read."""
+    try:
+        listed = marshal.loads(path(output).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+    return listed if isinstance(listed, dict) else {}
 
 
 def write(output: Path, listed: Listed) -> None:
-    path(output).write_text(json.dumps(listed), encoding="utf-8")
+    path(output).write_bytes(marshal.dumps(listed))
 
 
 def pages_and_assets(output: Path, known: Listed) -> Listed:

@@ -5,7 +5,6 @@ making path objects; this one keeps to strings and scandir's entries."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 from collections.abc import Iterable, Iterator
@@ -64,15 +63,6 @@ def hashed(
                 sha = hashlib.file_digest(file, "sha256").hexdigest()
             found[rel] = [stat.st_size, stat.st_mtime_ns, sha]
     return found
-
-
-def read_hashes(path: Path) -> dict[str, Any]:
-    """An earlier ``hashed`` answer saved as JSON; none (every file hashed again) if unreadable."""
-    try:
-        found = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return found if isinstance(found, dict) else {}
 
 
 def linked(directory: str | Path, files: Iterable[str], folder: Path) -> None:
