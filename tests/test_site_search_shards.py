@@ -232,9 +232,11 @@ def test_added_comments_wait_in_the_delta(sites: dict[str, Any], root: Path) -> 
         "owners": [bundle_of(root, OPEN)[len(ROOT) + 1 :], "site"],
     }
     base_ids = set(page_urls(output / bundle_of(root, OPEN)).values())
-    held = page_urls(output / DELTA_FOLDER)  # the delta's pages, and its guards
-    guards = {found for url, found in held.items() if url.startswith(GUARD_URL)}
+    state = json.loads((output / STATE_NAME).read_text(encoding="utf-8"))
+    guards = set(state["delta"]["guards"])  # its owners' words, indexed beside its pages
     assert guards and guards <= set(listing["replaced"])  # never shown
+    held = page_urls(output / DELTA_FOLDER)  # their text is not even published
+    assert not guards & set(held.values()) and not any(u.startswith(GUARD_URL) for u in held)
     older = set(listing["replaced"]) - guards
     assert older and older <= base_ids | set(page_urls(output / ROOT).values())
     assert page_urls(output / DELTA_FOLDER)[page_url(text)] not in listing["replaced"]

@@ -43,6 +43,7 @@ from chalicelib import pagefind_cli, search_delta, tree
 from chalicelib import search_vocabulary as vocabulary
 from chalicelib.pagefind_cli import ENTRY, PAGEFIND_FOLDERS, ROOT, BundleError
 from chalicelib.search_delta import DELTA, DELTA_FOLDER, DELTA_ID, outgrown
+from chalicelib.site_files import beside
 from plugins.consultations import urls
 
 logger = logging.getLogger(__name__)
@@ -131,11 +132,6 @@ def _read_state(path: Path) -> dict[str, Any]:
     return state if isinstance(state, dict) and state.get("format") == STATE_FORMAT else {}
 
 
-def beside(output: Path, name: str) -> Path:
-    """A file of the build's beside the output folder, as the render cache is."""
-    return output.parent / f".{output.name}-{name}"
-
-
 def _gone(output: Path, settings: dict[str, Any], current: set[str], recorded: set[str]) -> set:
     """Folders of consultation bundles no page needs any more (recorded, or found on disk)."""
     before, after = _consultation_pattern(settings)
@@ -210,10 +206,18 @@ def index_site(
     sources, fresh = beside(output, VOCABULARY_PAGES), {bundle_id(f) for f in result.indexed}
     bundle_folders = {bundle_id(f): output / f for f in bundles}
     pages_of = vocabulary.refresh(sources, bundle_folders, fresh, keep=frozenset({DELTA_ID}))
-    guards = [sources / name for owner in owners for name in pages_of.get(owner, {})]
-    delta_digest, indexed = search_delta.index(
-        command, output, result.delta, hashes, guards, state.get("delta"), version
+    guards = vocabulary.merged_pages(sources, pages_of, owners) if result.delta else {}
+    before = state.get("delta")
+    delta = search_delta.index(
+        command,
+        output,
+        result.delta,
+        hashes,
+        guards,
+        before if isinstance(before, dict) else {},
+        version,
     )
+    indexed = bool(delta.get("indexed"))
     if indexed:
         result.indexed.append(DELTA_FOLDER)
     if result.delta:
@@ -231,12 +235,14 @@ def index_site(
         command, output / VOCABULARY, sources, pages_of, previous, version
     )
     result.indexed += [f"{VOCABULARY}{code}/" for code in partitions]
-    replaced = search_delta.replaced(waiting, ids, output / DELTA_FOLDER if result.delta else None)
+    delta_folder = output / DELTA_FOLDER if result.delta else None
+    replaced = search_delta.replaced(waiting, ids, delta_folder, delta.get("guards", []))
     merged = sorted(b for b in bundle_folders if b != SITE_ID)
     _write_list(output, merged, digests, words_of, replaced, owners if result.delta else [])
     vocabulary_state = {"digests": digests, "ids": words_of}
     state = {"format": STATE_FORMAT, "version": version, "pages": base, "ids": ids,
-             "delta": delta_digest, "vocabulary": vocabulary_state}  # fmt: skip
+             "delta": {k: v for k, v in delta.items() if k != "indexed"},
+             "vocabulary": vocabulary_state}  # fmt: skip
     state_path.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
     logger.info(
         "Search: %s bundles, %s re-indexed %s, %s removed, %s pages in the delta",

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from chalicelib import pagefind_cli, tree
 from chalicelib import search_vocabulary as vocabulary
 from chalicelib.pagefind_cli import ENTRY, ROOT
+from chalicelib.site_files import beside
 
 DELTA = "delta"
 DELTA_FOLDER = f"{ROOT}/{DELTA}/"
@@ -54,50 +55,60 @@ def index(
     output: Path,
     pages: list[str],
     hashes: dict[str, list],
-    guards: Iterable[Path],
-    previous: str | None,
+    guards: dict[str, str],
+    previous: dict[str, Any],
     version: str,
-) -> tuple[str | None, bool]:
-    """Index the delta's ``pages`` with the ``guards`` (the owners' vocabulary pages) into its
-    folder, when they or their bytes changed: (its digest, whether it was indexed)."""
+) -> dict[str, Any]:
+    """Index the delta's ``pages`` with the ``guards`` (name -> page: its owners' words) into
+    its folder, when they or their bytes changed. Its state: the digest of what it was indexed
+    from, the guards' ids, and whether it was indexed now (``indexed``)."""
     folder = output / DELTA_FOLDER
     if not pages:
         shutil.rmtree(folder, ignore_errors=True)
-        return None, False
+        return {}
     if any(page.startswith(GUARD) for page in pages):
         raise pagefind_cli.BundleError(f"A page of the site is in the delta's guards: {GUARD}")
-    guarded = {f"{GUARD}{p.parent.name}-{p.name}": p for p in guards}
     sources = [(p, hashes[p][2]) for p in pages]
-    sources += [(rel, hashlib.sha256(p.read_bytes()).hexdigest()) for rel, p in guarded.items()]
+    sources += [
+        (GUARD + name, hashlib.sha256(text.encode()).hexdigest()) for name, text in guards.items()
+    ]
     digest = pagefind_cli.digest(version, DELTA, sorted(sources))
-    if digest == previous and (folder / ENTRY).is_file():
-        return digest, False
+    known = previous.get("guards")
+    if previous.get("digest") == digest and isinstance(known, list) and (folder / ENTRY).is_file():
+        return {"digest": digest, "guards": known, "indexed": False}
     pagefind_cli.clear(folder)
     # Pagefind walks all of --site to match a glob: the delta's pages are linked into a folder
     # of their own (same paths, so the same URLs) and indexed from there.
-    site = output.parent / f".{output.name}-{DELTA_SITE}"
+    site = beside(output, DELTA_SITE)
     tree.linked(output, pages, site)
-    for rel, path in guarded.items():
-        (site / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, site / rel)
+    (site / GUARD).mkdir(parents=True, exist_ok=True)
+    for name, text in guards.items():
+        (site / GUARD / name).write_text(text, encoding="utf-8")
     pagefind_cli.index(cmd, site, "**/*.html", folder)
     shutil.rmtree(site, ignore_errors=True)
     pagefind_cli.prune(folder, fragments=True)
-    return digest, True
+    # The guards' own text is never shown: their index entries stay, their fragments go.
+    ids = []
+    for url, found in vocabulary.page_urls(folder).items():
+        if url.startswith(GUARD_URL):
+            ids.append(found)
+            (folder / "fragment" / f"{found}.pf_fragment").unlink()
+    return {"digest": digest, "guards": sorted(ids), "indexed": True}
 
 
 def replaced(
-    waiting: dict[str, list[str]], ids: dict[str, dict[str, str]], delta: Path | None
+    waiting: dict[str, list[str]],
+    ids: dict[str, dict[str, str]],
+    delta: Path | None,
+    guards: list[str],
 ) -> list[str]:
     """The ids of the results the search page drops: the bundles' pages that the delta holds
-    anew or that are gone, and the delta's guards. A page whose indexed text did not change
+    anew or that are gone, and the delta's ``guards``. A page whose indexed text did not change
     keeps its id in the delta too (Pagefind's id is a hash of it), and is not dropped."""
-    held = vocabulary.page_urls(delta) if delta else {}
-    own = {found for url, found in held.items() if not url.startswith(GUARD_URL)}
-    guards = {found for url, found in held.items() if url.startswith(GUARD_URL)}
+    own = set(vocabulary.page_urls(delta).values()) if delta else set()
     found = {
         ids.get(folder, {}).get(vocabulary.page_url(page))
         for folder, pages in waiting.items()
         for page in pages
     }
-    return sorted({i for i in found if i and i not in own} | guards)
+    return sorted({i for i in found if i and i not in own} | set(guards))

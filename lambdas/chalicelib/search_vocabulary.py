@@ -118,8 +118,30 @@ def page(language: str, vocabulary: list[str]) -> str:
 
 def page_words(path: Path) -> set[str]:
     """The words a vocabulary page holds."""
-    found = re.search(r"<p>(.*)</p>", path.read_text(encoding="utf-8"), re.S)
-    return set(html.unescape(found.group(1)).split()) if found else set()
+    return _read_page(path)[1]
+
+
+def _read_page(path: Path) -> tuple[str, set[str]]:
+    """A vocabulary page's language and words."""
+    text = path.read_text(encoding="utf-8")
+    language = re.search(r'<html lang="([^"]*)"', text)
+    found = re.search(r"<p>(.*)</p>", text, re.S)
+    words = set(html.unescape(found.group(1)).split()) if found else set()
+    return html.unescape(language.group(1)) if language else "", words
+
+
+def merged_pages(sources: Path, owners: Owners, bundle_ids: list[str]) -> dict[str, str]:
+    """One page per bundle and language holding all the words of those bundles' pages: the
+    delta's guards (chalicelib.search_delta). File name -> page."""
+    found: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for bundle_id in bundle_ids:
+        for name in owners.get(bundle_id, {}):
+            language, held = _read_page(sources / name)
+            found[bundle_id, language] |= held
+    return {
+        hashlib.sha256(f"{b}\0{lang}".encode()).hexdigest()[:20] + ".html": page(lang, sorted(ws))
+        for (b, lang), ws in sorted(found.items())
+    }
 
 
 def _write(sources: Path, bundle_id: str, by_language: dict[str, list[str]]) -> dict[str, str]:

@@ -27,8 +27,14 @@ from chalicelib.pagefind_cli import ENTRY, PAGEFIND_FOLDERS, ROOT
 Listed = dict[str, list[Any]]  # site-relative path -> [size, mtime_ns, sha256]
 
 
+def beside(output: Path, name: str) -> Path:
+    """A file of the build's beside the output folder (``.<output>-<name>``): never uploaded,
+    never taken for a page of the site."""
+    return Path(output).parent / f".{Path(output).name}-{name}"
+
+
 def path(output: Path) -> Path:
-    return Path(output).parent / f".{Path(output).name}-hashes.marshal"
+    return beside(output, "hashes.marshal")
 
 
 def read(output: Path) -> Listed:
