@@ -227,7 +227,6 @@ def index_site(
         bundle_folders,
         {DELTA_ID} if indexed else set(),
         minus={DELTA_ID: owners},
-        skip=search_delta.GUARD_URL,
     )
     previous = state.get("vocabulary")
     previous = previous if same and isinstance(previous, dict) else {}

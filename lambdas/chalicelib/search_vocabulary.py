@@ -87,16 +87,14 @@ def partition(char: str) -> str:
     return f"{ord(char):x}"
 
 
-def words(bundle: Path, skip: str = "") -> dict[str, list[str]]:
-    """language -> the distinct words of a bundle's indexed pages (their text and metadata),
-    but for the pages whose URL starts with ``skip`` (the delta's guards)."""
+def words(bundle: Path) -> dict[str, list[str]]:
+    """language -> the distinct words of a bundle's indexed pages (their text and metadata; the
+    delta's guards keep no fragment, chalicelib.search_delta)."""
     found: dict[str, set[str]] = {}
     folder = bundle / "fragment"
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
         language = path.name.split("_", 1)[0]  # fragments are named <language>_<hash>
         fragment = _fragment(path)
-        if skip and str(fragment.get("url", "")).startswith(skip):
-            continue
         bag = found.setdefault(language, set())
         bag |= _normal(str(fragment.get("content", "")))
         for value in (fragment.get("meta") or {}).values():
@@ -169,13 +167,12 @@ def refresh(
     *,
     keep: frozenset[str] = frozenset(),
     minus: dict[str, list[str]] | None = None,
-    skip: str = "",
 ) -> Owners:
     """Write into ``sources`` the vocabulary pages of every bundle (id -> folder) that was just
     ``indexed`` or has none yet (a new work folder: read back from the bundle as published);
     remove those of bundles that are gone (but for ``keep``). A bundle in ``minus`` (the delta)
-    holds only its words that the pages of the bundles it names do not, and not those of its
-    pages whose URL starts with ``skip`` (its guards). Returns every bundle's pages."""
+    holds only its words that the pages of the bundles it names do not. Returns every
+    bundle's pages."""
     sources.mkdir(parents=True, exist_ok=True)
     owners = _owners(sources)
     minus = minus or {}
@@ -184,7 +181,7 @@ def refresh(
         if bundle_id in indexed or pages is None or any(not (sources / n).is_file() for n in pages):
             for name in pages or {}:
                 (sources / name).unlink(missing_ok=True)
-            found = words(bundles[bundle_id], skip=skip if bundle_id in minus else "")
+            found = words(bundles[bundle_id])
             if bundle_id in minus:
                 held = set().union(
                     *(page_words(sources / n) for b in minus[bundle_id] for n in owners.get(b, {}))
