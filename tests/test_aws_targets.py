@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +22,7 @@ from chalicelib.targets import (
     TargetError,
     cache_control,
     content_type,
+    decode_manifest,
     encode_manifest,
 )
 
@@ -157,6 +159,14 @@ def test_manifest_round_trip(stubbed: tuple[S3Target, Stubber, Stubber]) -> None
         {"Bucket": BUCKET, "Key": MANIFEST_NAME},
     )
     assert target.read_manifest() == {"index.html": "ab" * 32}
+
+
+def test_a_manifest_written_before_it_was_one_line_still_reads() -> None:
+    """Deployed buckets hold the indented manifest of earlier releases."""
+    files = {"index.html": "ab" * 32, "data/x.csv": "cd" * 32}
+    earlier = (json.dumps({"files": files}, sort_keys=True, indent=0) + "\n").encode("utf-8")
+    assert decode_manifest(earlier) == decode_manifest(encode_manifest(files)) == files
+    assert encode_manifest(files).count(b"\n") == 1
 
 
 def test_access_denied_on_the_manifest_is_an_error(
