@@ -94,6 +94,17 @@ def test_content_error_names_file_and_field(
     assert f"ContentError: consultations/dokimi/{file}: {field}:" in message
 
 
+def test_a_build_that_fails_leaves_no_list_of_its_files(tmp_path: Path, root: Path) -> None:
+    """Its writers were heard by a journal that is not kept: the next build walks everything."""
+    from chalicelib import site_files
+
+    build(content(tmp_path), tmp_path, root)
+    assert site_files.read(tmp_path / "out")
+    with pytest.raises(SiteBuildError):
+        build(content(tmp_path / "bad", closes="2025-12-31 09:00"), tmp_path, root)
+    assert not site_files.path(tmp_path / "out").exists()
+
+
 def test_a_build_leaves_the_collector_as_it_found_it(tmp_path: Path, root: Path) -> None:
     """The build keeps what lived before it out of the collector's scans (gc.freeze) and gives
     it back at its end, failed or not: else a warm Lambda would never collect it again; inside

@@ -1,5 +1,6 @@
 """The build's list of its files (chalicelib.site_files): one walk outside Pagefind's folder, one
-of Pagefind's folder that trusts the list for a bundle Pagefind did not index again."""
+of Pagefind's folder that trusts the list for a bundle Pagefind did not index again; a build that
+only adds looks at what its writers said they wrote (the journal), and nothing else."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import hashlib
 import os
 from pathlib import Path
 from types import SimpleNamespace
+
+import pytest
 
 from chalicelib import site_files, tree
 from chalicelib.search_bundles import ENTRY, ROOT
@@ -135,3 +138,87 @@ def test_a_list_that_cannot_be_read_means_every_file_hashed_again(tmp_path):
     site_files.path(output).write_bytes(b"\x00not marshal")
     assert site_files.read(output) == {}
     assert site_files.manifest(listing(output)) == fresh(output)
+
+
+THEME = "theme/"  # the folder Pelican copies the theme's files into, every build
+
+
+def outside_pagefind(root: Path) -> dict[str, str]:
+    return {rel: sha for rel, sha in fresh(root).items() if not rel.startswith(f"{ROOT}/")}
+
+
+def test_a_journal_hears_pelicans_writer_and_the_plugins_in_its_output_only(tmp_path):
+    from pelican import signals
+
+    output = tmp_path / "output"
+    with site_files.journal(output) as heard:
+        signals.content_written.send(str(output / "a" / "index.html"), context={})
+        signals.feed_written.send(str(output / "a" / "feed.atom"), context={}, feed=None)
+        site_files.wrote(output / "data" / "a.csv")
+        site_files.wrote(output / "old.html")
+        site_files.removed(output / "old.html")  # written, then removed: removed
+        site_files.wrote(output / ".render-state.json")  # the machinery's
+        site_files.wrote(output / "a" / ".b.csv.part")
+        site_files.wrote(tmp_path / "elsewhere.html")
+    assert heard.written == {"a/index.html", "a/feed.atom", "data/a.csv"}
+    assert heard.removed == {"old.html"}
+    site_files.wrote(output / "late.html")  # after the block: heard by none
+    signals.content_written.send(str(output / "late2.html"), context={})
+    assert heard.written == {"a/index.html", "a/feed.atom", "data/a.csv"}
+
+
+def test_with_a_journal_only_what_was_written_and_the_copied_folder_are_looked_at(
+    tmp_path, monkeypatch
+):
+    output = tmp_path / "output"
+    site(output)
+    write(output, "old/index.html", "<p>παλιά</p>")
+    write(output, f"{THEME}css/site.css", "body {}")
+    write(output, f"{THEME}css/gone.css", "p {}")
+    write(output, "data/a.csv", "a")
+    known = site_files.pages_and_assets(output, {})
+    monkeypatch.delenv(site_files.AUDIT, raising=False)  # the audit's walk enters everything
+    entered: list[str] = []
+    real = os.scandir
+    monkeypatch.setattr(tree.os, "scandir", lambda path: entered.append(path) or real(path))
+    with site_files.journal(output) as heard:
+        write(output, "index.html", "<p>αρχική, νέα</p>")
+        write(output, "new/index.html", "<p>νέα σελίδα</p>")
+        write(output, "data/a.csv", "ab")
+        for rel in ("index.html", "new/index.html", "data/a.csv"):
+            site_files.wrote(output / rel)
+        (output / "old/index.html").unlink()
+        site_files.removed(output / "old/index.html")
+        site_files.wrote(output / "vanished.html")  # said, then gone without a word
+        write(output, f"{THEME}css/site.css", "body { margin: 0 }")  # copied again
+        write(output, f"{THEME}js/new.js", "1")
+        (output / f"{THEME}css/gone.css").unlink()
+    listed = site_files.pages_and_assets(output, known, heard, [THEME])
+    looked = {Path(path).relative_to(output).as_posix() for path in entered}
+    assert looked == {"theme", "theme/css", "theme/js"}
+    assert site_files.manifest(listed) == outside_pagefind(output)
+
+
+def test_without_a_journal_or_a_list_everything_is_walked(tmp_path):
+    output = tmp_path / "output"
+    site(output)
+    with site_files.journal(output) as heard:
+        write(output, "unsaid.html", "<p>κανείς δεν το είπε</p>")
+    assert "unsaid.html" in site_files.pages_and_assets(output, {}, heard)  # no list
+    known = site_files.pages_and_assets(output, {})
+    write(output, "unsaid-too.html", "<p>ούτε αυτό</p>")
+    assert "unsaid-too.html" in site_files.pages_and_assets(output, known)  # a compact build
+
+
+def test_the_audit_names_a_file_no_writer_told_of(tmp_path, monkeypatch):
+    monkeypatch.setenv(site_files.AUDIT, "1")
+    output = tmp_path / "output"
+    site(output)
+    known = site_files.pages_and_assets(output, {})
+    with site_files.journal(output) as heard:
+        write(output, "index.html", "<p>αλλαγμένη σιωπηλά</p>")
+    with pytest.raises(site_files.ListDrift, match=r"index\.html"):
+        site_files.pages_and_assets(output, known, heard)
+    monkeypatch.delenv(site_files.AUDIT)
+    stale = site_files.pages_and_assets(output, known, heard)  # what the audit guards against
+    assert stale["index.html"] == known["index.html"]

@@ -219,14 +219,18 @@ def build_site(
         overrides.update({"SITEURL": site_url.rstrip("/"), "RELATIVE_URLS": False})
     overrides.update(settings or {})
     pelican_settings = _settings(project_root, output, overrides, publish)
-    run_pelican(pelican_settings)
     from chalicelib import site_files, tree  # beside the search step: Pagefind's names
+
+    known = site_files.read(output)
+    site_files.forget(output)
+    with site_files.journal(output) as heard:
+        run_pelican(pelican_settings)
     from plugins.exports import rebuild_due
 
     due = rebuild_due(output)
     indexing = time.monotonic()
-    known = site_files.read(output)
-    listed = site_files.pages_and_assets(output, known)
+    copied = [f"{pelican_settings['THEME_STATIC_DIR']}/"]  # Pelican copies the theme's files
+    listed = site_files.pages_and_assets(output, known, None if compact else heard, copied)
     listed.update(tree.hashed(output, sitemap_el.write(output, pelican_settings, listed), {}))
     search = run_pagefind(output, pelican_settings, compact=compact, listed=listed)
     listed.update(site_files.search_index(output, known))

@@ -14,6 +14,7 @@ from blinker import signal
 from pelican.generators import Generator
 from pelican.writers import Writer
 
+from chalicelib import site_files
 from chalicelib.clock import ATHENS, now
 from chalicelib.sources import tree_digest
 
@@ -178,6 +179,7 @@ class ConsultationsGenerator(Generator):
             path = Path(self.output_path) / feed
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(atom_feed(c, self.settings.get("SITEURL", "")))
+            site_files.wrote(path)
 
 
 @dataclass
@@ -201,3 +203,4 @@ class Pages:
             path = Path(self.generator.output_path) / save_as
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(produce())
+            site_files.wrote(path)

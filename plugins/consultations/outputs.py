@@ -5,7 +5,7 @@ import xml.etree.ElementTree as etree
 from datetime import UTC, datetime
 from pathlib import Path
 
-from chalicelib import config
+from chalicelib import config, site_files
 from chalicelib.manifest import validate
 
 from .models import Consultation
@@ -75,6 +75,7 @@ def manifest(
 def write_manifest(output_path: str, data: dict) -> Path:
     path = Path(output_path) / MANIFEST_NAME
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    site_files.wrote(path)
     return path
 
 

@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from chalicelib import site_files
+
 logger = logging.getLogger(__name__)
 
 STATE_NAME = ".render-state.json"
@@ -100,6 +102,7 @@ class RenderState:
             path = os.path.join(self.output_path, save_as)
             if os.path.isfile(path):
                 os.remove(path)
+                site_files.removed(path)
                 deleted += 1
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(self.current, sort_keys=True), encoding="utf-8")

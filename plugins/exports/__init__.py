@@ -38,6 +38,7 @@ from pelican import Pelican, signals
 from pelican.generators import Generator
 from pelican.writers import Writer
 
+import chalicelib.site_files  # not .site_files, this plugin's own module of that name
 from chalicelib import clock
 from chalicelib.clock import ATHENS
 from chalicelib.sources import tree_digest
@@ -72,6 +73,7 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
+    chalicelib.site_files.wrote(path)
     return True
 
 
@@ -209,6 +211,7 @@ class ExportsGenerator(Generator):
             same = path.is_file() and path.stat().st_size == sink.size
             if not (same and file_sha256(path) == sha):
                 os.replace(part, path)
+                chalicelib.site_files.wrote(path)
         finally:
             part.unlink(missing_ok=True)
         return FileRecord(key, sink.size, sha)
@@ -288,6 +291,7 @@ class ExportsGenerator(Generator):
         for name in sorted(listed(output / package_as, package_as) - {f.save_as for f in files}):
             if (output / name).is_file():
                 (output / name).unlink()
+                chalicelib.site_files.removed(output / name)
                 logger.info("Open data: removed %s", name)
 
     def _files_of(self, c: Any) -> list[DataFile]:

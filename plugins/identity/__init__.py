@@ -10,6 +10,8 @@ from typing import Any
 
 from pelican import Pelican, signals
 
+from chalicelib import site_files
+
 logger = logging.getLogger(__name__)
 
 SETTINGS = ("MUNICIPALITY", "MUNICIPALITY_GENITIVE", "MUNICIPALITY_URL", "MUNICIPALITY_EMBLEM")
@@ -60,6 +62,7 @@ def write_favicon(pelican: Pelican) -> None:
     data = source.read_bytes()
     if not target.is_file() or target.read_bytes() != data:
         target.write_bytes(data)
+        site_files.wrote(target)
         logger.info("Favicon: %s", target)
 
 
