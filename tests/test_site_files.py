@@ -222,3 +222,40 @@ def test_the_audit_names_a_file_no_writer_told_of(tmp_path, monkeypatch):
     monkeypatch.delenv(site_files.AUDIT)
     stale = site_files.pages_and_assets(output, known, heard)  # what the audit guards against
     assert stale["index.html"] == known["index.html"]
+
+
+def test_pelicans_static_files_are_heard_though_it_copies_them_without_a_signal(root, tmp_path):
+    """Content static files (none in this site's settings yet) are copied when their source is
+    newer; a build that only adds lists them afresh (the tests' audit walks to check)."""
+    import shutil
+    from datetime import datetime
+
+    from site_support import FIXTURE_NOW, FIXTURE_SITE
+
+    from chalicelib.sitebuild import build_site
+
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURE_SITE / "content", content)
+    write(content, "eikones/chartis.svg", "<svg>1</svg>")
+    output = tmp_path / "output"
+
+    def build(compact: bool) -> dict[str, str]:
+        return build_site(
+            root,
+            output,
+            snapshot=FIXTURE_SITE / "snapshot.json",
+            api_url="http://api.example.test:9000",
+            now=datetime.fromisoformat(FIXTURE_NOW),
+            content=content,
+            settings={"STATIC_PATHS": ["eikones"]},
+            compact=compact,
+        ).files
+
+    assert build(compact=True)["eikones/chartis.svg"] == fresh(output)["eikones/chartis.svg"]
+    write(content, "eikones/chartis.svg", "<svg>2, a newer map</svg>")
+    os.utime(content / "eikones/chartis.svg", (2e9, 2e9))  # newer than its copy
+    files = build(compact=False)
+    assert (output / "eikones/chartis.svg").read_text(
+        encoding="utf-8"
+    ) == "<svg>2, a newer map</svg>"
+    assert files["eikones/chartis.svg"] == fresh(output)["eikones/chartis.svg"]

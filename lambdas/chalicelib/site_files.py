@@ -65,7 +65,8 @@ _journals: list[Journal] = []
 @contextmanager
 def journal(output: Path) -> Iterator[Journal]:
     """Hear what the build writes in ``output`` while the block runs: Pelican's writer says so
-    with its signals (every page, feed and template), the plugins' other files with ``wrote``."""
+    with its signals (every page, feed and template), its static files are all taken as
+    written (a few, stat'ed), the plugins' other files come with ``wrote``."""
     from pelican import signals
 
     heard = Journal(output)
@@ -73,14 +74,20 @@ def journal(output: Path) -> Iterator[Journal]:
     def written(path: str, **_: Any) -> None:
         heard.note(path)
 
+    def static(generator: Any) -> None:  # copied when their source is newer, without a signal
+        for found in generator.staticfiles:
+            heard.note(os.path.join(generator.output_path, found.save_as))
+
     _journals.append(heard)
     signals.content_written.connect(written)
     signals.feed_written.connect(written)
+    signals.static_generator_finalized.connect(static)
     try:
         yield heard
     finally:
         signals.content_written.disconnect(written)
         signals.feed_written.disconnect(written)
+        signals.static_generator_finalized.disconnect(static)
         _journals.remove(heard)
 
 
