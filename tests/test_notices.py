@@ -191,6 +191,7 @@ def test_the_report_is_told_to_participants_and_subscribers_once(api, api_env, m
     post(api)
     subscribe(api, consultation="anoichti", email="eleni@example.gr")
     deliver(api_env, mail_env)
+    notices.run(table, fixture_manifest(), clock.now(), None)  # the first run: no report yet
     reported = fixture_manifest(
         anoichti={
             "report_date": "2026-11-30",
@@ -204,6 +205,34 @@ def test_the_report_is_told_to_participants_and_subscribers_once(api, api_env, m
     assert "/diavoulefseis/anoichti/apotelesmata/" in body
     assert result.notices == 1
     assert notices.run(table, reported, clock.now(), None).notices == 0
+    assert store.due(table, clock.now() + timedelta(days=1), 10) == []
+
+
+def test_reports_out_before_the_first_run_are_not_news(api, api_env, mail_env):
+    """A migrated site's past consultations: their reports were published before notices
+    existed, and no participant or subscriber is e-mailed about them, then or later."""
+    table = table_resource(api_env)
+    post(api)
+    deliver(api_env, mail_env)  # the receipt
+    subscribe(api, consultation="anoichti", email="eleni@example.gr")
+    [confirm] = deliver(api_env, mail_env)
+    text = confirm.get_body(preferencelist=("plain",)).get_content()
+    link = next(w for w in text.split() if "/v1/subscriptions/confirm/" in w)
+    assert (
+        api.client.http.post(link[link.index("/v1/") :], headers=FORM, body=b"").status_code == 200
+    )
+    reported = fixture_manifest(
+        anoichti={
+            "report_date": "2025-06-30",
+            "results_url": "/diavoulefseis/anoichti/apotelesmata/",
+        }
+    )
+    assert notices.run(table, reported, clock.now(), None).notices == 0
+    assert notices.run(table, reported, clock.now(), None).notices == 0
+    arrived = deliver(api_env, mail_env)  # at most the subscriber's «it is open»
+    assert [m["To"] for m in arrived] in ([], ["eleni@example.gr"])
+    for message in arrived:
+        assert "apotelesmata" not in message.get_body(preferencelist=("plain",)).get_content()
     assert store.due(table, clock.now() + timedelta(days=1), 10) == []
 
 

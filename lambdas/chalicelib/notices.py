@@ -7,7 +7,7 @@ municipality, the consultation's report published. The decisions are the ``by_st
 entries stamped after the publish state's ``notices_mark`` and no later than what this publish
 covered; each item remembers what it was told (``notified``, ``notified_answer``), so a decision
 is told once. Messages have ids derived from the window, so a rerun after a crash writes
-nothing twice.
+nothing twice. The first run ever tells neither the decisions nor the reports already out.
 
 Subscribers (chalicelib.subscriptions): the consultation opened, closes in a few days, its
 report is out — once per consultation and event (``META#announce``), on every run, since the
@@ -59,7 +59,8 @@ def run(table: Any, built: Manifest | None, now: datetime, covered: str | None) 
     result = NoticeResult()
     by_address: dict[str, list[dict[str, str]]] = defaultdict(list)
     addresses: dict[str, str] = {}
-    window = _window(table, covered, now)
+    mark = state.read(table).get("notices_mark")
+    window = _window(table, mark, covered, now)
     marks: list[tuple[dict[str, Any], dict[str, Any]]] = []
     if window is not None:
         for item, told in _decisions(table, *window):
@@ -68,6 +69,8 @@ def run(table: Any, built: Manifest | None, now: datetime, covered: str | None) 
             by_address[key] += [{"id": item["id"], "event": e} for e in told["events"]]
             marks.append((item, told))
     announced = subs.announcements(table) if built else {}
+    if mark is None and built:
+        _reports_already_out(table, built, announced, now)
     reported = _reports(table, built, announced, by_address, addresses) if built else []
     ident = _ident(window[0] if window else clock.iso(now))
     for key, events in by_address.items():
@@ -91,12 +94,13 @@ def _ident(stamp: str) -> str:
     return re.sub(r"[^0-9]", "", stamp)
 
 
-def _window(table: Any, covered: str | None, now: datetime) -> tuple[str, str] | None:
-    """(after, up to) of this run's decisions. The first run ever only sets the mark: at what
-    this publish covered (a stage that had decisions before notices existed does not tell
-    them now), or at ``now`` on a site with nothing decided yet (its first decisions are
-    told)."""
-    mark = state.read(table).get("notices_mark")
+def _window(
+    table: Any, mark: str | None, covered: str | None, now: datetime
+) -> tuple[str, str] | None:
+    """(after, up to) of this run's decisions, after the ``mark`` of the previous run. The
+    first run ever only sets the mark: at what this publish covered (a stage that had
+    decisions before notices existed does not tell them now), or at ``now`` on a site with
+    nothing decided yet (its first decisions are told)."""
     if mark is None:
         state.record_notices(table, covered or clock.iso(now))
         return None
@@ -164,6 +168,19 @@ def _mark(table: Any, marks: list[tuple[dict[str, Any], dict[str, Any]]]) -> Non
                 logger.info("notices: marks one by one (%s)", exc.response["Error"]["Code"])
         for update in batch:
             table.update_item(**update)
+
+
+def _reports_already_out(
+    table: Any, built: Manifest, announced: dict[str, dict[str, Any]], now: datetime
+) -> None:
+    """The first run ever: the reports the site already shows were published before notices
+    existed (a migrated site's past consultations) and are not news, as its decisions are not:
+    marked told, no one is e-mailed. At ten times the bench's site that was 100,000 e-mails,
+    six minutes of the first publish."""
+    for slug, cons in built.consultations.items():
+        if cons.report_date and cons.results_url and REPORT not in announced.get(slug, {}):
+            subs.mark_announced(table, slug, REPORT, now)
+            announced.setdefault(slug, {})[REPORT] = clock.iso(now)
 
 
 def _reports(
