@@ -67,6 +67,11 @@ def test_local_dir_target(tmp_path):
     assert (tmp_path / "site" / "a" / "c.css").read_bytes() == b"x"
     with pytest.raises(ValueError):
         target.put("../escape.html", b"", "text/html", SHORT_CACHE)
+    source = tmp_path / "ola.json"  # a site file handed over as a file: copied, not read whole
+    source.write_bytes(b'{"a": "\xce\xb1"}\n' * 5000)
+    target.put("data/ola.json", source, "application/json", SHORT_CACHE)
+    copied = tmp_path / "site" / "data" / "ola.json"
+    assert copied.read_bytes() == source.read_bytes() and copied.stat().st_mode & 0o777 == 0o644
 
 
 def test_s3_target_calls():

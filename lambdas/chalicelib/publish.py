@@ -306,7 +306,7 @@ def _locked_run(
     changed = sorted((p for p, h in built.items() if previous.get(p) != h), key=_upload_order)
     gone = sorted(set(previous) - set(built))
     for done, path in enumerate(changed, 1):
-        target.put(path, (output / path).read_bytes(), content_type(path), cache_control(path))
+        target.put(path, output / path, content_type(path), cache_control(path))
         if progress:
             progress("upload", done, len(changed))
     if gone:
