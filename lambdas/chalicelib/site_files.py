@@ -4,8 +4,8 @@ time and sha256: the search step takes the pages from the list, the upload the w
 At ten times the 1× site the output holds 41,700 files, half of them Pagefind's, and a publish
 walked it three times (the search step, the upload, the sitemap), reading each walk's own hashes.
 Now a build lists what Pelican wrote once, outside Pagefind's folder, before the search step;
-then walks Pagefind's folder, without entering the folders of a bundle Pagefind has not indexed again
-since the list was made (``sealed``): their files are the list's.
+then walks Pagefind's folder, without entering the folders of a bundle Pagefind has not indexed
+again since the list was made (``sealed``): their files are the list's.
 
 The list is kept beside the output (``.<output>-hashes.marshal``): a file whose size and
 modification time are the ones listed keeps its hash, so a build reads only the files it wrote.
