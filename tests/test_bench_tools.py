@@ -438,6 +438,21 @@ def test_bench_load_writes_every_submission_from_several_writers(
     assert state["last_decision_at"] and int(state["decisions"]) == 1
 
 
+def test_bench_rounds_of_approvals_are_new_comments_each_time(
+    api_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Each round of the publish bench approves comments of its own: the same ids again would
+    be corrections, which a publish handles otherwise (it re-indexes their bundle)."""
+    from chalicelib import db
+    from chalicelib.store import queries
+    from scripts import bench_publish
+
+    site = tiny(tmp_path)
+    bench_publish.approve_new(db.table(), site, 3)
+    bench_publish.approve_new(db.table(), site, 3, start=3)
+    assert queries.count(db.table(), "approved") == 6
+
+
 def test_peak_rss_counts_the_whole_process_tree(tmp_path: Path) -> None:
     """Two children holding 60 MB each at once: wait4 alone would say about 60 MB."""
     hold = (
