@@ -9,8 +9,18 @@ from typing import Any
 import pytest
 from text_support import GREEK, HIDDEN, TAG_RANGE, VISIBLE, tags
 
-from chalicelib import snapshot
-from chalicelib.text import FIELDS, TextError, clean, clean_field
+from chalicelib import snapshot, text
+from chalicelib.text import (
+    FIELDS,
+    INVISIBLE,
+    SEPARATORS,
+    Rule,
+    TextError,
+    clean,
+    clean_field,
+    refusal,
+    refused_pattern,
+)
 
 
 def refused(name: str, value: str, code: str = "validation") -> TextError:
@@ -251,3 +261,29 @@ def test_a_title_of_tag_characters_only_is_left_out_with_a_greek_problem():
     assert list(entries) == [good["id"]]
     assert list(left_out) == [proposal_entry()["id"]]
     assert GREEK.search(left_out[proposal_entry()["id"]])
+
+
+@pytest.mark.parametrize("multiline", [True, False], ids=["multi-line", "one-line"])
+def test_the_refused_characters_pattern_finds_every_character_the_rule_refuses(multiline):
+    """clean asks ``refusal`` only about what one character class finds; over every code point
+    (but the surrogates, refused before) it finds each character ``refusal`` refuses, and in the
+    BMP nothing else (past it, each character is asked: none is common in Greek text)."""
+    rule = Rule(multiline=multiline)
+    pattern = refused_pattern(rule)
+    missed, extra = [], []
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        found, refused = pattern.fullmatch(chr(code)) is not None, refusal(chr(code), rule)
+        if refused is not None and not found:
+            missed.append(hex(code))
+        elif found and refused is None and code < 0x10000:
+            extra.append(hex(code))
+    assert (missed, extra) == ([], [])
+
+
+def test_the_invisible_and_separator_patterns_are_their_sets():
+    """clean strips (or refuses) only when these find something: each finds exactly its set."""
+    for pattern, codes in ((text._INVISIBLE, INVISIBLE), (text._SEPARATOR, SEPARATORS)):
+        found = {c for c in range(0x110000) if pattern.fullmatch(chr(c)) is not None}
+        assert found == set(codes)
