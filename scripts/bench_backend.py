@@ -88,6 +88,17 @@ def budget_note(value: float, limit: float, unit: str) -> str:
     return f"{verdict} budget ≤ {limit:g}{unit}"
 
 
+# A measure that one run cannot give (a shared machine moved a run by half between two benches)
+# is taken this many times and its median run reported.
+ROUNDS = 3
+
+
+def median_run(seconds: list[float]) -> tuple[int, str]:
+    """The index of the median of ``seconds`` (one per round) and the note that lists them."""
+    middle = sorted(range(len(seconds)), key=seconds.__getitem__)[len(seconds) // 2]
+    return middle, f"median of {len(seconds)} (each: {', '.join(f'{s:.2f}' for s in seconds)} s)"
+
+
 def percentile(values: list[float], pct: float) -> float:
     """Nearest-rank percentile (p99 of 300 samples is the 297th smallest)."""
     ordered = sorted(values)

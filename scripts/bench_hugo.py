@@ -21,15 +21,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scripts.bench_backend import BenchError, Report, budget_note
+from scripts.bench_backend import ROUNDS, BenchError, Report, budget_note, median_run
 
 if TYPE_CHECKING:
     from scripts.gen_large_site import LargeSite
 
 PUBLISH_VS_HUGO_BUDGET = 0.5
-# Full builds of the Hugo site, each into an empty folder: the rows are the median one's (as
-# the publish after 20 approvals is the median of its rounds: one run moves by half here).
-ROUNDS = 3
 # Python-Markdown's attr_list takes "{#id}" at the end of a paragraph; Goldmark on the line after.
 TRAILING_ID = re.compile(r" (\{#[A-Za-z][A-Za-z0-9_-]*\})$", re.MULTILINE)
 
@@ -144,7 +141,7 @@ def bench_hugo(report: Report, work: Path, site: LargeSite) -> None:
     env = {**os.environ, **DUMMY_ENV, "HUGO_ENVIRONMENT": "production"}
     public = source / "public"
     runs, html = [], 0
-    for _ in range(ROUNDS):
+    for _ in range(ROUNDS):  # each full build into an empty folder; the median one's rows
         shutil.rmtree(public, ignore_errors=True)
         build_s, build_rss = measured_run(
             hugo_command(binary, source), cwd=source, env=env, log=work / "hugo.log"
@@ -155,13 +152,12 @@ def bench_hugo(report: Report, work: Path, site: LargeSite) -> None:
         cmd = [sys.executable, "-m", "pagefind", "--site", str(public), "--quiet"]
         index_s, index_rss = measured_run(cmd, cwd=source, env=env, log=work / "hugo-pagefind.log")
         runs.append((build_s + index_s, build_s, index_s, build_rss, index_rss))
-    total, build_s, index_s, _, _ = sorted(runs)[ROUNDS // 2]
-    each = ", ".join(f"{run[0]:.2f}" for run in runs)
+    middle, note = median_run([run[0] for run in runs])
+    total, build_s, index_s, _, _ = runs[middle]
     report.add("hugo", "Hugo build of the same pages", "hugo_build_s", build_s,
                f"{pages:,} pages + their lists, comments inline, tiny layout")  # fmt: skip
     report.add("hugo", "  its Pagefind index", "hugo_pagefind_s", index_s)
-    report.add("hugo", "Hugo + Pagefind full build", "hugo_total_s", total,
-               f"median of {ROUNDS} (each: {each} s)")  # fmt: skip
+    report.add("hugo", "Hugo + Pagefind full build", "hugo_total_s", total, note)
     report.add("hugo", "peak RSS of Hugo", "hugo_build_peak_rss_bytes", max(r[3] for r in runs))
     report.add("hugo", "peak RSS of its Pagefind", "hugo_pagefind_peak_rss_bytes",
                max(r[4] for r in runs))  # fmt: skip

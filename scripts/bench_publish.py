@@ -16,19 +16,17 @@ from typing import Any
 
 from chalicelib.config import MANIFEST_FILE
 from scripts.bench_backend import (
+    ROUNDS,
     SITE_URL,
     Report,
     app_environment,
     has_module,
+    median_run,
     now_utc,
     project_root,
 )
 
 APPROVALS = 20
-# Publishes after 20 new approvals each: the row is their median (one run on a machine shared
-# with other work moved by half between two benches), the first (right after the full publish,
-# which it follows by seconds) is shown beside it.
-ROUNDS = 3
 # DynamoDB Local takes batches faster from a few writers at once (2 CPUs: 21,500 items in 21 s
 # instead of 33 s with 8 threads, under load); each thread has its own boto3 resource.
 LOAD_THREADS = 4
@@ -81,12 +79,11 @@ def _publish_runs(report: Report, work: Path, workdir: Path, site: Any) -> None:
             report.na("publish", "publish after 20 approvals", f"status: {run.status}")
             return
         runs.append(run)
-    middle = sorted(range(ROUNDS), key=walls.__getitem__)[ROUNDS // 2]
+    # the median round's rows; the first (seconds after the full publish) beside them
+    middle, note = median_run(walls)
     second, wall = runs[middle], walls[middle]
     build_s = report.numbers.get("site_build_s")
-    each = ", ".join(f"{w:.2f}" for w in walls)
-    note = f"median of {ROUNDS} (each: {each} s)" + (
-        f", {wall / build_s:.0%} of the full build" if build_s else "")  # fmt: skip
+    note += f", {wall / build_s:.0%} of the full build" if build_s else ""
     report.add("publish", f"publish after {APPROVALS} approvals", "publish_after_approvals_s",
                wall, note)  # fmt: skip
     report.add("publish", "  the first of them, right after the full publish",

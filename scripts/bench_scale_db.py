@@ -29,10 +29,12 @@ from typing import Any
 
 from chalicelib.config import MANIFEST_FILE
 from scripts.bench_backend import (
+    ROUNDS,
     SITE_URL,
     BenchError,
     Report,
     app_environment,
+    median_run,
     percentile,
     project_root,
 )
@@ -48,7 +50,6 @@ from scripts.dynamodb_local import DUMMY_ENV
 ROOT = Path(__file__).resolve().parent.parent
 
 TABLE = "bench-scale"
-ROUNDS = 3  # publishes after 20 approvals each: the median is reported
 LABELS = {"first": "first publish (full export + build)",
           "after_approvals": f"publish after {APPROVALS} approvals"}  # fmt: skip
 PENDING_SHARE = 0.01  # comments awaiting moderation, per approved comment
@@ -99,7 +100,7 @@ def bench_scale_db(report: Report, work: Path, db: Any, site: Any, calls: int = 
 
 def approved_rounds(report: Report, work: Path, env: dict[str, str], site: Any) -> None:
     """The publish after 20 approvals, ``ROUNDS`` times (each after 20 comments of its own):
-    the median one's rows, as ``make bench`` reports it (one run moves by a third here)."""
+    the median one's rows, as ``make bench`` reports it."""
     from chalicelib import db as app_db
 
     runs = []
@@ -112,9 +113,8 @@ def approved_rounds(report: Report, work: Path, env: dict[str, str], site: Any) 
         except BenchError as exc:
             report.na("publish", f"publish after {APPROVALS} approvals", str(exc))
             return
-    median = sorted(runs, key=lambda run: run[0])[ROUNDS // 2]
-    each = ", ".join(f"{run[0]:.2f}" for run in runs)
-    report_publish(report, "after_approvals", *median, f"median of {ROUNDS} (each: {each} s)")
+    middle, note = median_run([run[0] for run in runs])
+    report_publish(report, "after_approvals", *runs[middle], note)
 
 
 def publish_run(

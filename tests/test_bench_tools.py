@@ -581,3 +581,9 @@ def test_campaigns_bench_launcher_leaves_the_fingerprint_out(
                     if i["PK"] == f"SUB#{answer.json()['id']}"]  # fmt: skip
     assert "body_print" not in submission
     assert submission["body"].startswith("Αξιότιμε κύριε Δήμαρχε")
+
+
+def test_a_repeated_measure_reports_its_median_run_and_lists_every_round() -> None:
+    middle, note = bench_backend.median_run([2.5, 0.75, 1.25])
+    assert middle == 2
+    assert note == "median of 3 (each: 2.50, 0.75, 1.25 s)"
